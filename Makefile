@@ -1,0 +1,79 @@
+# Alcove - one non-recursive Makefile.
+#   make            build/alcove (CLI) and build/alcove-direct (LibOS core + direct backend)
+#   make test       layering check, unit tests, differential ABI tests, application tests
+#   make bench      ratios against native
+#   make check-layers
+
+BUILD   ?= build
+CC      ?= gcc
+V       ?= @
+
+# The trusted core: freestanding, no libc, no stack protector, no SSE (the kvm backend runs
+# it in ring 0), position independent so it can live anywhere in the host process.
+CORE_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
+	-ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-stack-clash-protection \
+	-fcf-protection=none -fPIE -fvisibility=hidden -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -Iinclude -Ilibos -Icommon -I$(BUILD)/gen
+CORE_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,norelro -Wl,--no-undefined \
+	-Wl,-e,_start -Wl,-z,noexecstack -Wl,--build-id=none
+
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Iinclude -Icommon
+
+LIBOS_SRC  := $(wildcard libos/*.c) $(wildcard libos/*.S)
+COMMON_SRC := common/string.c common/path.c common/elf.c
+DIRECT_SRC := $(wildcard pal/direct/*.c) $(wildcard pal/direct/*.S)
+CLI_SRC    := $(wildcard tools/alcove/*.c)
+
+obj = $(patsubst %,$(BUILD)/obj/%.o,$(1))
+LIBOS_OBJ  := $(call obj,$(LIBOS_SRC))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+DIRECT_OBJ := $(call obj,$(DIRECT_SRC))
+CLI_OBJ    := $(patsubst %,$(BUILD)/host/%.o,$(CLI_SRC) $(COMMON_SRC))
+
+all: $(BUILD)/alcove $(BUILD)/alcove-direct
+
+$(BUILD)/gen/sysnames.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+	@mkdir -p $(dir $@)
+	$(V)echo '/* generated from the kernel UAPI header: syscall number -> name */' > $@.tmp
+	$(V)echo 'static const char *const sysnames[] = {' >> $@.tmp
+	$(V)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/    [\2] = "\1",/p' $< >> $@.tmp
+	$(V)echo '};' >> $@.tmp
+	$(V)mv $@.tmp $@
+
+$(BUILD)/obj/%.c.o: %.c $(BUILD)/gen/sysnames.h $(wildcard include/*.h libos/*.h common/*.h pal/direct/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(V)$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS    $<"
+	$(V)$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/alcove-direct: $(LIBOS_OBJ) $(COMMON_OBJ) $(DIRECT_OBJ)
+	@echo "  LD    $@"
+	$(V)$(CC) $(CORE_LDFLAGS) -o $@ $^ -lgcc
+
+$(BUILD)/host/%.c.o: %.c $(wildcard include/*.h common/*.h tools/alcove/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC $<"
+	$(V)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/alcove: $(CLI_OBJ)
+	@echo "  LD    $@"
+	$(V)$(CC) -o $@ $^
+
+# The core must not link a libc symbol nor make a host syscall outside pal/.
+check-layers: $(BUILD)/alcove-direct
+	$(V)sh tests/check-layers.sh $(BUILD)
+
+test: all check-layers
+	$(V)sh tests/run-all.sh
+
+bench: all
+	$(V)bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all test bench clean check-layers

@@ -1,0 +1,223 @@
+/*
+ * pal.h - the one boundary between the Alcove LibOS core and a platform backend.
+ *
+ * Version 1.  The core (libos/) calls only the pal_* functions declared here; a backend
+ * (pal/<name>/) implements them and calls back into the core through the libos_* entry
+ * points at the end of this file.  Nothing else crosses.
+ *
+ * Rules of the contract:
+ *  - Every pal_* function that can fail returns a negative Linux errno (-ENOENT, ...) or a
+ *    non-negative count/value.  Backends map host errors onto Linux values from a known
+ *    list; anything unexpected becomes -EIO.
+ *  - Results coming back from the host are untrusted: the core re-checks lengths, record
+ *    layouts and ranges.  Backends promise only that a returned count is <= the size asked.
+ *  - "IN" fields are filled by the caller, "OUT" fields by the callee.
+ *  - Handles are opaque 64-bit values owned by the core once returned; the core closes
+ *    them with pal_close().
+ *  - Paths given to pal_fs_* are relative to a mount root handle, already resolved by the
+ *    core (no "..", no symlinks to follow).  Backends must refuse to follow symlinks or
+ *    escape the root (-ELOOP / -EXDEV), so a race on the host cannot widen access.
+ */
+#ifndef ALCOVE_PAL_H
+#define ALCOVE_PAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAL_ABI_VERSION 1
+
+#define PAL_WUR __attribute__((warn_unused_result))
+#define PAL_NORETURN __attribute__((noreturn))
+
+typedef int64_t pal_handle_t;
+#define PAL_HANDLE_NONE ((pal_handle_t)-1)
+
+/* ---------------------------------------------------------------------------------------
+ * CPU context of the program at the moment it entered the LibOS (syscall, fault, async
+ * event).  The core may change any field; the backend resumes the program from it.
+ * ------------------------------------------------------------------------------------- */
+struct pal_context {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip;
+    uint64_t rflags;
+    uint64_t fs_base;  /* program's TLS base */
+    /* Extended FPU/SSE/AVX state of the program in XSAVE layout (fxsave legacy area first).
+     * IN: backend points it at the saved state and sets xstate_size; the core may copy
+     * it to and from a signal frame.  NULL when the backend cannot expose it. */
+    void *xstate;
+    uint32_t xstate_size;
+    uint32_t _pad;
+};
+
+/* Fault description handed to libos_exception(). */
+struct pal_fault {
+    int signo;      /* Linux signal the fault maps to: SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
+    int code;       /* si_code (SEGV_MAPERR, FPE_INTDIV, ...) */
+    uint64_t addr;  /* faulting address (si_addr) */
+    uint64_t trapno, err;
+    int in_core;    /* the fault happened in core (LibOS or backend) code, not the program's */
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Boot information handed to libos_main().
+ * ------------------------------------------------------------------------------------- */
+#define PAL_MOUNT_RW 1u
+
+struct pal_mount {
+    const char *guest_path;  /* absolute, normalised ("/" for the root) */
+    pal_handle_t root;       /* directory handle on the host side */
+    uint32_t flags;          /* PAL_MOUNT_RW */
+};
+
+#define PAL_MAX_MOUNTS 32
+
+struct pal_boot {
+    uint32_t abi_version;               /* PAL_ABI_VERSION */
+    const char *backend;                /* "direct", "kvm", ... */
+    int argc;                           /* program argv (argv[0] = path inside the enclave) */
+    char **argv;
+    char **envp;                        /* program environment, NULL terminated */
+    const char *cwd;                    /* initial working directory inside the enclave */
+    int log_level;                      /* 0 quiet, 1 warn, 2 info, 3 trace */
+    int nmounts;
+    struct pal_mount mounts[PAL_MAX_MOUNTS];
+    pal_handle_t stdio[3];              /* host handles for fds 0, 1, 2 */
+    void *heap;                         /* LibOS heap: private to the core, page aligned */
+    size_t heap_size;
+    uint64_t user_limit;                /* first address above the program's address space */
+    uint64_t hwcap, hwcap2;             /* for AT_HWCAP / AT_HWCAP2 */
+    uint64_t vdso_base;                 /* AT_SYSINFO_EHDR or 0 */
+    int ncpus;
+    uint64_t mem_total;                 /* bytes, for sysinfo */
+    uint32_t max_procs, max_threads;    /* limits (0 = default) */
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Calls the backend provides.
+ * ------------------------------------------------------------------------------------- */
+
+/* Diagnostics: write raw bytes to the host's log sink (stderr in direct mode). */
+void pal_log_write(const char *buf, size_t len);
+
+/* End the whole enclave process with an exit code, or as if killed by signal signo. */
+PAL_NORETURN void pal_exit(int code);
+PAL_NORETURN void pal_exit_signal(int signo);
+
+/* Start running the program in ctx (first entry after boot).  Never returns. */
+PAL_NORETURN void pal_context_enter(const struct pal_context *ctx);
+
+/* True if [addr, addr+len) overlaps memory the backend or core reserved for itself; the core
+ * refuses to let the program map, unmap or pass such memory. */
+int pal_range_reserved(uint64_t addr, uint64_t len);
+
+/* --- memory ---------------------------------------------------------------------------
+ * prot uses Linux PROT_* bits.  flags: PAL_VM_FIXED replaces whatever is at addr,
+ * PAL_VM_NOREPLACE fails with -EEXIST if something is there, otherwise addr is a hint.
+ * PAL_VM_SHARED makes a file mapping shared.  OUT *out is the mapped address. */
+#define PAL_VM_FIXED 1u
+#define PAL_VM_NOREPLACE 2u
+#define PAL_VM_SHARED 4u
+#define PAL_VM_STACK 8u
+#define PAL_VM_NORESERVE 16u
+PAL_WUR int pal_vm_map(uint64_t addr, size_t len, int prot, unsigned flags, uint64_t *out);
+/* Map len bytes of file handle h at offset off; -ENODEV if the backend cannot map it (the
+ * core then copies instead). */
+PAL_WUR int pal_vm_map_file(uint64_t addr, size_t len, int prot, unsigned flags, pal_handle_t h,
+                            uint64_t off, uint64_t *out);
+PAL_WUR int pal_vm_unmap(uint64_t addr, size_t len);
+PAL_WUR int pal_vm_protect(uint64_t addr, size_t len, int prot);
+/* mremap semantics (Linux MREMAP_* flags). */
+PAL_WUR int pal_vm_remap(uint64_t old, size_t oldlen, size_t newlen, int flags, uint64_t newaddr,
+                         uint64_t *out);
+/* madvise for the advice values with defined semantics (DONTNEED zeroes anonymous memory). */
+PAL_WUR int pal_vm_advise(uint64_t addr, size_t len, int advice);
+
+/* --- host file system (untrusted) -------------------------------------------------------
+ * struct pal_stat mirrors the fields of Linux struct stat the core uses. */
+struct pal_stat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    int64_t atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+PAL_WUR int pal_fs_open(pal_handle_t root, const char *rel, int flags, int mode, pal_handle_t *out);
+PAL_WUR int pal_fs_stat(pal_handle_t root, const char *rel, int nofollow, struct pal_stat *st);
+PAL_WUR int pal_fs_fstat(pal_handle_t h, struct pal_stat *st);
+PAL_WUR long pal_fs_readlink(pal_handle_t root, const char *rel, char *buf, size_t size);
+PAL_WUR int pal_fs_access(pal_handle_t root, const char *rel, int mode);
+PAL_WUR int pal_fs_mkdir(pal_handle_t root, const char *rel, int mode);
+/* flags: 0 unlink a non-directory, 0x200 (AT_REMOVEDIR) remove an empty directory. */
+PAL_WUR int pal_fs_unlink(pal_handle_t root, const char *rel, int flags);
+PAL_WUR int pal_fs_rename(pal_handle_t oldroot, const char *oldrel, pal_handle_t newroot,
+                          const char *newrel, unsigned flags);
+PAL_WUR int pal_fs_symlink(const char *target, pal_handle_t root, const char *rel);
+PAL_WUR int pal_fs_link(pal_handle_t oldroot, const char *oldrel, pal_handle_t newroot,
+                        const char *newrel);
+PAL_WUR int pal_fs_chmod(pal_handle_t root, const char *rel, int mode);
+/* times: two {sec, nsec} pairs as in utimensat(2) (UTIME_NOW / UTIME_OMIT allowed). */
+PAL_WUR int pal_fs_utimens(pal_handle_t root, const char *rel, const int64_t times[4]);
+
+/* Positional I/O on a file handle.  off < 0 means "stream" I/O at the host's position
+ * (terminals, pipes, host stdio).  Returns bytes transferred. */
+PAL_WUR long pal_read(pal_handle_t h, void *buf, size_t n, int64_t off);
+PAL_WUR long pal_write(pal_handle_t h, const void *buf, size_t n, int64_t off);
+/* Linux getdents64 records from a directory handle; returns bytes (0 at end). */
+PAL_WUR long pal_fs_getdents(pal_handle_t h, void *buf, size_t n);
+/* Rewind a directory handle to its first entry. */
+PAL_WUR int pal_fs_rewinddir(pal_handle_t h);
+PAL_WUR int pal_fs_truncate(pal_handle_t h, int64_t len);
+PAL_WUR int pal_fs_fsync(pal_handle_t h, int datasync);
+PAL_WUR int pal_fs_fchmod(pal_handle_t h, int mode);
+int pal_close(pal_handle_t h);
+/* Terminal control on a stream handle: only TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ,
+ * TIOCSWINSZ, TIOCGPGRP, FIONREAD; the core copies arg in and out (size by cmd). */
+PAL_WUR int pal_tty_ioctl(pal_handle_t h, unsigned cmd, void *arg);
+/* Wait until handle h is readable (events=1) or writable (events=4) or timeout_ns passes
+ * (-1 = forever).  Returns the ready events (Linux POLL* bits), 0 on timeout, -EINTR. */
+PAL_WUR int pal_poll_one(pal_handle_t h, int events, int64_t timeout_ns);
+
+/* Asynchronous host events (Linux signal numbers as a bit mask, bit n-1 for signal n:
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2, SIGWINCH...) received since the last call.
+ * Blocking pal_* calls return -EINTR when such an event arrives while they wait. */
+uint64_t pal_take_interrupts(void);
+
+/* --- time, randomness, sleeping --------------------------------------------------------- */
+/* clock: Linux clock id (REALTIME, MONOTONIC, BOOTTIME, PROCESS/THREAD_CPUTIME...). */
+PAL_WUR int pal_clock_get(int clock, int64_t *sec, int64_t *nsec);
+PAL_WUR int pal_clock_res(int clock, int64_t *sec, int64_t *nsec);
+/* Sleep on clock until the absolute or relative time; -EINTR when an asynchronous event
+ * arrived (the core then handles it). */
+PAL_WUR int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec);
+/* Fill buf with n random bytes from the platform's best source. */
+PAL_WUR int pal_random(void *buf, size_t n);
+
+/* --- host identity, for uname(2) ------------------------------------------------------- */
+struct pal_uname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+PAL_WUR int pal_uname(struct pal_uname *u);
+
+/* ---------------------------------------------------------------------------------------
+ * Entry points the core provides to the backend.
+ * ------------------------------------------------------------------------------------- */
+
+/* Boot: load the program described by boot and enter it (via pal_context_enter).  Returns
+ * only on failure, with the exit code the launcher should use (126, 127, ...). */
+int libos_main(const struct pal_boot *boot);
+
+/* The program executed `syscall`: number in ctx->rax, arguments in rdi, rsi, rdx, r10, r8,
+ * r9.  On return ctx->rax holds the result (or ctx was redirected: signal delivery,
+ * execve, sigreturn).  ctx->rip is already past the syscall instruction. */
+void libos_syscall(struct pal_context *ctx);
+
+/* A synchronous fault (or one inside the core's user-copy routines).  Returns after
+ * redirecting ctx (to a program signal handler or to a copy routine's fixup). */
+void libos_exception(struct pal_context *ctx, const struct pal_fault *fault);
+
+/* An asynchronous host event arrived while ctx was running program code.  The core collects
+ * the pending events with pal_take_interrupts() and delivers what they mean to the program. */
+void libos_interrupt(struct pal_context *ctx);
+
+#endif

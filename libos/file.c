@@ -1,0 +1,623 @@
+/*
+ * file.c - syscalls on open descriptors: read/write and friends, lseek, getdents64, ioctl,
+ * fsync/ftruncate, poll/select, sendfile.
+ */
+#include "libos.h"
+
+#define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
+#define IOV_MAX 1024
+
+long io_out(void *dst, const void *src, size_t n, int kbuf)
+{
+    if (kbuf) {
+        al_memcpy(dst, src, n);
+        return 0;
+    }
+    return copy_to_user((uint64_t)dst, src, n);
+}
+
+long io_in(void *dst, const void *src, size_t n, int kbuf)
+{
+    if (kbuf) {
+        al_memcpy(dst, src, n);
+        return 0;
+    }
+    return copy_from_user(dst, (uint64_t)src, n);
+}
+
+/* Look up fd for reading or writing; -EBADF/-EISDIR as Linux reports them. */
+static long rw_file(int fd, int writing, struct file **out)
+{
+    struct file *f = fd_get(fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    int acc = f->flags & O_ACCMODE;
+    if (writing ? acc == O_RDONLY : acc == O_WRONLY)
+        return -EBADF;
+    if (S_ISDIR(f->mode))
+        return -EISDIR;
+    if (writing ? !f->ops->write : !f->ops->read)
+        return -EINVAL;
+    *out = f;
+    return 0;
+}
+
+static long do_read(struct file *f, uint64_t buf, size_t n, int64_t *pos)
+{
+    if (n > MAX_RW)
+        n = MAX_RW;
+    if (!access_ok(buf, n))
+        return -EFAULT;
+    return f->ops->read(f, (void *)buf, n, pos, 0);
+}
+
+static long do_write(struct file *f, uint64_t buf, size_t n, int64_t *pos)
+{
+    if (n > MAX_RW)
+        n = MAX_RW;
+    if (!access_ok(buf, n))
+        return -EFAULT;
+    long r = f->ops->write(f, (const void *)buf, n, pos, 0);
+    if (r == -EPIPE)
+        signal_send_thread(current, SIGPIPE, NULL);
+    return r;
+}
+
+static int64_t *stream_pos(struct file *f)
+{
+    return f->ops->seekable ? &f->pos : NULL;
+}
+
+SYS(read)
+{
+    struct file *f;
+    long r = rw_file((int)a0, 0, &f);
+    return r < 0 ? r : do_read(f, (uint64_t)a1, (size_t)a2, stream_pos(f));
+}
+
+SYS(write)
+{
+    struct file *f;
+    long r = rw_file((int)a0, 1, &f);
+    return r < 0 ? r : do_write(f, (uint64_t)a1, (size_t)a2, stream_pos(f));
+}
+
+SYS(pread64)
+{
+    struct file *f;
+    long r = rw_file((int)a0, 0, &f);
+    if (r < 0)
+        return r;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    if (a3 < 0)
+        return -EINVAL;
+    int64_t pos = a3;
+    return do_read(f, (uint64_t)a1, (size_t)a2, &pos);
+}
+
+SYS(pwrite64)
+{
+    struct file *f;
+    long r = rw_file((int)a0, 1, &f);
+    if (r < 0)
+        return r;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    if (a3 < 0)
+        return -EINVAL;
+    int64_t pos = a3;
+    return do_write(f, (uint64_t)a1, (size_t)a2, &pos);
+}
+
+/* readv/writev/preadv/pwritev: one transfer per vector entry, stopping at a short one. */
+static long do_vec(int fd, uint64_t uiov, long cnt, int writing, int64_t *pos_override)
+{
+    struct file *f;
+    long r = rw_file(fd, writing, &f);
+    if (r < 0)
+        return r;
+    if (cnt < 0 || cnt > IOV_MAX)
+        return -EINVAL;
+    struct linux_iovec iov[64];
+    long total = 0;
+    int64_t *pos = pos_override ? pos_override : stream_pos(f);
+    if (pos_override && !f->ops->seekable)
+        return -ESPIPE;
+    /* Validate every length first, as Linux does, so nothing is transferred on EINVAL. */
+    uint64_t sum = 0;
+    for (long base = 0; base < cnt; base += 64) {
+        long k = MIN(64, cnt - base);
+        if (copy_from_user(iov, uiov + (uint64_t)base * sizeof(iov[0]), (size_t)k * sizeof(iov[0])))
+            return -EFAULT;
+        for (long i = 0; i < k; i++) {
+            if ((int64_t)iov[i].len < 0)
+                return -EINVAL;
+            sum += iov[i].len;
+            if (sum > (uint64_t)0x7fffffffffffffffull)
+                return -EINVAL;
+        }
+    }
+    for (long base = 0; base < cnt; base += 64) {
+        long k = MIN(64, cnt - base);
+        if (copy_from_user(iov, uiov + (uint64_t)base * sizeof(iov[0]), (size_t)k * sizeof(iov[0])))
+            return total ? total : -EFAULT;
+        for (long i = 0; i < k; i++) {
+            if (iov[i].len == 0)
+                continue;
+            r = writing ? do_write(f, iov[i].base, iov[i].len, pos)
+                        : do_read(f, iov[i].base, iov[i].len, pos);
+            if (r < 0)
+                return total ? total : r;
+            total += r;
+            if ((uint64_t)r < iov[i].len)
+                return total;
+        }
+    }
+    return total;
+}
+
+SYS(readv)
+{
+    return do_vec((int)a0, (uint64_t)a1, a2, 0, NULL);
+}
+
+SYS(writev)
+{
+    return do_vec((int)a0, (uint64_t)a1, a2, 1, NULL);
+}
+
+SYS(preadv)
+{
+    if (a3 < 0)
+        return -EINVAL;
+    int64_t pos = a3;
+    return do_vec((int)a0, (uint64_t)a1, a2, 0, &pos);
+}
+
+SYS(pwritev)
+{
+    if (a3 < 0)
+        return -EINVAL;
+    int64_t pos = a3;
+    return do_vec((int)a0, (uint64_t)a1, a2, 1, &pos);
+}
+
+SYS(lseek)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    int64_t off = a1, base;
+    switch ((int)a2) {
+    case SEEK_SET:
+        base = 0;
+        break;
+    case SEEK_CUR:
+        base = f->pos;
+        break;
+    case SEEK_END:
+    case SEEK_DATA:
+    case SEEK_HOLE: {
+        struct pal_stat st;
+        int r = f->ops->stat(f, &st);
+        if (r < 0)
+            return r;
+        if ((int)a2 == SEEK_END) {
+            base = st.size;
+            break;
+        }
+        if (off < 0 || off >= st.size)
+            return -ENXIO;
+        return f->pos = ((int)a2 == SEEK_DATA) ? off : st.size;
+    }
+    default:
+        return -EINVAL;
+    }
+    if ((off > 0 && base > INT64_MAX - off))
+        return -EOVERFLOW;
+    int64_t npos = base + off;
+    if (npos < 0)
+        return -EINVAL;
+    if (S_ISDIR(f->mode)) {
+        /* Directories can only be rewound (host directory cookies are not offsets). */
+        if (npos != 0)
+            return npos == f->pos ? npos : -EINVAL;
+        if (f->ops->getdents && f->h != PAL_HANDLE_NONE) {
+            int r = pal_fs_rewinddir(f->h);
+            if (r < 0)
+                return r;
+        }
+    }
+    f->pos = npos;
+    return npos;
+}
+
+SYS(getdents64)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (!S_ISDIR(f->mode) || !f->ops->getdents)
+        return -ENOTDIR;
+    size_t n = (size_t)a2;
+    if (n > MAX_RW)
+        n = MAX_RW;
+    if (!access_ok((uint64_t)a1, n))
+        return -EFAULT;
+    return f->ops->getdents(f, (uint64_t)a1, n);
+}
+
+SYS(ioctl)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    struct fdtable *t = &current->proc->fds;
+    switch ((unsigned)a1) {
+    case FIOCLEX:
+        t->ent[a0].cloexec = 1;
+        return 0;
+    case FIONCLEX:
+        t->ent[a0].cloexec = 0;
+        return 0;
+    case FIONBIO: {
+        int on;
+        if (copy_from_user(&on, (uint64_t)a2, sizeof(on)))
+            return -EFAULT;
+        f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
+        return 0;
+    }
+    }
+    if (!f->ops->ioctl)
+        return -ENOTTY;
+    return f->ops->ioctl(f, (unsigned)a1, (uint64_t)a2);
+}
+
+static long do_fsync(long fd, int datasync)
+{
+    struct file *f = fd_get((int)fd);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (!f->ops->fsync)
+        return -EINVAL;
+    return f->ops->fsync(f, datasync);
+}
+
+SYS(fsync)
+{
+    return do_fsync(a0, 0);
+}
+
+SYS(fdatasync)
+{
+    return do_fsync(a0, 1);
+}
+
+SYS(ftruncate)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (a1 < 0)
+        return -EINVAL;
+    if (S_ISDIR(f->mode))
+        return -EISDIR;
+    if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->truncate)
+        return -EINVAL;
+    if (f->mnt && !f->mnt->rw)
+        return -EROFS;
+    return f->ops->truncate(f, a1);
+}
+
+SYS(fadvise64)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    if ((int)a3 < 0 || (int)a3 > 5 || a2 < 0)
+        return -EINVAL;
+    return 0; /* advice only: the host's page cache decides */
+}
+
+SYS(sendfile)
+{
+    struct file *out, *in;
+    long r = rw_file((int)a0, 1, &out);
+    if (r < 0)
+        return r;
+    r = rw_file((int)a1, 0, &in);
+    if (r < 0)
+        return r;
+    int64_t off, *pos = stream_pos(in);
+    if (a2) {
+        if (!in->ops->seekable)
+            return -ESPIPE;
+        if (copy_from_user(&off, (uint64_t)a2, sizeof(off)))
+            return -EFAULT;
+        if (off < 0)
+            return -EINVAL;
+        pos = &off;
+    }
+    size_t left = (size_t)a3;
+    if (left > MAX_RW)
+        left = MAX_RW;
+    char *buf = kmalloc(65536);
+    if (!buf)
+        return -ENOMEM;
+    long total = 0;
+    while (left) {
+        size_t chunk = MIN(left, (size_t)65536);
+        int64_t before = pos ? *pos : 0;
+        long n = in->ops->read(in, buf, chunk, pos, 1);
+        if (n <= 0) {
+            r = n;
+            break;
+        }
+        long w = out->ops->write(out, buf, (size_t)n, stream_pos(out), 1);
+        if (w < 0) {
+            if (pos)
+                *pos = before;
+            r = w;
+            if (w == -EPIPE)
+                signal_send_thread(current, SIGPIPE, NULL);
+            break;
+        }
+        if (w < n && pos)
+            *pos = before + w;
+        total += w;
+        left -= (size_t)w;
+        if (w < n)
+            break;
+    }
+    kfree(buf);
+    if (a2 && copy_to_user((uint64_t)a2, &off, sizeof(off)))
+        return -EFAULT;
+    return total ? total : (r < 0 ? r : 0);
+}
+
+/* ---- poll/select ------------------------------------------------------------------------ */
+
+static int poll_file(struct file *f, int events)
+{
+    if (f->ops->poll)
+        return f->ops->poll(f, events);
+    return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+}
+
+struct poll_state {
+    struct linux_pollfd *fds;
+    unsigned long n;
+    int ready;
+};
+
+static int poll_scan(void *arg)
+{
+    struct poll_state *s = arg;
+    s->ready = 0;
+    for (unsigned long i = 0; i < s->n; i++) {
+        struct linux_pollfd *p = &s->fds[i];
+        p->revents = 0;
+        if (p->fd < 0)
+            continue;
+        struct file *f = fd_get(p->fd);
+        if (!f)
+            p->revents = POLLNVAL;
+        else
+            p->revents = (short)(poll_file(f, p->events | POLLERR | POLLHUP) &
+                                 (p->events | POLLERR | POLLHUP));
+        if (p->revents)
+            s->ready++;
+    }
+    return s->ready > 0;
+}
+
+/* Wait for any of the descriptors, up to timeout_ns (-1 forever). */
+static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_ns)
+{
+    struct poll_state s = {fds, n, 0};
+    int64_t s0, ns0;
+    if (pal_clock_get(CLOCK_MONOTONIC, &s0, &ns0) < 0)
+        return -EIO;
+    for (;;) {
+        if (poll_scan(&s))
+            return s.ready;
+        if (timeout_ns == 0)
+            return 0;
+        /* One host stream alone: let the host wait for it.  Otherwise re-scan every ms. */
+        int64_t slice = 1000000;
+        if (n == 1 && fds[0].fd >= 0) {
+            struct file *f = fd_get(fds[0].fd);
+            if (f && f->h != PAL_HANDLE_NONE && !f->ops->seekable)
+                slice = timeout_ns;
+        }
+        if (timeout_ns > 0) {
+            int64_t s1, ns1;
+            if (pal_clock_get(CLOCK_MONOTONIC, &s1, &ns1) < 0)
+                return -EIO;
+            int64_t el = (s1 - s0) * 1000000000 + (ns1 - ns0);
+            if (el >= timeout_ns)
+                return 0;
+            if (slice < 0 || slice > timeout_ns - el)
+                slice = timeout_ns - el;
+        }
+        int r;
+        if (slice == timeout_ns && n == 1) {
+            struct file *f = fd_get(fds[0].fd);
+            r = pal_poll_one(f->h, fds[0].events, slice);
+            if (r > 0)
+                continue;
+            if (r == 0)
+                return 0;
+        } else {
+            r = pal_sleep(CLOCK_MONOTONIC, 0, slice / 1000000000, slice % 1000000000);
+        }
+        if (r == -EINTR) {
+            signal_collect_host();
+            if (signal_pending_unblocked())
+                return -ERESTARTNOHAND;
+        } else if (r < 0) {
+            return r;
+        }
+    }
+}
+
+static long poll_common(uint64_t ufds, unsigned long n, int64_t timeout_ns)
+{
+    if (n > (unsigned long)current->proc->rlim[RLIMIT_NOFILE].cur)
+        return -EINVAL;
+    struct linux_pollfd *fds = kmalloc(sizeof(*fds) * (n ? n : 1));
+    if (!fds)
+        return -ENOMEM;
+    long r = copy_from_user(fds, ufds, sizeof(*fds) * n);
+    if (r == 0) {
+        r = do_poll(fds, n, timeout_ns);
+        for (unsigned long i = 0; i < n && r >= 0; i++)
+            if (copy_to_user(ufds + i * sizeof(*fds) + 6, &fds[i].revents, 2))
+                r = -EFAULT;
+    }
+    kfree(fds);
+    return r;
+}
+
+SYS(poll)
+{
+    int ms = (int)a2;
+    return poll_common((uint64_t)a0, (unsigned long)a1, ms < 0 ? -1 : (int64_t)ms * 1000000);
+}
+
+SYS(ppoll)
+{
+    int64_t t = -1;
+    if (a2) {
+        struct linux_timespec ts;
+        if (copy_from_user(&ts, (uint64_t)a2, sizeof(ts)))
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+        t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    uint64_t old = current->sigmask;
+    if (a3) {
+        uint64_t m;
+        if ((size_t)a4 != 8)
+            return -EINVAL;
+        if (copy_from_user(&m, (uint64_t)a3, 8))
+            return -EFAULT;
+        current->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    }
+    long r = poll_common((uint64_t)a0, (unsigned long)a1, t);
+    if (a3)
+        signal_restore_mask_after(old, r);
+    return r == -ERESTARTNOHAND && a3 ? -EINTR : r;
+}
+
+static long select_common(int n, uint64_t urd, uint64_t uwr, uint64_t uex, int64_t timeout_ns)
+{
+    if (n < 0 || n > FD_MAX)
+        return -EINVAL;
+    size_t bytes = (size_t)((n + 63) / 64) * 8;
+    uint64_t in[3][FD_MAX / 64], out[3][FD_MAX / 64];
+    uint64_t uptr[3] = {urd, uwr, uex};
+    al_memset(in, 0, sizeof(in));
+    for (int k = 0; k < 3; k++)
+        if (uptr[k] && copy_from_user(in[k], uptr[k], bytes))
+            return -EFAULT;
+    /* Convert to a poll set. */
+    int cnt = 0;
+    for (int fd = 0; fd < n; fd++)
+        if ((in[0][fd / 64] | in[1][fd / 64] | in[2][fd / 64]) >> (fd % 64) & 1)
+            cnt++;
+    struct linux_pollfd *fds = kmalloc(sizeof(*fds) * (size_t)(cnt ? cnt : 1));
+    if (!fds)
+        return -ENOMEM;
+    int i = 0;
+    for (int fd = 0; fd < n; fd++) {
+        uint64_t b = 1ull << (fd % 64);
+        int ev = ((in[0][fd / 64] & b) ? POLLIN : 0) | ((in[1][fd / 64] & b) ? POLLOUT : 0) |
+                 ((in[2][fd / 64] & b) ? POLLPRI : 0);
+        if (ev) {
+            if (!fd_get(fd)) {
+                kfree(fds);
+                return -EBADF;
+            }
+            fds[i].fd = fd;
+            fds[i].events = (short)ev;
+            i++;
+        }
+    }
+    long r = do_poll(fds, (unsigned long)cnt, timeout_ns);
+    if (r >= 0) {
+        al_memset(out, 0, sizeof(out));
+        r = 0;
+        for (i = 0; i < cnt; i++) {
+            int fd = fds[i].fd;
+            uint64_t b = 1ull << (fd % 64);
+            short rev = fds[i].revents;
+            if ((fds[i].events & POLLIN) && (rev & (POLLIN | POLLHUP | POLLERR)))
+                out[0][fd / 64] |= b, r++;
+            if ((fds[i].events & POLLOUT) && (rev & (POLLOUT | POLLERR)))
+                out[1][fd / 64] |= b, r++;
+            if ((fds[i].events & POLLPRI) && (rev & POLLPRI))
+                out[2][fd / 64] |= b, r++;
+        }
+        for (int k = 0; k < 3; k++)
+            if (uptr[k] && copy_to_user(uptr[k], out[k], bytes))
+                r = -EFAULT;
+    }
+    kfree(fds);
+    return r;
+}
+
+SYS(select)
+{
+    int64_t t = -1;
+    if (a4) {
+        struct linux_timeval tv;
+        if (copy_from_user(&tv, (uint64_t)a4, sizeof(tv)))
+            return -EFAULT;
+        if (tv.tv_sec < 0 || tv.tv_usec < 0)
+            return -EINVAL;
+        t = tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+    }
+    return select_common((int)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3, t);
+}
+
+SYS(pselect6)
+{
+    int64_t t = -1;
+    if (a4) {
+        struct linux_timespec ts;
+        if (copy_from_user(&ts, (uint64_t)a4, sizeof(ts)))
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+        t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    uint64_t old = current->sigmask;
+    int masked = 0;
+    if (a5) {
+        struct {
+            uint64_t set, size;
+        } sm;
+        if (copy_from_user(&sm, (uint64_t)a5, sizeof(sm)))
+            return -EFAULT;
+        if (sm.set) {
+            uint64_t m;
+            if (sm.size != 8)
+                return -EINVAL;
+            if (copy_from_user(&m, sm.set, 8))
+                return -EFAULT;
+            current->sigmask = m & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+            masked = 1;
+        }
+    }
+    long r = select_common((int)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3, t);
+    if (masked)
+        signal_restore_mask_after(old, r);
+    return r == -ERESTARTNOHAND && masked ? -EINTR : r;
+}

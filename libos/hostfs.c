@@ -1,0 +1,187 @@
+/*
+ * hostfs.c - files that live on a host directory (the development root and --mount).
+ *
+ * The core keeps the offset itself (so descriptions can be shared between processes) and
+ * reads and writes at explicit positions; everything the host returns is re-checked.
+ */
+#include "libos.h"
+
+static long host_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf)
+{
+    (void)kbuf; /* the host writes straight into program or core memory */
+    long r = pal_read(f->h, buf, n, pos ? *pos : -1);
+    if (r > 0 && pos)
+        *pos += r;
+    return r;
+}
+
+static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf)
+{
+    (void)kbuf;
+    if (f->mnt && !f->mnt->rw)
+        return -EROFS;
+    if (pos && (f->flags & O_APPEND)) {
+        /* The host descriptor has O_APPEND too, so the write lands at the current end even
+         * if someone else grew the file; the offset follows it. */
+        long r = pal_write(f->h, buf, n, 0);
+        if (r >= 0) {
+            struct pal_stat st;
+            if (pal_fs_fstat(f->h, &st) == 0)
+                *pos = st.size;
+        }
+        return r;
+    }
+    long r = pal_write(f->h, buf, n, pos ? *pos : -1);
+    if (r > 0 && pos)
+        *pos += r;
+    return r;
+}
+
+static int host_stat(struct file *f, struct pal_stat *st)
+{
+    return pal_fs_fstat(f->h, st);
+}
+
+static int host_truncate(struct file *f, int64_t len)
+{
+    return pal_fs_truncate(f->h, len);
+}
+
+static int host_fsync(struct file *f, int datasync)
+{
+    return pal_fs_fsync(f->h, datasync);
+}
+
+/* Copy host getdents64 records to the program after checking each one. */
+static long host_getdents(struct file *f, uint64_t ubuf, size_t n)
+{
+    size_t cap = MIN(n, (size_t)65536);
+    char *buf = kmalloc(cap);
+    if (!buf)
+        return -ENOMEM;
+    long r = pal_fs_getdents(f->h, buf, cap);
+    if (r > 0) {
+        for (long off = 0; off < r;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            if (r - off < 20 || d->d_reclen < 20 || d->d_reclen > r - off ||
+                al_strnlen(d->d_name, d->d_reclen - 19) >= (size_t)(d->d_reclen - 19)) {
+                warn("host returned a malformed directory record; rejecting it");
+                r = -EIO;
+                break;
+            }
+            off += d->d_reclen;
+        }
+        if (r > 0 && copy_to_user(ubuf, buf, (size_t)r))
+            r = -EFAULT;
+    }
+    kfree(buf);
+    return r;
+}
+
+static int host_stream_poll(struct file *f, int events)
+{
+    int r = pal_poll_one(f->h, events, 0);
+    return r < 0 ? POLLERR : r;
+}
+
+static long host_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+    char buf[64];
+    size_t in = 0, out = 0;
+    switch (cmd) {
+    case TCGETS:
+        out = LINUX_TERMIOS_SIZE;
+        break;
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        in = LINUX_TERMIOS_SIZE;
+        break;
+    case TIOCGWINSZ:
+        out = LINUX_WINSIZE_SIZE;
+        break;
+    case TIOCSWINSZ:
+        in = LINUX_WINSIZE_SIZE;
+        break;
+    case TIOCGPGRP:
+        out = 4;
+        break;
+    case FIONREAD:
+        out = 4;
+        break;
+    default:
+        return -ENOTTY;
+    }
+    if (in && copy_from_user(buf, arg, in))
+        return -EFAULT;
+    /* Fail a bad output pointer before the host acts. */
+    if (out && !access_ok(arg, out))
+        return -EFAULT;
+    int r = pal_tty_ioctl(f->h, cmd, buf);
+    if (r < 0)
+        return r;
+    if (cmd == TIOCGPGRP) {
+        /* The program sees its own process group as the terminal's foreground group. */
+        int pg = current->proc->pgid;
+        al_memcpy(buf, &pg, 4);
+    }
+    if (out && copy_to_user(arg, buf, out))
+        return -EFAULT;
+    return 0;
+}
+
+static long regular_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+    if (cmd == FIONREAD && S_ISREG(f->mode)) {
+        struct pal_stat st;
+        int r = pal_fs_fstat(f->h, &st);
+        if (r < 0)
+            return r;
+        int avail = st.size > f->pos ? (int)MIN(st.size - f->pos, (int64_t)0x7fffffff) : 0;
+        return copy_to_user(arg, &avail, sizeof(avail));
+    }
+    return -ENOTTY;
+}
+
+const struct file_ops host_file_ops = {
+    .read = host_read,
+    .write = host_write,
+    .getdents = host_getdents,
+    .ioctl = regular_ioctl,
+    .stat = host_stat,
+    .truncate = host_truncate,
+    .fsync = host_fsync,
+    .seekable = 1,
+};
+
+const struct file_ops host_stream_ops = {
+    .read = host_read,
+    .write = host_write,
+    .ioctl = host_ioctl,
+    .stat = host_stat,
+    .fsync = host_fsync,
+    .poll = host_stream_poll,
+    .seekable = 0,
+};
+
+int stdio_install(const pal_handle_t h[3])
+{
+    static const char *const names[3] = {"host:[stdin]", "host:[stdout]", "host:[stderr]"};
+    for (int i = 0; i < 3; i++) {
+        struct pal_stat st;
+        if (pal_fs_fstat(h[i], &st) < 0)
+            continue; /* closed on the host: leave the fd closed too */
+        struct file *f = file_alloc(&host_stream_ops, i == 0 ? O_RDONLY : O_WRONLY, names[i]);
+        if (!f)
+            return -ENOMEM;
+        f->h = h[i];
+        f->mode = st.mode & S_IFMT;
+        /* A regular file given as stdio is read/written at the host's shared offset. */
+        int r = fd_install(f, 0, i);
+        if (r != i) {
+            file_put(f);
+            return r < 0 ? r : -EBADF;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,272 @@
+/*
+ * libos.h - declarations shared by the files of the LibOS core.
+ *
+ * The core is freestanding C11: it includes only its own headers, common/ and the Linux
+ * UAPI constant headers, and reaches the outside world only through pal.h.  Every fallible
+ * function returns a negative Linux errno or a non-negative result.
+ */
+#ifndef ALCOVE_LIBOS_H
+#define ALCOVE_LIBOS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm-generic/errno-base.h>
+#include <asm-generic/errno.h>
+#include <asm/unistd.h>
+
+#include "linux_abi.h"
+#include "pal.h"
+#include "path.h"
+#include "al_string.h"
+
+#define WUR __attribute__((warn_unused_result))
+/* Deliberately drop a result (best-effort cleanup paths). */
+#define IGNORE(x)                    \
+    do {                             \
+        long ignored_ = (long)(x);   \
+        (void)ignored_;              \
+    } while (0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PAGE_SIZE 4096ull
+#define PAGE_DOWN(x) ((uint64_t)(x) & ~(PAGE_SIZE - 1))
+#define PAGE_UP(x) (((uint64_t)(x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ---- logging (log.c) ---------------------------------------------------------------- */
+enum { LOG_QUIET = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_TRACE = 3 };
+extern int log_level;
+/* Print to the host log sink, prefixed "alcove: ". */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvprintf(const char *fmt, va_list ap);
+#define warn(...) ((log_level >= LOG_WARN) ? kprintf(__VA_ARGS__) : (void)0)
+#define info(...) ((log_level >= LOG_INFO) ? kprintf(__VA_ARGS__) : (void)0)
+/* An internal invariant broke: report and end the enclave (exit 70). */
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+/* ---- heap (heap.c): the LibOS's own memory; never handed to the program ------------- */
+void heap_init(void *base, size_t size);
+void *kmalloc(size_t n);  /* NULL when exhausted */
+void *kzalloc(size_t n);
+void kfree(void *p);
+char *kstrdup(const char *s);
+
+/* ---- user memory (usercopy.S, user.c) ------------------------------------------------ */
+/* True if [addr, addr+len) is a legal program address range (not the core's memory). */
+int access_ok(uint64_t addr, size_t len);
+/* Copy to/from program memory; 0 or -EFAULT (unmapped or forbidden range). */
+WUR long copy_from_user(void *dst, uint64_t usrc, size_t n);
+WUR long copy_to_user(uint64_t udst, const void *src, size_t n);
+WUR long clear_user(uint64_t udst, size_t n);
+/* Copy a NUL-terminated string of at most max-1 bytes; its length, -EFAULT, or -ENAMETOOLONG. */
+WUR long strncpy_from_user(char *dst, uint64_t usrc, size_t max);
+/* If rip is inside a user-copy routine, return where it resumes with -EFAULT, else 0. */
+uint64_t usercopy_fixup(uint64_t rip);
+
+/* ---- files (file.c, vfs.c, dev.c, proc.c, pipe.c) ------------------------------------- */
+struct file;
+struct file_ops {
+    /* buf is a program address (range already checked) or, with kbuf, core memory.
+     * pos is the description's offset for seekable files, NULL for streams. */
+    long (*read)(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf);
+    long (*write)(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf);
+    long (*getdents)(struct file *f, uint64_t ubuf, size_t n);
+    long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
+    int (*stat)(struct file *f, struct pal_stat *st);
+    int (*truncate)(struct file *f, int64_t len);
+    int (*fsync)(struct file *f, int datasync);
+    /* Readiness for poll: returns POLLIN/POLLOUT/... bits without blocking. */
+    int (*poll)(struct file *f, int events);
+    void (*release)(struct file *f);
+    int seekable;
+};
+
+/* An open file description: shared by every fd (and, later, process) that refers to it. */
+struct file {
+    int refs;
+    const struct file_ops *ops;
+    int flags;          /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECT... */
+    int64_t pos;
+    uint32_t mode;      /* S_IFMT bits of the object */
+    pal_handle_t h;     /* host handle or PAL_HANDLE_NONE */
+    struct mount *mnt;
+    char *path;         /* canonical guest path, or a description for anonymous files */
+    void *priv;         /* pipe, synthetic content... */
+    size_t priv_len;
+};
+
+enum mount_type { MOUNT_HOST, MOUNT_DEV, MOUNT_PROC };
+struct mount {
+    char *path;         /* canonical guest path */
+    enum mount_type type;
+    pal_handle_t root;  /* MOUNT_HOST: the host directory */
+    int rw;
+};
+void vfs_add_synthetic_mounts(void);
+/* Copy n bytes to a program address (kbuf 0) or core memory (kbuf 1). */
+WUR long io_out(void *dst, const void *src, size_t n, int kbuf);
+WUR long io_in(void *dst, const void *src, size_t n, int kbuf);
+/* fds 0-2 from the host's standard handles. */
+WUR int stdio_install(const pal_handle_t h[3]);
+/* Wait (interruptibly) until cond(arg) holds: 0, or -ERESTARTSYS when a signal is pending. */
+WUR int wait_until(int (*cond)(void *), void *arg);
+#define ERESTARTSYS 512
+#define ERESTARTNOHAND 514
+
+extern struct mount mounts[PAL_MAX_MOUNTS];
+extern int nmounts;
+
+struct file *file_alloc(const struct file_ops *ops, int flags, const char *path);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+
+/* Resolve a program-supplied path relative to dirfd into a canonical guest path.
+ * flags: PATH_* from path.h.  Returns 0, 1 (absent last component with PATH_PARENT), -errno. */
+WUR int vfs_resolve(int dirfd, const char *path, int flags, char *out);
+/* Find the mount a canonical path lives on; *rel gets the path relative to its root. */
+struct mount *vfs_mount_of(const char *canon, const char **rel);
+/* Open a canonical path. */
+WUR int vfs_open(const char *canon, int flags, int mode, struct file **out);
+WUR int vfs_stat(const char *canon, struct pal_stat *st);
+/* Synthetic trees under /dev and /proc: 1 if canon is theirs (filling kind, target and st), 0 if not. */
+int dev_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st);
+WUR int dev_open(const char *canon, int flags, struct file **out);
+int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st);
+WUR int proc_open(const char *canon, int flags, struct file **out);
+/* A file whose whole content is a heap buffer (synthetic files). */
+struct file *memfile_new(const char *path, char *data, size_t len, uint32_t mode);
+/* A read-only directory listing of fixed names (synthetic directories). */
+struct file *memdir_new(const char *path, const char *const *names, const uint8_t *types, int n);
+extern const struct file_ops host_file_ops, host_stream_ops;
+WUR int pipe_create(struct file **rd, struct file **wr, int flags);
+
+/* ---- per-process state ------------------------------------------------------------------- */
+#define FD_MAX 4096
+struct fdent {
+    struct file *f;
+    int cloexec;
+};
+struct fdtable {
+    int size;
+    struct fdent *ent;
+};
+
+struct vma {
+    uint64_t start, end;
+    int prot, flags;  /* flags: VMA_* */
+};
+#define VMA_ANON 1
+#define VMA_FILE 2
+#define VMA_STACK 4
+#define VMA_SHARED 8
+#define VMA_HEAP 16
+struct mm {
+    struct vma *v;
+    int n, cap;
+    uint64_t brk_start, brk, brk_limit;
+    uint64_t stack_top, stack_bottom;
+    uint64_t mmap_hint;
+};
+
+struct k_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+struct rlimit64 {
+    uint64_t cur, max;
+};
+
+struct process {
+    int pid, ppid, pgid, sid;
+    struct fdtable fds;
+    char cwd[PATH_MAX_LEN];
+    uint32_t umask;
+    struct k_sigaction act[65];
+    uint64_t sig_pending;            /* process-directed signals */
+    struct mm mm;
+    char exe[PATH_MAX_LEN];
+    char *cmdline;                   /* argv joined with NULs */
+    size_t cmdline_len;
+    char comm[16];
+    struct rlimit64 rlim[16];
+    int pdeathsig;
+    int no_new_privs;
+};
+
+struct thread {
+    int tid;
+    struct process *proc;
+    struct pal_context *ctx;         /* context of the current entry */
+    uint64_t sigmask;
+    uint64_t sig_pending;
+    struct k_siginfo *siginfo[65];   /* queued siginfo per pending signal (or NULL) */
+    uint64_t altstack_sp, altstack_size;
+    int altstack_flags;
+    uint64_t clear_child_tid;
+    uint64_t robust_list, robust_len;
+    int in_syscall;
+    long cur_nr;
+    uint64_t saved_sigmask;          /* mask to restore after a ppoll/sigsuspend-style wait */
+    int has_saved_mask;
+    uint64_t fault_trapno, fault_err, fault_addr; /* for the signal frame of a fault */
+};
+
+extern struct thread *current;
+extern const struct pal_boot *boot_info;
+
+/* fd table (fdtable.c) */
+WUR int fd_install(struct file *f, int cloexec, int minfd);
+struct file *fd_get(int fd);      /* borrowed reference, NULL if bad */
+WUR int fd_close(int fd);
+WUR int fdtable_init(struct fdtable *t);
+
+/* memory map (mm.c) */
+WUR int mm_init(struct mm *mm);
+void mm_track(struct mm *mm, uint64_t start, uint64_t end, int prot, int flags);
+void mm_untrack(struct mm *mm, uint64_t start, uint64_t end);
+void mm_set_prot(struct mm *mm, uint64_t start, uint64_t end, int prot);
+/* Unmap everything the program mapped (execve). */
+void mm_unmap_all(struct mm *mm);
+/* Map file bytes [off, off+len) of f at fixed addr with prot (loader, mmap). */
+WUR int mm_map_file(struct mm *mm, uint64_t addr, size_t len, int prot, int shared, struct file *f,
+                    uint64_t off, int fixed, uint64_t *out);
+WUR long mm_format_maps(struct mm *mm, char **out);
+
+/* loader (loader.c) */
+WUR int exec_load(const char *path, char *const *argv, char *const *envp, struct pal_context *ctx,
+                  const char **why);
+
+/* signals (signal.c) */
+void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info);
+/* Deliver pending, unblocked signals into ctx before it resumes. */
+void signal_deliver(struct pal_context *ctx);
+/* Collect asynchronous host events into pending signals. */
+void signal_collect_host(void);
+int signal_pending_unblocked(void);
+/* The action of the signal signal_deliver() would run a handler for next, or NULL. */
+const struct k_sigaction *signal_next_handler(void);
+/* A synchronous fault: unblock/unignore it as Linux does and queue it. */
+void signal_force(int sig, const struct k_siginfo *si, uint64_t trapno, uint64_t err);
+void process_init_limits(struct process *p);
+/* After a call that ran with a temporary mask: keep old for the handler frame if interrupted. */
+void signal_restore_mask_after(uint64_t old, long ret);
+void fd_close_on_exec(void);
+__attribute__((noreturn)) void process_exit_signal(int sig);
+__attribute__((noreturn)) void process_exit(int code);
+
+/* syscall table (syscall.c) */
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+extern const syscall_fn syscall_table[];
+extern const unsigned syscall_table_size;
+long syscall_dispatch(long nr, const long *a, int *found);
+const char *syscall_name(long nr);
+void trace_syscall_enter(long nr, const long *a);
+void trace_syscall_exit(long nr, const long *a, long ret);
+
+/* handlers by family */
+#define SYS(name) long sys_##name(long a0, long a1, long a2, long a3, long a4, long a5)
+#include "syscalls.h"
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * pipe.c - pipes inside the enclave: a 64 KiB ring buffer in the core's heap.
+ *
+ * Readers and writers wait with wait_until(), which sleeps interruptibly; writes of up to
+ * PIPE_BUF bytes are atomic.  (One process today; the ring moves to the shared region
+ * when processes arrive.)
+ */
+#include "libos.h"
+
+#define PIPE_SIZE 65536
+#define PIPE_BUF 4096
+
+struct pipe {
+    char buf[PIPE_SIZE];
+    size_t head, len; /* read position, bytes stored */
+    int readers, writers;
+};
+
+struct pipe_end {
+    struct pipe *p;
+    int writer;
+};
+
+static int can_read(void *arg)
+{
+    struct pipe *p = arg;
+    return p->len > 0 || p->writers == 0;
+}
+
+static long pipe_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf)
+{
+    (void)pos;
+    struct pipe *p = ((struct pipe_end *)f->priv)->p;
+    if (n == 0)
+        return 0;
+    if (!can_read(p)) {
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        int r = wait_until(can_read, p);
+        if (r < 0)
+            return r;
+    }
+    size_t done = 0;
+    while (done < n && p->len > 0) {
+        size_t c = MIN(n - done, MIN(p->len, PIPE_SIZE - p->head));
+        if (io_out((char *)buf + done, p->buf + p->head, c, kbuf))
+            return done ? (long)done : -EFAULT;
+        p->head = (p->head + c) % PIPE_SIZE;
+        p->len -= c;
+        done += c;
+    }
+    return (long)done;
+}
+
+struct wr_wait {
+    struct pipe *p;
+    size_t need;
+};
+
+static int can_write(void *arg)
+{
+    struct wr_wait *w = arg;
+    return w->p->readers == 0 || PIPE_SIZE - w->p->len >= w->need;
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf)
+{
+    (void)pos;
+    struct pipe *p = ((struct pipe_end *)f->priv)->p;
+    size_t done = 0;
+    while (done < n) {
+        if (p->readers == 0)
+            return done ? (long)done : -EPIPE;
+        /* Small writes go in whole; large ones in whatever space there is. */
+        size_t need = (n - done <= PIPE_BUF) ? n - done : 1;
+        struct wr_wait w = {p, need};
+        if (!can_write(&w)) {
+            if (f->flags & O_NONBLOCK)
+                return done ? (long)done : -EAGAIN;
+            int r = wait_until(can_write, &w);
+            if (r < 0)
+                return done ? (long)done : r;
+            continue;
+        }
+        size_t tail = (p->head + p->len) % PIPE_SIZE;
+        size_t c = MIN(n - done, MIN(PIPE_SIZE - p->len, PIPE_SIZE - tail));
+        if (io_in(p->buf + tail, (const char *)buf + done, c, kbuf))
+            return done ? (long)done : -EFAULT;
+        p->len += c;
+        done += c;
+    }
+    return (long)done;
+}
+
+static int pipe_poll(struct file *f, int events)
+{
+    struct pipe_end *e = f->priv;
+    struct pipe *p = e->p;
+    int r = 0;
+    if (!e->writer) {
+        if (p->len)
+            r |= POLLIN | POLLRDNORM;
+        if (!p->writers)
+            r |= POLLHUP;
+    } else {
+        if (PIPE_SIZE - p->len >= PIPE_BUF)
+            r |= POLLOUT | POLLWRNORM;
+        if (!p->readers)
+            r |= POLLERR;
+    }
+    return r & (events | POLLHUP | POLLERR);
+}
+
+static int pipe_stat(struct file *f, struct pal_stat *st)
+{
+    al_memset(st, 0, sizeof(*st));
+    st->mode = S_IFIFO | 0600;
+    st->nlink = 1;
+    st->blksize = 4096;
+    st->dev = 12;
+    st->ino = (uint64_t)((struct pipe_end *)f->priv)->p >> 4;
+    return 0;
+}
+
+static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+    if (cmd != FIONREAD)
+        return -ENOTTY;
+    int n = (int)((struct pipe_end *)f->priv)->p->len;
+    return copy_to_user(arg, &n, sizeof(n));
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe_end *e = f->priv;
+    struct pipe *p = e->p;
+    if (e->writer)
+        p->writers--;
+    else
+        p->readers--;
+    if (!p->readers && !p->writers)
+        kfree(p);
+    kfree(e);
+}
+
+static const struct file_ops pipe_ops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .poll = pipe_poll,
+    .stat = pipe_stat,
+    .ioctl = pipe_ioctl,
+    .release = pipe_release,
+    .seekable = 0,
+};
+
+int pipe_create(struct file **rd, struct file **wr, int flags)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    struct pipe_end *re = kzalloc(sizeof(*re)), *we = kzalloc(sizeof(*we));
+    char name[32];
+    al_snprintf(name, sizeof(name), "pipe:[%lu]", (unsigned long)((uint64_t)p >> 4));
+    struct file *r = file_alloc(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK), name);
+    struct file *w = file_alloc(&pipe_ops, O_WRONLY | (flags & O_NONBLOCK), name);
+    if (!p || !re || !we || !r || !w) {
+        kfree(p), kfree(re), kfree(we);
+        if (r)
+            kfree(r->path), kfree(r);
+        if (w)
+            kfree(w->path), kfree(w);
+        return -ENOMEM;
+    }
+    re->p = we->p = p;
+    we->writer = 1;
+    p->readers = p->writers = 1;
+    r->priv = re;
+    w->priv = we;
+    r->mode = w->mode = S_IFIFO;
+    *rd = r;
+    *wr = w;
+    return 0;
+}
+
+static long do_pipe2(uint64_t ufds, int flags)
+{
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+        return -EINVAL;
+    struct file *r, *w;
+    int err = pipe_create(&r, &w, flags);
+    if (err < 0)
+        return err;
+    int fds[2];
+    fds[0] = fd_install(r, (flags & O_CLOEXEC) != 0, 0);
+    if (fds[0] < 0) {
+        file_put(r);
+        file_put(w);
+        return fds[0];
+    }
+    fds[1] = fd_install(w, (flags & O_CLOEXEC) != 0, 0);
+    if (fds[1] < 0) {
+        IGNORE(fd_close(fds[0]));
+        file_put(w);
+        return fds[1];
+    }
+    if (copy_to_user(ufds, fds, sizeof(fds))) {
+        IGNORE(fd_close(fds[0]));
+        IGNORE(fd_close(fds[1]));
+        return -EFAULT;
+    }
+    return 0;
+}
+
+SYS(pipe)
+{
+    return do_pipe2((uint64_t)a0, 0);
+}
+
+SYS(pipe2)
+{
+    return do_pipe2((uint64_t)a0, (int)a1);
+}

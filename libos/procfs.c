@@ -1,0 +1,320 @@
+/*
+ * procfs.c - the enclave's /proc: what a program may learn about itself, generated from
+ * the core's own state (never the host's /proc, which describes the host process).
+ */
+#include "libos.h"
+
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = al_vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t ncap = (b->cap ? b->cap * 2 : 1024);
+        while (ncap < b->len + (size_t)n + 1)
+            ncap *= 2;
+        char *np = kmalloc(ncap);
+        if (!np)
+            return;
+        if (b->p) {
+            al_memcpy(np, b->p, b->len);
+            kfree(b->p);
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+}
+
+static int parse_uint(const char *s, const char **end)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    long v = 0;
+    while (*s >= '0' && *s <= '9' && v < 1000000000)
+        v = v * 10 + (*s++ - '0');
+    *end = s;
+    return (int)v;
+}
+
+enum pnode {
+    P_NONE, P_ROOT, P_SELF, P_PIDDIR, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_CMDLINE, P_MAPS,
+    P_STATUS, P_STAT, P_COMM, P_MOUNTS, P_MEMINFO, P_UPTIME, P_VERSION, P_THREADSELF,
+    P_FILESYSTEMS,
+};
+
+static const struct {
+    const char *name;
+    enum pnode node;
+} pid_entries[] = {{"exe", P_EXE},         {"cwd", P_CWD},   {"root", P_ROOTLINK},
+                   {"fd", P_FDDIR},        {"cmdline", P_CMDLINE}, {"maps", P_MAPS},
+                   {"status", P_STATUS},   {"stat", P_STAT}, {"comm", P_COMM},
+                   {"mounts", P_MOUNTS}},
+  top_entries[] = {{"self", P_SELF},          {"thread-self", P_THREADSELF},
+                   {"meminfo", P_MEMINFO},    {"mounts", P_MOUNTS},
+                   {"uptime", P_UPTIME},      {"version", P_VERSION},
+                   {"filesystems", P_FILESYSTEMS}};
+
+/* Parse a canonical /proc path; *fd gets the number for P_FD. */
+static enum pnode parse(const char *canon, int *fd)
+{
+    const char *rel = path_under(canon, "/proc");
+    if (!rel)
+        return P_NONE;
+    if (!*rel)
+        return P_ROOT;
+    const char *end;
+    int pid = parse_uint(rel, &end);
+    if (pid < 0) {
+        for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++)
+            if (al_strcmp(rel, top_entries[i].name) == 0)
+                return top_entries[i].node;
+        return P_NONE;
+    }
+    if (pid != current->proc->pid)
+        return P_NONE;
+    if (!*end)
+        return P_PIDDIR;
+    if (*end != '/')
+        return P_NONE;
+    rel = end + 1;
+    if (al_strncmp(rel, "fd/", 3) == 0) {
+        int n = parse_uint(rel + 3, &end);
+        if (n < 0 || *end || !fd_get(n))
+            return P_NONE;
+        *fd = n;
+        return P_FD;
+    }
+    for (unsigned i = 0; i < ARRAY_SIZE(pid_entries); i++)
+        if (al_strcmp(rel, pid_entries[i].name) == 0)
+            return pid_entries[i].node;
+    return P_NONE;
+}
+
+int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st)
+{
+    int fd = -1;
+    enum pnode n = parse(canon, &fd);
+    if (n == P_NONE)
+        return 0;
+    al_memset(st, 0, sizeof(*st));
+    st->dev = 4;
+    st->blksize = 1024;
+    st->nlink = 1;
+    st->ino = 0x1000 + (uint64_t)n * 0x100 + (uint64_t)(fd + 1);
+    *kind = PATH_KIND_OTHER;
+    st->mode = S_IFREG | 0444;
+    switch (n) {
+    case P_ROOT:
+    case P_PIDDIR:
+    case P_FDDIR:
+        *kind = PATH_KIND_DIR;
+        st->mode = S_IFDIR | 0555;
+        st->nlink = 2;
+        break;
+    case P_SELF:
+    case P_THREADSELF:
+        *kind = PATH_KIND_SYMLINK;
+        al_snprintf(target, tsize, "%d", current->proc->pid);
+        break;
+    case P_EXE:
+        *kind = PATH_KIND_SYMLINK;
+        al_strlcpy(target, current->proc->exe, tsize);
+        break;
+    case P_CWD:
+        *kind = PATH_KIND_SYMLINK;
+        al_strlcpy(target, current->proc->cwd, tsize);
+        break;
+    case P_ROOTLINK:
+        *kind = PATH_KIND_SYMLINK;
+        al_strlcpy(target, "/", tsize);
+        break;
+    case P_FD: {
+        /* A "magic" link: resolving it reaches the open file itself, so the walk stops
+         * here (kind OTHER) while lstat/readlink still see a symlink. */
+        struct file *f = fd_get(fd);
+        al_strlcpy(target, f->path, tsize);
+        st->mode = S_IFLNK | 0700;
+        if (f->path[0] == '/' && !(f->mode == S_IFIFO))
+            *kind = PATH_KIND_SYMLINK;
+        break;
+    }
+    default:
+        break;
+    }
+    if (S_ISLNK(st->mode) || *kind == PATH_KIND_SYMLINK) {
+        st->mode = S_IFLNK | 0777;
+        st->size = (int64_t)al_strlen(target);
+    }
+    return 1;
+}
+
+static void gen_maps(struct sbuf *b)
+{
+    struct mm *mm = &current->proc->mm;
+    for (int i = 0; i < mm->n; i++) {
+        const struct vma *v = &mm->v[i];
+        const char *name = (v->flags & VMA_STACK) ? "[stack]" : (v->flags & VMA_HEAP) ? "[heap]" : "";
+        sb_printf(b, "%012lx-%012lx %c%c%c%c 00000000 00:00 0%s%s\n", (unsigned long)v->start,
+                  (unsigned long)v->end, (v->prot & PROT_READ) ? 'r' : '-',
+                  (v->prot & PROT_WRITE) ? 'w' : '-', (v->prot & PROT_EXEC) ? 'x' : '-',
+                  (v->flags & VMA_SHARED) ? 's' : 'p', *name ? "                          " : "",
+                  name);
+    }
+}
+
+static void gen_status(struct sbuf *b)
+{
+    struct process *p = current->proc;
+    sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+                 "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n"
+                 "Groups:\t\nThreads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+                 "SigBlk:\t%016lx\nCpus_allowed_list:\t0-%d\n",
+              p->comm, p->umask, p->pid, current->tid, p->ppid, p->fds.size,
+              (unsigned long)current->sig_pending, (unsigned long)p->sig_pending,
+              (unsigned long)current->sigmask, boot_info->ncpus - 1);
+}
+
+static void gen_mounts(struct sbuf *b)
+{
+    for (int i = 0; i < nmounts; i++) {
+        const struct mount *m = &mounts[i];
+        const char *type = m->type == MOUNT_DEV ? "devtmpfs" : m->type == MOUNT_PROC ? "proc" : "hostfs";
+        sb_printf(b, "%s %s %s %s 0 0\n", type, m->path, type, m->rw ? "rw" : "ro");
+    }
+}
+
+int proc_open(const char *canon, int flags, struct file **out)
+{
+    int fd = -1;
+    enum pnode n = parse(canon, &fd);
+    if (n == P_NONE)
+        return -ENOENT;
+    if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
+        return n == P_ROOT || n == P_PIDDIR || n == P_FDDIR ? -EISDIR : -EACCES;
+    struct sbuf b = {0, 0, 0};
+    char pidname[16];
+    switch (n) {
+    case P_ROOT: {
+        al_snprintf(pidname, sizeof(pidname), "%d", current->proc->pid);
+        const char *names[ARRAY_SIZE(top_entries) + 1];
+        uint8_t types[ARRAY_SIZE(top_entries) + 1];
+        int k = 0;
+        names[k] = pidname, types[k++] = DT_DIR;
+        for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++) {
+            names[k] = top_entries[i].name;
+            types[k++] = (top_entries[i].node == P_SELF || top_entries[i].node == P_THREADSELF)
+                             ? DT_LNK : DT_REG;
+        }
+        *out = memdir_new(canon, names, types, k);
+        return *out ? 0 : -ENOMEM;
+    }
+    case P_PIDDIR: {
+        const char *names[ARRAY_SIZE(pid_entries)];
+        uint8_t types[ARRAY_SIZE(pid_entries)];
+        for (unsigned i = 0; i < ARRAY_SIZE(pid_entries); i++) {
+            names[i] = pid_entries[i].name;
+            enum pnode e = pid_entries[i].node;
+            types[i] = e == P_FDDIR ? DT_DIR : (e == P_EXE || e == P_CWD || e == P_ROOTLINK) ? DT_LNK : DT_REG;
+        }
+        *out = memdir_new(canon, names, types, (int)ARRAY_SIZE(pid_entries));
+        return *out ? 0 : -ENOMEM;
+    }
+    case P_FDDIR: {
+        struct fdtable *t = &current->proc->fds;
+        int cnt = 0;
+        for (int i = 0; i < t->size; i++)
+            cnt += t->ent[i].f != NULL;
+        const char **names = kmalloc(sizeof(char *) * (size_t)(cnt + 1));
+        uint8_t *types = kmalloc((size_t)cnt + 1);
+        char *store = kmalloc((size_t)(cnt + 1) * 12);
+        if (!names || !types || !store) {
+            kfree(names), kfree(types), kfree(store);
+            return -ENOMEM;
+        }
+        int k = 0;
+        for (int i = 0; i < t->size; i++) {
+            if (!t->ent[i].f)
+                continue;
+            al_snprintf(store + k * 12, 12, "%d", i);
+            names[k] = store + k * 12;
+            types[k++] = DT_LNK;
+        }
+        *out = memdir_new(canon, names, types, k);
+        kfree(names), kfree(types), kfree(store);
+        return *out ? 0 : -ENOMEM;
+    }
+    case P_FD: {
+        /* Opening /proc/self/fd/N reaches the same open file. */
+        struct file *f = fd_get(fd);
+        *out = file_get(f);
+        return 0;
+    }
+    case P_CMDLINE:
+        if (current->proc->cmdline) {
+            b.p = kmalloc(current->proc->cmdline_len + 1);
+            if (b.p) {
+                al_memcpy(b.p, current->proc->cmdline, current->proc->cmdline_len);
+                b.len = current->proc->cmdline_len;
+            }
+        }
+        break;
+    case P_MAPS:
+        gen_maps(&b);
+        break;
+    case P_STATUS:
+        gen_status(&b);
+        break;
+    case P_STAT:
+        sb_printf(&b, "%d (%s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n",
+                  current->proc->pid, current->proc->comm, current->proc->ppid,
+                  current->proc->pgid, current->proc->sid);
+        break;
+    case P_COMM:
+        sb_printf(&b, "%s\n", current->proc->comm);
+        break;
+    case P_MOUNTS:
+        gen_mounts(&b);
+        break;
+    case P_MEMINFO: {
+        uint64_t kb = boot_info->mem_total / 1024;
+        sb_printf(&b, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
+                  (unsigned long)kb, (unsigned long)kb / 2, (unsigned long)kb / 2);
+        break;
+    }
+    case P_UPTIME: {
+        int64_t s, ns;
+        if (pal_clock_get(CLOCK_BOOTTIME, &s, &ns) < 0)
+            s = ns = 0;
+        sb_printf(&b, "%ld.%02ld 0.00\n", (long)s, (long)(ns / 10000000));
+        break;
+    }
+    case P_VERSION: {
+        struct pal_uname u;
+        if (pal_uname(&u) == 0)
+            sb_printf(&b, "%s version %s (alcove) %s\n", u.sysname, u.release, u.version);
+        break;
+    }
+    case P_FILESYSTEMS:
+        sb_printf(&b, "nodev\tproc\nnodev\tdevtmpfs\n\thostfs\n");
+        break;
+    default:
+        return -ENOENT;
+    }
+    if (!b.p)
+        b.p = kmalloc(1);
+    if (!b.p)
+        return -ENOMEM;
+    *out = memfile_new(canon, b.p, b.len, S_IFREG);
+    return *out ? 0 : -ENOMEM;
+}

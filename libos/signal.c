@@ -1,0 +1,540 @@
+/*
+ * signal.c - the program's signals, virtualised: dispositions, masks, pending sets,
+ * delivery frames built on the program's stack exactly as Linux lays them out, and
+ * rt_sigreturn.
+ *
+ * Signals are only ever delivered at the end of a LibOS entry (syscall, fault, async
+ * event), when the core holds none of its own locks.
+ */
+#include "libos.h"
+
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define FP_XSTATE_MAGIC1 0x46505853u
+
+enum dfl { D_TERM, D_CORE, D_IGN, D_STOP };
+
+static enum dfl default_action(int sig)
+{
+    switch (sig) {
+    case SIGQUIT:
+    case SIGILL:
+    case SIGTRAP:
+    case SIGABRT:
+    case SIGBUS:
+    case SIGFPE:
+    case SIGSEGV:
+    case SIGXCPU:
+    case SIGXFSZ:
+    case SIGSYS:
+        return D_CORE;
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+        return D_IGN;
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return D_STOP;
+    default:
+        return D_TERM;
+    }
+}
+
+void process_exit(int code)
+{
+    pal_exit(code & 0xff);
+}
+
+void process_exit_signal(int sig)
+{
+    pal_exit_signal(sig);
+}
+
+static int ignored(int sig)
+{
+    const struct k_sigaction *a = &current->proc->act[sig];
+    return a->handler == SIG_IGN || (a->handler == SIG_DFL && default_action(sig) == D_IGN);
+}
+
+void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
+{
+    if (sig < 1 || sig > NSIG)
+        return;
+    /* An ignored signal is discarded at generation time (unless blocked: it may be
+     * unignored before it is unblocked, but Linux discards it too). */
+    if (ignored(sig) && sig != SIGKILL)
+        return;
+    uint64_t bit = SIGBIT(sig);
+    if (t->sig_pending & bit)
+        return; /* standard signals do not queue */
+    t->sig_pending |= bit;
+    struct k_siginfo *si = kzalloc(sizeof(*si));
+    if (si) {
+        if (info)
+            *si = *info;
+        else {
+            si->si_signo = sig;
+            si->si_code = SI_KERNEL;
+        }
+    }
+    kfree(t->siginfo[sig]);
+    t->siginfo[sig] = si;
+}
+
+void signal_force(int sig, const struct k_siginfo *si, uint64_t trapno, uint64_t err)
+{
+    struct k_sigaction *a = &current->proc->act[sig];
+    /* A fault that is blocked or ignored kills the process, as force_sig_fault does. */
+    if ((current->sigmask & SIGBIT(sig)) || a->handler == SIG_IGN) {
+        a->handler = SIG_DFL;
+        current->sigmask &= ~SIGBIT(sig);
+    }
+    current->fault_trapno = trapno;
+    current->fault_err = err;
+    current->fault_addr = si->u.fault.addr;
+    signal_send_thread(current, sig, si);
+}
+
+void signal_collect_host(void)
+{
+    uint64_t m = pal_take_interrupts();
+    for (int s = 1; m && s <= NSIG; s++) {
+        if (m & SIGBIT(s)) {
+            struct k_siginfo si;
+            al_memset(&si, 0, sizeof(si));
+            si.si_signo = s;
+            si.si_code = SI_USER; /* sent from outside the enclave */
+            signal_send_thread(current, s, &si);
+            m &= ~SIGBIT(s);
+        }
+    }
+}
+
+static int next_signal(void)
+{
+    uint64_t p = (current->sig_pending | current->proc->sig_pending) & ~current->sigmask;
+    if (!p)
+        return 0;
+    /* Synchronous faults first, then the lowest number, as Linux does. */
+    static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS};
+    for (unsigned i = 0; i < ARRAY_SIZE(sync); i++)
+        if (p & SIGBIT(sync[i]))
+            return sync[i];
+    return __builtin_ctzll(p) + 1;
+}
+
+int signal_pending_unblocked(void)
+{
+    return next_signal() != 0;
+}
+
+const struct k_sigaction *signal_next_handler(void)
+{
+    uint64_t p = (current->sig_pending | current->proc->sig_pending) & ~current->sigmask;
+    for (int s = 1; p && s <= NSIG; s++) {
+        if (!(p & SIGBIT(s)))
+            continue;
+        const struct k_sigaction *a = &current->proc->act[s];
+        if (a->handler != SIG_DFL && a->handler != SIG_IGN)
+            return a;
+        if (a->handler == SIG_DFL && default_action(s) != D_IGN && default_action(s) != D_STOP)
+            return a; /* it will terminate: no point restarting */
+    }
+    return NULL;
+}
+
+void signal_restore_mask_after(uint64_t old, long ret)
+{
+    if (ret == -EINTR || ret == -ERESTARTNOHAND || ret == -ERESTARTSYS) {
+        /* The handler frame must carry the old mask; restore it after delivery. */
+        current->saved_sigmask = old;
+        current->has_saved_mask = 1;
+    } else {
+        current->sigmask = old;
+    }
+}
+
+static int on_altstack(uint64_t sp)
+{
+    return current->altstack_size && sp > current->altstack_sp &&
+           sp <= current->altstack_sp + current->altstack_size;
+}
+
+/* Build the handler frame; 0 or -EFAULT if the program's stack is unusable. */
+static int setup_frame(struct pal_context *ctx, int sig, const struct k_sigaction *a,
+                       const struct k_siginfo *si, uint64_t oldmask)
+{
+    uint64_t sp = ctx->rsp;
+    int onstack = on_altstack(sp);
+    if ((a->flags & SA_ONSTACK) && current->altstack_size && !onstack &&
+        !(current->altstack_flags & SS_DISABLE))
+        sp = current->altstack_sp + current->altstack_size;
+    else
+        sp -= 128; /* skip the red zone */
+
+    uint64_t fp = 0;
+    if (ctx->xstate && ctx->xstate_size) {
+        sp = (sp - ctx->xstate_size) & ~63ull;
+        fp = sp;
+        if (copy_to_user(fp, ctx->xstate, ctx->xstate_size))
+            return -EFAULT;
+    }
+    sp -= sizeof(struct linux_rt_sigframe);
+    sp = (sp & ~15ull) - 8; /* as after a call: (sp + 8) is 16-byte aligned */
+
+    struct linux_rt_sigframe f;
+    al_memset(&f, 0, sizeof(f));
+    f.pretcode = a->restorer;
+    f.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+    f.uc.uc_stack.ss_sp = current->altstack_sp;
+    f.uc.uc_stack.ss_size = current->altstack_size;
+    f.uc.uc_stack.ss_flags = current->altstack_size ? (onstack ? SS_ONSTACK : current->altstack_flags)
+                                                    : SS_DISABLE;
+    struct linux_sigcontext *m = &f.uc.uc_mcontext;
+    m->r8 = ctx->r8, m->r9 = ctx->r9, m->r10 = ctx->r10, m->r11 = ctx->r11;
+    m->r12 = ctx->r12, m->r13 = ctx->r13, m->r14 = ctx->r14, m->r15 = ctx->r15;
+    m->rdi = ctx->rdi, m->rsi = ctx->rsi, m->rbp = ctx->rbp, m->rbx = ctx->rbx;
+    m->rdx = ctx->rdx, m->rax = ctx->rax, m->rcx = ctx->rcx, m->rsp = ctx->rsp;
+    m->rip = ctx->rip, m->eflags = ctx->rflags;
+    m->cs = 0x33;
+    m->ss = 0x2b;
+    m->oldmask = oldmask;
+    m->fpstate = fp;
+    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP) {
+        m->trapno = current->fault_trapno;
+        m->err = current->fault_err;
+        m->cr2 = current->fault_addr;
+    }
+    f.uc.uc_sigmask = oldmask;
+    f.info = *si;
+    if (copy_to_user(sp, &f, sizeof(f)))
+        return -EFAULT;
+
+    ctx->rsp = sp;
+    ctx->rip = a->handler;
+    ctx->rdi = (uint64_t)sig;
+    ctx->rsi = sp + __builtin_offsetof(struct linux_rt_sigframe, info);
+    ctx->rdx = sp + __builtin_offsetof(struct linux_rt_sigframe, uc);
+    ctx->rax = 0;
+    ctx->rflags &= ~(0x400ull | 0x100ull); /* DF, TF */
+    if (current->altstack_flags & SS_AUTODISARM && (a->flags & SA_ONSTACK))
+        current->altstack_size = 0;
+    return 0;
+}
+
+void signal_deliver(struct pal_context *ctx)
+{
+    int sig;
+    while ((sig = next_signal()) != 0) {
+        struct k_siginfo *si = current->siginfo[sig];
+        struct k_siginfo local;
+        current->siginfo[sig] = NULL;
+        if (current->sig_pending & SIGBIT(sig))
+            current->sig_pending &= ~SIGBIT(sig);
+        else
+            current->proc->sig_pending &= ~SIGBIT(sig);
+        al_memset(&local, 0, sizeof(local));
+        if (si) {
+            local = *si;
+            kfree(si);
+        } else {
+            local.si_signo = sig;
+            local.si_code = SI_KERNEL;
+        }
+        struct k_sigaction *a = &current->proc->act[sig];
+        if (a->handler == SIG_IGN)
+            continue;
+        if (a->handler == SIG_DFL) {
+            switch (default_action(sig)) {
+            case D_IGN:
+            case D_STOP: /* job control arrives with processes; until then, like ignore */
+                continue;
+            case D_TERM:
+            case D_CORE:
+                process_exit_signal(sig);
+            }
+        }
+        uint64_t oldmask = current->has_saved_mask ? current->saved_sigmask : current->sigmask;
+        current->has_saved_mask = 0;
+        struct k_sigaction act = *a;
+        if (setup_frame(ctx, sig, &act, &local, oldmask) < 0) {
+            /* No usable stack for the handler: Linux kills with SIGSEGV. */
+            process_exit_signal(SIGSEGV);
+        }
+        current->sigmask = oldmask | act.mask | ((act.flags & SA_NODEFER) ? 0 : SIGBIT(sig));
+        current->sigmask &= ~UNBLOCKABLE;
+        if (act.flags & SA_RESETHAND) {
+            a->handler = SIG_DFL;
+            a->flags &= ~SA_SIGINFO;
+        }
+        /* Only one frame per entry; further signals are delivered when it returns. */
+        return;
+    }
+    if (current->has_saved_mask) {
+        current->sigmask = current->saved_sigmask;
+        current->has_saved_mask = 0;
+    }
+}
+
+SYS(rt_sigreturn)
+{
+    struct pal_context *ctx = current->ctx;
+    uint64_t frame = ctx->rsp - 8;
+    struct linux_rt_sigframe f;
+    if (copy_from_user(&f, frame, sizeof(f)))
+        process_exit_signal(SIGSEGV);
+    const struct linux_sigcontext *m = &f.uc.uc_mcontext;
+    if (m->fpstate && ctx->xstate && ctx->xstate_size) {
+        /* Take the program's saved registers, but keep the host's description of the
+         * format so a tampered frame cannot make the backend's own sigreturn fail. */
+        char *x = ctx->xstate;
+        char keep[48];
+        al_memcpy(keep, x + 464, sizeof(keep));
+        uint32_t mxcsr_mask = *(uint32_t *)(x + 28);
+        uint64_t bv_allowed = ctx->xstate_size > 512 + 64 ? *(uint64_t *)(x + 464 + 8) : 3;
+        if (copy_from_user(x, m->fpstate, ctx->xstate_size))
+            process_exit_signal(SIGSEGV);
+        al_memcpy(x + 464, keep, sizeof(keep));
+        *(uint32_t *)(x + 28) = mxcsr_mask;
+        *(uint32_t *)(x + 24) &= mxcsr_mask ? mxcsr_mask : 0xffbf;
+        if (ctx->xstate_size >= 512 + 64) {
+            *(uint64_t *)(x + 512) &= bv_allowed;      /* XSTATE_BV */
+            al_memset(x + 520, 0, 56);                  /* XCOMP_BV and reserved */
+        }
+    }
+    ctx->r8 = m->r8, ctx->r9 = m->r9, ctx->r10 = m->r10, ctx->r11 = m->r11;
+    ctx->r12 = m->r12, ctx->r13 = m->r13, ctx->r14 = m->r14, ctx->r15 = m->r15;
+    ctx->rdi = m->rdi, ctx->rsi = m->rsi, ctx->rbp = m->rbp, ctx->rbx = m->rbx;
+    ctx->rdx = m->rdx, ctx->rax = m->rax, ctx->rcx = m->rcx, ctx->rsp = m->rsp;
+    ctx->rip = m->rip;
+    ctx->rflags = m->eflags;
+    current->sigmask = f.uc.uc_sigmask & ~UNBLOCKABLE;
+    /* Restore the alternate stack setting, as the kernel's sigreturn does. */
+    if (!on_altstack(ctx->rsp) && !(f.uc.uc_stack.ss_flags & SS_DISABLE) && f.uc.uc_stack.ss_size) {
+        current->altstack_sp = f.uc.uc_stack.ss_sp;
+        current->altstack_size = f.uc.uc_stack.ss_size;
+        current->altstack_flags = f.uc.uc_stack.ss_flags & (int)SS_AUTODISARM;
+    }
+    return (long)ctx->rax;
+}
+
+SYS(rt_sigaction)
+{
+    int sig = (int)a0;
+    if ((size_t)a3 != 8)
+        return -EINVAL;
+    if (sig < 1 || sig > NSIG)
+        return -EINVAL;
+    struct k_sigaction na, *cur = &current->proc->act[sig];
+    if (a1) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            return -EINVAL;
+        if (copy_from_user(&na, (uint64_t)a1, sizeof(na)))
+            return -EFAULT;
+    }
+    if (a2 && copy_to_user((uint64_t)a2, cur, sizeof(*cur)))
+        return -EFAULT;
+    if (a1) {
+        na.mask &= ~UNBLOCKABLE;
+        *cur = na;
+        /* Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards pending ones. */
+        if (ignored(sig)) {
+            current->sig_pending &= ~SIGBIT(sig);
+            current->proc->sig_pending &= ~SIGBIT(sig);
+            kfree(current->siginfo[sig]);
+            current->siginfo[sig] = NULL;
+        }
+    }
+    return 0;
+}
+
+SYS(rt_sigprocmask)
+{
+    int how = (int)a0;
+    if ((size_t)a3 != 8)
+        return -EINVAL;
+    uint64_t old = current->sigmask, set;
+    if (a1) {
+        if (copy_from_user(&set, (uint64_t)a1, 8))
+            return -EFAULT;
+        switch (how) {
+        case SIG_BLOCK:
+            current->sigmask |= set;
+            break;
+        case SIG_UNBLOCK:
+            current->sigmask &= ~set;
+            break;
+        case SIG_SETMASK:
+            current->sigmask = set;
+            break;
+        default:
+            return -EINVAL;
+        }
+        current->sigmask &= ~UNBLOCKABLE;
+    }
+    if (a2 && copy_to_user((uint64_t)a2, &old, 8)) {
+        current->sigmask = old;
+        return -EFAULT;
+    }
+    return 0;
+}
+
+SYS(rt_sigpending)
+{
+    if ((size_t)a1 > 8)
+        return -EINVAL;
+    uint64_t p = (current->sig_pending | current->proc->sig_pending) & current->sigmask;
+    return copy_to_user((uint64_t)a0, &p, (size_t)a1);
+}
+
+static int signal_ready(void *arg)
+{
+    (void)arg;
+    return signal_pending_unblocked();
+}
+
+SYS(rt_sigsuspend)
+{
+    uint64_t m;
+    if ((size_t)a1 != 8)
+        return -EINVAL;
+    if (copy_from_user(&m, (uint64_t)a0, 8))
+        return -EFAULT;
+    uint64_t old = current->sigmask;
+    current->sigmask = m & ~UNBLOCKABLE;
+    for (;;) {
+        int r = wait_until(signal_ready, NULL);
+        (void)r;
+        if (signal_next_handler())
+            break;
+        /* Only ignored/stop signals arrived: discard them and keep waiting. */
+        signal_deliver(current->ctx);
+    }
+    signal_restore_mask_after(old, -EINTR);
+    return -EINTR;
+}
+
+SYS(pause)
+{
+    for (;;) {
+        int r = wait_until(signal_ready, NULL);
+        (void)r;
+        if (signal_next_handler())
+            return -ERESTARTNOHAND;
+        signal_deliver(current->ctx);
+    }
+}
+
+SYS(sigaltstack)
+{
+    struct linux_stack old, ns;
+    uint64_t sp = current->ctx->rsp;
+    old.ss_sp = current->altstack_sp;
+    old.ss_size = current->altstack_size;
+    old.ss_flags = on_altstack(sp) ? SS_ONSTACK
+                   : current->altstack_size ? current->altstack_flags : SS_DISABLE;
+    old._pad = 0;
+    if (a0) {
+        if (copy_from_user(&ns, (uint64_t)a0, sizeof(ns)))
+            return -EFAULT;
+        if (on_altstack(sp))
+            return -EPERM;
+        int mode = ns.ss_flags & ~(int)SS_AUTODISARM;
+        if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+            return -EINVAL;
+        if (mode == SS_DISABLE) {
+            current->altstack_sp = current->altstack_size = 0;
+            current->altstack_flags = SS_DISABLE;
+        } else {
+            if (ns.ss_size < MINSIGSTKSZ)
+                return -ENOMEM;
+            current->altstack_sp = ns.ss_sp;
+            current->altstack_size = ns.ss_size;
+            current->altstack_flags = ns.ss_flags & (int)SS_AUTODISARM;
+        }
+    }
+    if (a1 && copy_to_user((uint64_t)a1, &old, sizeof(old)))
+        return -EFAULT;
+    return 0;
+}
+
+/* Signals to a pid: only this process exists in the enclave today. */
+static long kill_target(int pid, int sig, int code)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct process *p = current->proc;
+    if (pid != p->pid && pid != 0 && pid != -1 && pid != -p->pgid)
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    struct k_siginfo si;
+    al_memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = code;
+    si.u.kill.pid = p->pid;
+    si.u.kill.uid = 0;
+    signal_send_thread(current, sig, &si);
+    return 0;
+}
+
+SYS(kill)
+{
+    return kill_target((int)a0, (int)a1, SI_USER);
+}
+
+SYS(tkill)
+{
+    if ((int)a0 <= 0)
+        return -EINVAL;
+    if ((int)a0 != current->tid)
+        return -ESRCH;
+    return kill_target(current->proc->pid, (int)a1, SI_TKILL);
+}
+
+SYS(tgkill)
+{
+    if ((int)a0 <= 0 || (int)a1 <= 0)
+        return -EINVAL;
+    if ((int)a0 != current->proc->pid || (int)a1 != current->tid)
+        return -ESRCH;
+    return kill_target(current->proc->pid, (int)a2, SI_TKILL);
+}
+
+SYS(rt_sigqueueinfo)
+{
+    int sig = (int)a1;
+    struct k_siginfo si;
+    if (copy_from_user(&si, (uint64_t)a2, sizeof(si)))
+        return -EFAULT;
+    if ((int)a0 != current->proc->pid)
+        return -ESRCH;
+    /* Only negative codes may be forged by the sender, as Linux enforces. */
+    if (si.si_code >= 0 || si.si_code == SI_TKILL)
+        return -EPERM;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    if (sig == 0)
+        return 0;
+    si.si_signo = sig;
+    signal_send_thread(current, sig, &si);
+    return 0;
+}
+
+int wait_until(int (*cond)(void *), void *arg)
+{
+    for (;;) {
+        if (cond(arg))
+            return 0;
+        signal_collect_host();
+        if (signal_pending_unblocked())
+            return -ERESTARTSYS;
+        /* Nothing else runs in the enclave yet, so only a signal can change the
+         * condition: sleep in short slices, woken early by host events. */
+        int r = pal_sleep(CLOCK_MONOTONIC, 0, 0, 10 * 1000 * 1000);
+        if (r < 0 && r != -EINTR)
+            return r;
+    }
+}

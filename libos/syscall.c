@@ -1,0 +1,172 @@
+/*
+ * syscall.c - THE syscall table: number -> handler, name and argument format for tracing.
+ *
+ * To add a syscall: write sys_<name> in the file of its family, add one line below, and a
+ * test in tests/abi/ (docs/new-syscall.md).  Numbers without an entry return -ENOSYS with
+ * one warning per number.
+ *
+ * Argument format letters (for ALCOVE_LOG=trace): f fd, d signed int, u unsigned size,
+ * x hex, o octal mode, p pointer, s string (read from the program), S signal number.
+ */
+#include "libos.h"
+#include "sysnames.h"
+
+struct syscall_desc {
+    syscall_fn fn;
+    const char *fmt;
+};
+
+#define E(name, f) [__NR_##name] = {sys_##name, f}
+
+static const struct syscall_desc table[] = {
+    /* files: data */
+    E(read, "fpu"), E(write, "fpu"), E(pread64, "fpud"), E(pwrite64, "fpud"), E(readv, "fpd"),
+    E(writev, "fpd"), E(preadv, "fpdd"), E(pwritev, "fpdd"), E(lseek, "fdd"), E(sendfile, "ffpu"),
+    E(close, "f"), E(close_range, "ffx"), E(dup, "f"), E(dup2, "ff"), E(dup3, "ffx"),
+    E(fcntl, "fdx"), E(ioctl, "fxp"), E(pipe, "p"), E(pipe2, "px"), E(flock, "fx"),
+    E(fsync, "f"), E(fdatasync, "f"), E(ftruncate, "fd"), E(truncate, "sd"), E(fadvise64, "fddd"),
+    E(poll, "pud"), E(ppoll, "pupp"), E(select, "dpppp"), E(pselect6, "dppppp"),
+    E(getdents64, "fpu"),
+    /* files: names */
+    E(open, "sxo"), E(openat, "fsxo"), E(creat, "so"), E(stat, "sp"), E(lstat, "sp"),
+    E(fstat, "fp"), E(newfstatat, "fspx"), E(statx, "fsxxp"), E(access, "so"),
+    E(faccessat, "fso"), E(faccessat2, "fsox"), E(readlink, "spu"), E(readlinkat, "fspu"),
+    E(getcwd, "pu"), E(chdir, "s"), E(fchdir, "f"), E(mkdir, "so"), E(mkdirat, "fso"),
+    E(rmdir, "s"), E(unlink, "s"), E(unlinkat, "fsx"), E(rename, "ss"), E(renameat, "fsfs"),
+    E(renameat2, "fsfsx"), E(link, "ss"), E(linkat, "fsfsx"), E(symlink, "ss"),
+    E(symlinkat, "sfs"), E(chmod, "so"), E(fchmod, "fo"), E(fchmodat, "fso"), E(umask, "o"),
+    E(utimensat, "fspx"),
+    /* memory */
+    E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
+    E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
+    /* process */
+    E(exit, "d"), E(exit_group, "d"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
+    E(getpid, ""), E(getppid, ""), E(gettid, ""), E(getuid, ""), E(geteuid, ""), E(getgid, ""),
+    E(getegid, ""), E(getresuid, "ppp"), E(getresgid, "ppp"), E(getgroups, "dp"),
+    E(getpgrp, ""), E(getpgid, "d"), E(setpgid, "dd"), E(getsid, "d"), E(setsid, ""),
+    E(arch_prctl, "xp"), E(set_tid_address, "p"), E(set_robust_list, "pu"),
+    E(get_robust_list, "dpp"), E(rseq, "pudx"), E(prlimit64, "ddpp"), E(getrlimit, "dp"),
+    E(setrlimit, "dp"), E(getrusage, "dp"), E(times, "p"), E(uname, "p"), E(sysinfo, "p"),
+    E(sched_getaffinity, "dup"), E(sched_setaffinity, "dup"), E(sched_yield, ""),
+    E(getcpu, "ppp"), E(prctl, "dxxxx"), E(getrandom, "pux"),
+    /* signals */
+    E(rt_sigaction, "Sppu"), E(rt_sigprocmask, "dppu"), E(rt_sigreturn, ""),
+    E(rt_sigpending, "pu"), E(rt_sigsuspend, "pu"), E(sigaltstack, "pp"), E(kill, "dS"),
+    E(tkill, "dS"), E(tgkill, "ddS"), E(rt_sigqueueinfo, "dSp"), E(pause, ""),
+    /* time */
+    E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),
+    E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"),
+};
+
+const unsigned syscall_table_size = ARRAY_SIZE(table);
+
+long syscall_dispatch(long nr, const long *a, int *found)
+{
+    if (nr >= 0 && (unsigned long)nr < ARRAY_SIZE(table) && table[nr].fn) {
+        *found = 1;
+        return table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+    }
+    *found = 0;
+    return -ENOSYS;
+}
+
+const char *syscall_name(long nr)
+{
+    if (nr >= 0 && (unsigned long)nr < ARRAY_SIZE(sysnames) && sysnames[nr])
+        return sysnames[nr];
+    return "?";
+}
+
+/* ---- trace mode: a built-in strace ---------------------------------------------------- */
+
+static const char *errno_name(long e)
+{
+    static const char *const names[] = {
+        [EPERM] = "EPERM",     [ENOENT] = "ENOENT",       [ESRCH] = "ESRCH",
+        [EINTR] = "EINTR",     [EIO] = "EIO",             [ENXIO] = "ENXIO",
+        [E2BIG] = "E2BIG",     [ENOEXEC] = "ENOEXEC",     [EBADF] = "EBADF",
+        [ECHILD] = "ECHILD",   [EAGAIN] = "EAGAIN",       [ENOMEM] = "ENOMEM",
+        [EACCES] = "EACCES",   [EFAULT] = "EFAULT",       [EBUSY] = "EBUSY",
+        [EEXIST] = "EEXIST",   [EXDEV] = "EXDEV",         [ENODEV] = "ENODEV",
+        [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",       [EINVAL] = "EINVAL",
+        [ENFILE] = "ENFILE",   [EMFILE] = "EMFILE",       [ENOTTY] = "ENOTTY",
+        [EFBIG] = "EFBIG",     [ENOSPC] = "ENOSPC",       [ESPIPE] = "ESPIPE",
+        [EROFS] = "EROFS",     [EMLINK] = "EMLINK",       [EPIPE] = "EPIPE",
+        [EDOM] = "EDOM",       [ERANGE] = "ERANGE",       [ENAMETOOLONG] = "ENAMETOOLONG",
+        [ENOSYS] = "ENOSYS",   [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP",
+        [EOVERFLOW] = "EOVERFLOW", [ENOTSUP] = "EOPNOTSUPP", [ETIMEDOUT] = "ETIMEDOUT",
+    };
+    if (e > 0 && (unsigned long)e < ARRAY_SIZE(names) && names[e])
+        return names[e];
+    if (e == 512 || e == 514)
+        return "ERESTART";
+    return "E?";
+}
+
+static int fmt_arg(char *buf, size_t size, char f, long v)
+{
+    switch (f) {
+    case 'f':
+        if ((int)v == AT_FDCWD)
+            return al_snprintf(buf, size, "AT_FDCWD");
+        return al_snprintf(buf, size, "%d", (int)v);
+    case 'd':
+    case 'S':
+        return al_snprintf(buf, size, "%d", (int)v);
+    case 'u':
+        return al_snprintf(buf, size, "%lu", (unsigned long)v);
+    case 'o':
+        return al_snprintf(buf, size, "0%o", (unsigned)v);
+    case 'x':
+        return al_snprintf(buf, size, "0x%lx", (unsigned long)v);
+    case 's': {
+        char s[96];
+        long n = strncpy_from_user(s, (uint64_t)v, sizeof(s));
+        if (n == -EFAULT)
+            return al_snprintf(buf, size, "%p", (void *)v);
+        if (n < 0)
+            return al_snprintf(buf, size, "\"%.80s\"...", s);
+        return al_snprintf(buf, size, "\"%s\"", s);
+    }
+    default:
+        return v ? al_snprintf(buf, size, "%p", (void *)v) : al_snprintf(buf, size, "NULL");
+    }
+}
+
+static void trace_line(long nr, const long *a, int done, long ret)
+{
+    char line[512];
+    const char *fmt = "dddddd";
+    if (nr >= 0 && (unsigned long)nr < ARRAY_SIZE(table) && table[nr].fn)
+        fmt = table[nr].fmt;
+    int n = al_snprintf(line, sizeof(line), "[%d] %s(", current->tid, syscall_name(nr));
+    for (int i = 0; fmt[i] && i < 6 && n < (int)sizeof(line) - 100; i++) {
+        if (i)
+            n += al_snprintf(line + n, sizeof(line) - (size_t)n, ", ");
+        n += fmt_arg(line + n, sizeof(line) - (size_t)n, fmt[i], a[i]);
+    }
+    if (!done) {
+        al_snprintf(line + n, sizeof(line) - (size_t)n, ") ...");
+    } else if (ret < 0 && ret > -4096) {
+        al_snprintf(line + n, sizeof(line) - (size_t)n, ") = -1 %s (%ld)", errno_name(-ret), ret);
+    } else if (ret > 0xffff) {
+        al_snprintf(line + n, sizeof(line) - (size_t)n, ") = %p", (void *)ret);
+    } else {
+        al_snprintf(line + n, sizeof(line) - (size_t)n, ") = %ld", ret);
+    }
+    kprintf("%s", line);
+}
+
+void trace_syscall_enter(long nr, const long *a)
+{
+    /* Calls that may block or never return are shown on entry as well. */
+    if (nr == __NR_read || nr == __NR_execve || nr == __NR_exit_group || nr == __NR_exit ||
+        nr == __NR_nanosleep || nr == __NR_clock_nanosleep || nr == __NR_poll ||
+        nr == __NR_rt_sigsuspend || nr == __NR_pause || nr == __NR_wait4)
+        trace_line(nr, a, 0, 0);
+}
+
+void trace_syscall_exit(long nr, const long *a, long ret)
+{
+    trace_line(nr, a, 1, ret);
+}

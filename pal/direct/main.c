@@ -1,0 +1,261 @@
+/*
+ * main.c - boot of the direct backend: the core executable is started by `alcove run` with
+ * the enclave's description on its command line, relocates itself, opens the host
+ * directories the enclave may see, arms Syscall User Dispatch and hands over to the LibOS.
+ */
+#include "host.h"
+#include "pal.h"
+#include "al_string.h"
+
+#define AT_NULL 0
+#define AT_HWCAP 16
+#define AT_HWCAP2 26
+#define AT_SYSINFO_EHDR 33
+
+#define O_RDONLY 0
+#define O_DIRECTORY 0200000
+#define O_PATH 010000000
+#define O_CLOEXEC 02000000
+
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_ON 1
+
+#define HEAP_SIZE (1ull << 30)
+
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+extern const char etext[] __attribute__((visibility("hidden")));
+extern const char _end[] __attribute__((visibility("hidden")));
+
+uint64_t pal_direct_text_start, pal_direct_text_end;
+int pal_direct_has_fsgsbase;
+
+static struct pal_boot boot;
+static char *prog_env[1024];
+
+/* Memory the program must never map over or hand to a syscall. */
+static struct {
+    uint64_t start, end;
+} reserved[16];
+static int nreserved;
+
+void pal_direct_reserve(uint64_t addr, uint64_t len)
+{
+    if (nreserved < (int)(sizeof(reserved) / sizeof(reserved[0]))) {
+        reserved[nreserved].start = addr & ~4095ull;
+        reserved[nreserved].end = (addr + len + 4095) & ~4095ull;
+        nreserved++;
+    }
+}
+
+int pal_range_reserved(uint64_t addr, uint64_t len)
+{
+    uint64_t end = addr + len;
+    if (end < addr)
+        return 1;
+    for (int i = 0; i < nreserved; i++)
+        if (addr < reserved[i].end && end > reserved[i].start)
+            return 1;
+    return 0;
+}
+
+int pal_direct_in_core(uint64_t rip)
+{
+    return rip >= pal_direct_text_start && rip < pal_direct_text_end;
+}
+
+static void put(const char *s)
+{
+    pal_log_write(s, al_strlen(s));
+}
+
+void pal_direct_die(const char *msg)
+{
+    put("alcove: ");
+    put(msg);
+    put("\n");
+    pal_exit(125);
+}
+
+/* Apply our own R_X86_64_RELATIVE relocations.  Runs before anything reads a pointer from
+ * initialised data, so it may only use its arguments and locals. */
+static void relocate(uint64_t base, const uint64_t *dyn)
+{
+    const uint64_t *rela = 0;
+    uint64_t relasz = 0;
+    for (; dyn[0] != 0; dyn += 2) {
+        if (dyn[0] == 7) /* DT_RELA */
+            rela = (const uint64_t *)(base + dyn[1]);
+        else if (dyn[0] == 8) /* DT_RELASZ */
+            relasz = dyn[1];
+    }
+    for (uint64_t i = 0; rela && i < relasz / 24; i++) {
+        const uint64_t *r = rela + 3 * i;
+        if ((r[1] & 0xffffffff) == 8) /* R_X86_64_RELATIVE */
+            *(uint64_t *)(base + r[0]) = base + r[2];
+    }
+}
+
+static pal_handle_t open_host_dir(const char *path)
+{
+    long fd = HSYS4(__NR_openat, -100, path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) {
+        char msg[512];
+        al_snprintf(msg, sizeof(msg), "cannot open directory %s (error %ld)", path, -fd);
+        pal_direct_die(msg);
+    }
+    return fd;
+}
+
+static int parse_num(const char *s)
+{
+    int v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (*s++ - '0');
+    return v;
+}
+
+/* --mount HOST:GUEST[:ro|:rw] (the CLI has validated the syntax already). */
+static void add_mount(char *spec)
+{
+    char *guest = al_strchr(spec, ':');
+    if (!guest || boot.nmounts >= PAL_MAX_MOUNTS)
+        pal_direct_die("bad --mount specification");
+    *guest++ = '\0';
+    uint32_t flags = 0;
+    char *mode = al_strchr(guest, ':');
+    if (mode) {
+        *mode++ = '\0';
+        if (al_strcmp(mode, "rw") == 0)
+            flags = PAL_MOUNT_RW;
+        else if (al_strcmp(mode, "ro") != 0)
+            pal_direct_die("bad --mount mode (expected ro or rw)");
+    }
+    struct pal_mount *m = &boot.mounts[boot.nmounts++];
+    m->guest_path = guest;
+    m->root = open_host_dir(spec);
+    m->flags = flags;
+}
+
+__attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynamic, uint64_t base)
+{
+    relocate(base, dynamic);
+    pal_direct_text_start = (uint64_t)__ehdr_start;
+    pal_direct_text_end = (uint64_t)etext;
+    pal_direct_reserve((uint64_t)__ehdr_start, (uint64_t)_end - (uint64_t)__ehdr_start);
+
+    int argc = (int)sp[0];
+    char **argv = (char **)(sp + 1);
+    char **envp = argv + argc + 1;
+    char **e = envp;
+    while (*e)
+        e++;
+    for (uint64_t *aux = (uint64_t *)(e + 1); aux[0] != AT_NULL; aux += 2) {
+        if (aux[0] == AT_HWCAP)
+            boot.hwcap = aux[1];
+        else if (aux[0] == AT_HWCAP2)
+            boot.hwcap2 = aux[1];
+        else if (aux[0] == AT_SYSINFO_EHDR)
+            boot.vdso_base = aux[1];
+    }
+    pal_direct_has_fsgsbase = (boot.hwcap2 & 2) != 0;
+    /* The kernel-provided stack stays ours: keep the program away from it. */
+    pal_direct_reserve(((uint64_t)sp & ~4095ull) - 65536, 65536 + 65536);
+
+    boot.abi_version = PAL_ABI_VERSION;
+    boot.backend = "direct";
+    boot.cwd = "/";
+    boot.log_level = 1;
+    int nenv = 0, i;
+    const char *root = 0;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (al_strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (i + 1 >= argc)
+            pal_direct_die("internal: option without value");
+        if (al_strcmp(a, "--root") == 0)
+            root = argv[++i];
+        else if (al_strcmp(a, "--mount") == 0)
+            add_mount(argv[++i]);
+        else if (al_strcmp(a, "--env") == 0) {
+            if (nenv < (int)(sizeof(prog_env) / sizeof(prog_env[0])) - 1)
+                prog_env[nenv++] = argv[++i];
+            else
+                pal_direct_die("too many --env variables");
+        } else if (al_strcmp(a, "--cwd") == 0)
+            boot.cwd = argv[++i];
+        else if (al_strcmp(a, "--log") == 0)
+            boot.log_level = parse_num(argv[++i]);
+        else if (al_strcmp(a, "--max-procs") == 0)
+            boot.max_procs = parse_num(argv[++i]);
+        else if (al_strcmp(a, "--max-threads") == 0)
+            boot.max_threads = parse_num(argv[++i]);
+        else
+            pal_direct_die("internal: unknown option for the core");
+    }
+    if (!root || i >= argc)
+        pal_direct_die("internal: the core needs --root and a program");
+    prog_env[nenv] = 0;
+
+    /* The root is mount 0; the order of the others is the command line's. */
+    if (boot.nmounts >= PAL_MAX_MOUNTS)
+        pal_direct_die("too many mounts");
+    for (int m = boot.nmounts; m > 0; m--)
+        boot.mounts[m] = boot.mounts[m - 1];
+    boot.nmounts++;
+    boot.mounts[0].guest_path = "/";
+    boot.mounts[0].root = open_host_dir(root);
+    boot.mounts[0].flags = 0;
+
+    boot.argc = argc - i;
+    boot.argv = argv + i;
+    boot.envp = prog_env;
+    boot.stdio[0] = 0;
+    boot.stdio[1] = 1;
+    boot.stdio[2] = 2;
+    boot.user_limit = 0x7ffffffff000ull;
+
+    /* Host facts for sysinfo/sched_getaffinity. */
+    uint64_t cpus[16] = {0};
+    long n = HSYS3(__NR_sched_getaffinity, 0, sizeof(cpus), cpus);
+    boot.ncpus = 0;
+    for (long w = 0; n > 0 && w < n / 8; w++)
+        boot.ncpus += __builtin_popcountll(cpus[w]);
+    if (boot.ncpus <= 0)
+        boot.ncpus = 1;
+    struct {
+        long uptime;
+        unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        unsigned short procs, pad;
+        unsigned long totalhigh, freehigh;
+        unsigned mem_unit;
+        char _f[8];
+    } si;
+    if (HSYS1(__NR_sysinfo, &si) == 0)
+        boot.mem_total = si.totalram * (si.mem_unit ? si.mem_unit : 1);
+
+    /* The LibOS heap: one reservation, committed on use. */
+    long heap = HSYS6(__NR_mmap, 0, HEAP_SIZE, 3, 0x22 | 0x4000 /* PRIVATE|ANON|NORESERVE */, -1, 0);
+    if (heap < 0)
+        pal_direct_die("cannot reserve the LibOS heap");
+    boot.heap = (void *)heap;
+    boot.heap_size = HEAP_SIZE;
+    pal_direct_reserve(heap, HEAP_SIZE);
+
+    if (pal_direct_thread_init() < 0)
+        pal_direct_die("cannot set up the signal stack");
+    pal_direct_signals_init();
+
+    /* Every syscall outside the core's text now traps into the LibOS. */
+    long r = HSYS5(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+                   pal_direct_text_start, pal_direct_text_end - pal_direct_text_start, 0);
+    if (r < 0)
+        pal_direct_die("this host lacks Syscall User Dispatch, which the direct backend needs "
+                       "(Linux >= 5.11 built with CONFIG_GENERIC_ENTRY; "
+                       "prctl(PR_SET_SYSCALL_USER_DISPATCH) failed)");
+
+    int code = libos_main(&boot);
+    pal_exit(code);
+}

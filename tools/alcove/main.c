@@ -1,0 +1,49 @@
+/*
+ * main.c - `alcove` command dispatcher.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alcove.h"
+
+static const struct command commands[] = {
+    {"run", "run a program inside an enclave", cmd_run, usage_run},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: alcove <command> [options]\n\ncommands:\n");
+    for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`alcove <command> --help` describes a command.\n");
+}
+
+int sibling_path(const char *name, char *out, unsigned long size)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0)
+        return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    if ((unsigned long)snprintf(out, size, "%s/%s", self, name) >= size)
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "alcove: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

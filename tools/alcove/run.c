@@ -1,0 +1,202 @@
+/*
+ * run.c - `alcove run`: start a program in an enclave of the direct backend.
+ *
+ * The CLI validates the command line, then forks and executes the core (alcove-direct, a
+ * static executable without libc) with the enclave's description.  The parent waits and
+ * reports the program's fate: its exit code, or 128+N when signal N killed it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alcove.h"
+
+void usage_run(void)
+{
+    printf("usage: alcove run --root DIR [options] PROGRAM [ARGS...]\n\n"
+           "Run PROGRAM (a path inside the enclave, or a name looked up on the enclave's PATH)\n"
+           "with DIR as the enclave's read-only root file system.\n\n"
+           "options:\n"
+           "  --root DIR                 host directory seen as / (read-only, not verified)\n"
+           "  --mount HOST:GUEST[:ro|:rw]  make a host directory visible at GUEST (default ro)\n"
+           "  --env K=V                  set an environment variable (repeatable); the enclave\n"
+           "                             sees only these, plus PATH if not given\n"
+           "  --cwd DIR                  working directory inside the enclave (default /)\n"
+           "  --max-procs N, --max-threads N   limits inside the enclave\n"
+           "  --log LEVEL                quiet, warn (default), info or trace; also ALCOVE_LOG\n\n"
+           "The exit status is the program's, or 128+N if signal N ended it.\n");
+}
+
+static int log_level(const char *s)
+{
+    if (!strcmp(s, "quiet") || !strcmp(s, "0"))
+        return 0;
+    if (!strcmp(s, "warn") || !strcmp(s, "1"))
+        return 1;
+    if (!strcmp(s, "info") || !strcmp(s, "2"))
+        return 2;
+    if (!strcmp(s, "trace") || !strcmp(s, "3"))
+        return 3;
+    return -1;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int valid_count(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *s && !*end && v > 0 && v < 1000000;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *root = NULL, *cwd = "/";
+    const char *env_log = getenv("ALCOVE_LOG");
+    int level = env_log ? log_level(env_log) : 1;
+    if (level < 0) {
+        fprintf(stderr, "alcove: ALCOVE_LOG must be quiet, warn, info or trace\n");
+        return 2;
+    }
+    char **cargv = calloc((size_t)argc * 2 + 16, sizeof(char *));
+    char core[4096], lvl[16];
+    int n = 0, have_path = 0, i;
+    if (!cargv || sibling_path("alcove-direct", core, sizeof(core)) < 0) {
+        fprintf(stderr, "alcove: cannot locate alcove-direct next to the alcove executable\n");
+        return 125;
+    }
+    if (getenv("ALCOVE_CORE"))
+        snprintf(core, sizeof(core), "%s", getenv("ALCOVE_CORE"));
+    cargv[n++] = "alcove-direct";
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage_run();
+            return 0;
+        }
+        if (a[0] != '-' || !strcmp(a, "--")) {
+            if (!strcmp(a, "--"))
+                i++;
+            break;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "alcove run: option %s needs a value\n", a);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--root")) {
+            root = v;
+        } else if (!strcmp(a, "--mount")) {
+            /* HOST:GUEST[:ro|:rw] */
+            const char *c1 = strchr(v, ':');
+            const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+            if (!c1 || c1 == v || c1[1] != '/' ||
+                (c2 && strcmp(c2, ":ro") && strcmp(c2, ":rw"))) {
+                fprintf(stderr, "alcove run: bad --mount '%s' (want HOST:GUEST[:ro|:rw], GUEST absolute)\n", v);
+                return 2;
+            }
+            char host[4096];
+            snprintf(host, sizeof(host), "%.*s", (int)(c1 - v), v);
+            if (!is_dir(host)) {
+                fprintf(stderr, "alcove run: --mount: %s is not a directory\n", host);
+                return 2;
+            }
+            cargv[n++] = "--mount";
+            cargv[n++] = (char *)v;
+        } else if (!strcmp(a, "--env")) {
+            if (!strchr(v, '=') || v[0] == '=') {
+                fprintf(stderr, "alcove run: bad --env '%s' (want K=V)\n", v);
+                return 2;
+            }
+            if (!strncmp(v, "PATH=", 5))
+                have_path = 1;
+            cargv[n++] = "--env";
+            cargv[n++] = (char *)v;
+        } else if (!strcmp(a, "--cwd")) {
+            if (v[0] != '/') {
+                fprintf(stderr, "alcove run: --cwd must be an absolute path inside the enclave\n");
+                return 2;
+            }
+            cwd = v;
+        } else if (!strcmp(a, "--log")) {
+            level = log_level(v);
+            if (level < 0) {
+                fprintf(stderr, "alcove run: --log must be quiet, warn, info or trace\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--max-procs") || !strcmp(a, "--max-threads")) {
+            if (!valid_count(v)) {
+                fprintf(stderr, "alcove run: %s wants a positive number\n", a);
+                return 2;
+            }
+            cargv[n++] = (char *)a;
+            cargv[n++] = (char *)v;
+        } else {
+            fprintf(stderr, "alcove run: unknown option %s\n", a);
+            return 2;
+        }
+    }
+    if (!root) {
+        fprintf(stderr, "alcove run: --root DIR is required\n");
+        return 2;
+    }
+    if (!is_dir(root)) {
+        fprintf(stderr, "alcove run: --root %s is not a directory\n", root);
+        return 2;
+    }
+    if (i >= argc) {
+        fprintf(stderr, "alcove run: no program given\n");
+        return 2;
+    }
+    if (!have_path) {
+        cargv[n++] = "--env";
+        cargv[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    }
+    snprintf(lvl, sizeof(lvl), "%d", level);
+    cargv[n++] = "--log";
+    cargv[n++] = lvl;
+    cargv[n++] = "--cwd";
+    cargv[n++] = (char *)cwd;
+    cargv[n++] = "--root";
+    cargv[n++] = (char *)root;
+    cargv[n++] = "--";
+    for (; i < argc; i++)
+        cargv[n++] = argv[i];
+    cargv[n] = NULL;
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("alcove: fork");
+        return 125;
+    }
+    if (pid == 0) {
+        char *noenv[] = {NULL};
+        execve(core, cargv, noenv);
+        fprintf(stderr, "alcove: cannot execute %s: %s\n", core, strerror(errno));
+        _exit(125);
+    }
+    /* Terminal signals reach the enclave directly (same process group); the launcher
+     * itself only waits. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            perror("alcove: waitpid");
+            return 125;
+        }
+    }
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
