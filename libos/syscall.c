@@ -48,7 +48,7 @@ static const struct syscall_desc table[] = {
     E(get_robust_list, "dpp"), E(rseq, "pudx"), E(prlimit64, "ddpp"), E(getrlimit, "dp"),
     E(setrlimit, "dp"), E(getrusage, "dp"), E(times, "p"), E(uname, "p"), E(sysinfo, "p"),
     E(sched_getaffinity, "dup"), E(sched_setaffinity, "dup"), E(sched_yield, ""),
-    E(getcpu, "ppp"), E(prctl, "dxxxx"), E(getrandom, "pux"),
+    E(getcpu, "ppp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"),
     /* signals */
     E(rt_sigaction, "Sppu"), E(rt_sigprocmask, "dppu"), E(rt_sigreturn, ""),
     E(rt_sigpending, "pu"), E(rt_sigsuspend, "pu"), E(sigaltstack, "pp"), E(kill, "dS"),

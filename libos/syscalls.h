@@ -131,3 +131,4 @@ SYS(utimensat);
 SYS(wait4);
 SYS(write);
 SYS(writev);
+SYS(futex);

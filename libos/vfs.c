@@ -144,7 +144,7 @@ int vfs_stat(const char *canon, struct pal_stat *st)
 
 static int writes(int flags)
 {
-    return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_TMPFILE));
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
 int vfs_open(const char *canon, int flags, int mode, struct file **out)
