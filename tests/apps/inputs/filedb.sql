@@ -1,0 +1,11 @@
+PRAGMA journal_mode=DELETE;
+CREATE TABLE kv(k TEXT PRIMARY KEY, v INTEGER);
+BEGIN;
+INSERT INTO kv VALUES ('one',1),('two',2),('three',3);
+COMMIT;
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<500)
+INSERT INTO kv SELECT 'key' || x, x*x FROM c;
+CREATE INDEX kv_v ON kv(v);
+SELECT count(*), sum(v) FROM kv;
+SELECT k, v FROM kv WHERE v BETWEEN 10 AND 40 ORDER BY v;
+PRAGMA integrity_check;

@@ -1,0 +1,19 @@
+#!/bin/sh
+# The whole test suite (what `make test` runs after the layering check).
+# Each runner prints its own "N passed, N failed"; this prints the sum last.
+set -u
+cd "$(dirname "$0")/.."
+total_p=0; total_f=0; rc=0
+for suite in unit abi apps; do
+    echo "=== $suite ==="
+    out=$(bash tests/$suite/run.sh 2>&1); r=$?
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    if [ -z "$line" ]; then echo "$suite: no summary line (runner broke)"; f=1; p=0; fi
+    [ $r -ne 0 ] && rc=1
+    total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-0}))
+done
+echo "=== total ==="
+echo "$total_p passed, $total_f failed"
+[ $total_f -eq 0 ] && [ $rc -eq 0 ]
