@@ -53,6 +53,8 @@ static const struct syscall_desc table[] = {
     E(rt_sigaction, "Sppu"), E(rt_sigprocmask, "dppu"), E(rt_sigreturn, ""),
     E(rt_sigpending, "pu"), E(rt_sigsuspend, "pu"), E(sigaltstack, "pp"), E(kill, "dS"),
     E(tkill, "dS"), E(tgkill, "ddS"), E(rt_sigqueueinfo, "dSp"), E(pause, ""),
+    /* events and local sockets (epoll.c, eventfd.c, socketpair.c) */
+    /* -- end events -- */
     /* time */
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),
     E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"),
