@@ -93,14 +93,16 @@ const char *path_under(const char *p, const char *prefix)
 int path_resolve(const char *cwd, const char *path, int flags, const struct path_ops *ops,
                  void *ctx, char *out, size_t outsz)
 {
-    char rest[PATH_MAX_LEN], tmp[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    /* A symlink body (up to PATH_MAX) is spliced in front of the rest of the path (also up
+     * to PATH_MAX), so the working buffers hold both. */
+    char rest[2 * PATH_MAX_LEN], tmp[2 * PATH_MAX_LEN], target[PATH_MAX_LEN];
     size_t plen = al_strlen(path);
     size_t len, i = 0;
     int links = 0, kind = PATH_KIND_DIR;
 
     if (plen == 0)
         return -ENOENT;
-    if (plen >= sizeof(rest))
+    if (plen >= PATH_MAX_LEN)
         return -ENAMETOOLONG;
     al_memcpy(rest, path, plen + 1);
 
@@ -151,7 +153,7 @@ int path_resolve(const char *cwd, const char *path, int flags, const struct path
         kind = r;
         if (kind == PATH_KIND_SYMLINK) {
             if (last && (flags & PATH_NOFOLLOW) && !trailing)
-                return 0;
+                return (flags & PATH_DIRECTORY) ? -ENOTDIR : 0;
             if (++links > PATH_MAX_SYMLINKS)
                 return -ELOOP;
             size_t tl = al_strlen(target);

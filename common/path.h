@@ -31,7 +31,7 @@ struct path_ops {
 
 /* Resolve path (absolute, or relative to cwd which must be absolute and canonical) into out
  * (outsz bytes).  Returns 0 if the object exists, 1 if only the last component is absent and
- * PATH_PARENT was given, or -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG, -EINVAL (empty path),
+ * PATH_PARENT was given, or -ENOENT (also for an empty path), -ENOTDIR, -ELOOP, -ENAMETOOLONG,
  * or the lookup's error.  A trailing slash requires a directory (a missing last component
  * with a trailing slash is fine for PATH_PARENT: mkdir("a/")). */
 int path_resolve(const char *cwd, const char *path, int flags, const struct path_ops *ops,

@@ -172,6 +172,10 @@ int al_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         }
         if (*fmt == '*') {
             width = va_arg(ap, int);
+            if (width < 0) { /* a negative width means left-justify */
+                left = 1;
+                width = -width;
+            }
             fmt++;
         }
         while (*fmt >= '0' && *fmt <= '9')
@@ -186,16 +190,23 @@ int al_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             while (*fmt >= '0' && *fmt <= '9')
                 prec = prec * 10 + (*fmt++ - '0');
         }
+        int shrt = 0;
         for (;; fmt++) {
             if (*fmt == 'l' || *fmt == 'z')
                 lng++;
-            else if (*fmt != 'h')
+            else if (*fmt == 'h')
+                shrt++;
+            else
                 break;
         }
         switch (*fmt) {
         case 'd':
         case 'i': {
             long long v = lng ? va_arg(ap, long long) : va_arg(ap, int);
+            if (!lng && shrt == 1)
+                v = (short)v;
+            else if (!lng && shrt >= 2)
+                v = (signed char)v;
             unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
             put_num(&o, u, 10, 0, v < 0, width, zero, left);
             break;
@@ -205,15 +216,26 @@ int al_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'X':
         case 'o': {
             unsigned long long v = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
+            if (!lng && shrt == 1)
+                v = (unsigned short)v;
+            else if (!lng && shrt >= 2)
+                v = (unsigned char)v;
             unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
             put_num(&o, v, base, *fmt == 'X', 0, width, zero, left);
             break;
         }
         case 'p': {
             uintptr_t v = (uintptr_t)va_arg(ap, void *);
-            put(&o, '0');
-            put(&o, 'x');
-            put_num(&o, v, 16, 0, 0, width > 2 ? width - 2 : 0, zero, left);
+            char tmp[24];
+            int n = al_snprintf(tmp, sizeof(tmp), "0x%lx", (unsigned long)v);
+            if (!left)
+                for (int w = width; w > n; w--)
+                    put(&o, ' ');
+            for (int i = 0; i < n; i++)
+                put(&o, tmp[i]);
+            if (left)
+                for (int w = width; w > n; w--)
+                    put(&o, ' ');
             break;
         }
         case 's': {
@@ -232,7 +254,13 @@ int al_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             break;
         }
         case 'c':
+            if (!left)
+                for (int w = width; w > 1; w--)
+                    put(&o, ' ');
             put(&o, (char)va_arg(ap, int));
+            if (left)
+                for (int w = width; w > 1; w--)
+                    put(&o, ' ');
             break;
         case '%':
             put(&o, '%');

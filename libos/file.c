@@ -303,9 +303,7 @@ SYS(ftruncate)
         return -EBADF;
     if (a1 < 0)
         return -EINVAL;
-    if (S_ISDIR(f->mode))
-        return -EISDIR;
-    if ((f->flags & O_ACCMODE) == O_RDONLY || !f->ops->truncate)
+    if (S_ISDIR(f->mode) || (f->flags & O_ACCMODE) == O_RDONLY || !f->ops->truncate)
         return -EINVAL;
     if (f->mnt && !f->mnt->rw)
         return -EROFS;

@@ -21,14 +21,16 @@ static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
     if (f->mnt && !f->mnt->rw)
         return -EROFS;
     if (pos && (f->flags & O_APPEND)) {
-        /* The host descriptor has O_APPEND too, so the write lands at the current end even
-         * if someone else grew the file; the offset follows it. */
-        long r = pal_write(f->h, buf, n, 0);
-        if (r >= 0) {
-            struct pal_stat st;
-            if (pal_fs_fstat(f->h, &st) == 0)
-                *pos = st.size;
-        }
+        /* Write at the end.  If the host descriptor was opened with O_APPEND too, the host
+         * puts it at the true end even if someone else grew the file meanwhile; with
+         * O_APPEND set later by fcntl, the end we measured is used. */
+        struct pal_stat st;
+        int sr = pal_fs_fstat(f->h, &st);
+        if (sr < 0)
+            return sr;
+        long r = pal_write(f->h, buf, n, st.size);
+        if (r >= 0 && pal_fs_fstat(f->h, &st) == 0)
+            *pos = st.size;
         return r;
     }
     long r = pal_write(f->h, buf, n, pos ? *pos : -1);

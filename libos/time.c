@@ -129,7 +129,9 @@ SYS(clock_nanosleep)
     int c = (int)a0;
     if (c == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;
-    if (!valid_clock(c) || c == CLOCK_PROCESS_CPUTIME_ID)
+    if (!valid_clock(c))
+        return -EINVAL;
+    if (c == CLOCK_PROCESS_CPUTIME_ID)
         return -ENOTSUP;
     if (a1 & ~TIMER_ABSTIME)
         return -EINVAL;

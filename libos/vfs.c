@@ -101,6 +101,8 @@ static const struct path_ops vfs_path_ops = {lookup};
 int vfs_resolve(int dirfd, const char *path, int flags, char *out)
 {
     const char *base = current->proc->cwd;
+    if (!path[0])
+        return -ENOENT;
     if (path[0] != '/' && dirfd != AT_FDCWD) {
         struct file *f = fd_get(dirfd);
         if (!f)
@@ -497,6 +499,9 @@ SYS(getcwd)
 {
     const char *cwd = current->proc->cwd;
     size_t n = al_strlen(cwd) + 1;
+    struct pal_stat st;
+    if (vfs_stat(cwd, &st) == -ENOENT)
+        return -ENOENT; /* the directory was removed */
     if ((size_t)a1 < n)
         return -ERANGE;
     if (copy_to_user((uint64_t)a0, cwd, n))
@@ -534,6 +539,7 @@ static long entry_at(int dirfd, uint64_t upath, char *canon, int *exists, struct
                      const char **rel, int flags)
 {
     char path[PATH_MAX_LEN];
+    *exists = 0;
     long r = get_path(upath, path);
     if (r < 0)
         return r;
@@ -557,6 +563,8 @@ static long do_mkdirat(int dirfd, uint64_t upath, int mode)
     struct mount *m;
     const char *rel;
     long r = entry_at(dirfd, upath, canon, &exists, &m, &rel, 0);
+    if (r < 0 && r != -EROFS && r != -EBUSY)
+        return r;
     if (exists)
         return -EEXIST;
     if (r < 0)
@@ -679,6 +687,8 @@ static long do_linkat(int olddir, uint64_t uold, int newdir, uint64_t unew, int 
     if (f)
         al_strlcpy(oc, f->path, sizeof(oc));
     r = entry_at(newdir, unew, nc, &ne, &nm, &nrel, 0);
+    if (r < 0 && r != -EROFS && r != -EBUSY)
+        return r;
     if (ne)
         return -EEXIST;
     if (r < 0)
@@ -718,6 +728,8 @@ static long do_symlinkat(uint64_t utarget, int newdir, uint64_t upath)
     if (!target[0])
         return -ENOENT;
     r = entry_at(newdir, upath, canon, &exists, &m, &rel, 0);
+    if (r < 0 && r != -EROFS && r != -EBUSY)
+        return r;
     if (exists)
         return -EEXIST;
     if (r < 0)

@@ -193,6 +193,13 @@ long pal_fs_readlink(pal_handle_t root, const char *rel, char *buf, size_t size)
     if (fd < 0)
         return fd;
     long r = host_ret(HSYS4(__NR_readlinkat, fd, "", buf, size));
+    if (r == -ENOENT) {
+        /* readlinkat(fd, "") says ENOENT when fd is not a symlink; Linux's readlink says
+         * EINVAL for that. */
+        struct host_stat hs;
+        if (HSYS2(__NR_fstat, fd, &hs) == 0 && (hs.st_mode & 0170000) != 0120000)
+            r = -EINVAL;
+    }
     HSYS1(__NR_close, fd);
     if (r > (long)size)
         r = -EIO;

@@ -161,6 +161,9 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     /* The kernel-provided stack stays ours: keep the program away from it. */
     pal_direct_reserve(((uint64_t)sp & ~4095ull) - 65536, 65536 + 65536);
 
+    /* The LibOS applies the program's umask itself; the host must not apply another. */
+    HSYS1(__NR_umask, 0);
+
     boot.abi_version = PAL_ABI_VERSION;
     boot.backend = "direct";
     boot.cwd = "/";
