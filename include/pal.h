@@ -156,6 +156,11 @@ PAL_WUR int pal_fs_symlink(const char *target, pal_handle_t root, const char *re
 PAL_WUR int pal_fs_link(pal_handle_t oldroot, const char *oldrel, pal_handle_t newroot,
                         const char *newrel);
 PAL_WUR int pal_fs_chmod(pal_handle_t root, const char *rel, int mode);
+/* Change owner (uid/gid -1 = unchanged) of the entry itself (symlinks are not followed). */
+PAL_WUR int pal_fs_chown(pal_handle_t root, const char *rel, uint32_t uid, uint32_t gid);
+PAL_WUR int pal_fs_fchown(pal_handle_t h, uint32_t uid, uint32_t gid);
+/* Create a FIFO (S_IFIFO) or an empty regular file (S_IFREG) node. */
+PAL_WUR int pal_fs_mknod(pal_handle_t root, const char *rel, uint32_t mode);
 /* times: two {sec, nsec} pairs as in utimensat(2) (UTIME_NOW / UTIME_OMIT allowed). */
 PAL_WUR int pal_fs_utimens(pal_handle_t root, const char *rel, const int64_t times[4]);
 
@@ -190,6 +195,11 @@ PAL_WUR int pal_clock_res(int clock, int64_t *sec, int64_t *nsec);
 /* Sleep on clock until the absolute or relative time; -EINTR when an asynchronous event
  * arrived (the core then handles it). */
 PAL_WUR int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec);
+/* Interval timers (which: 0 real -> SIGALRM, 1 virtual -> SIGVTALRM, 2 prof -> SIGPROF)
+ * that raise the matching asynchronous event.  Times are {interval sec, usec, value sec,
+ * usec}; old (may be NULL) receives the previous setting. */
+PAL_WUR int pal_timer_set(int which, const int64_t nv[4], int64_t old[4]);
+PAL_WUR int pal_timer_get(int which, int64_t cur[4]);
 /* Fill buf with n random bytes from the platform's best source. */
 PAL_WUR int pal_random(void *buf, size_t n);
 

@@ -15,6 +15,21 @@ static long host_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbu
     return r;
 }
 
+/* RLIMIT_FSIZE: clip a write at offset off, or fail it with EFBIG and SIGXFSZ. */
+static long fsize_clip(int64_t off, size_t *n)
+{
+    uint64_t lim = current->proc->rlim[RLIMIT_FSIZE].cur;
+    if (lim == RLIM_INFINITY || *n == 0)
+        return 0;
+    if ((uint64_t)off >= lim) {
+        signal_send_thread(current, SIGXFSZ, NULL);
+        return -EFBIG;
+    }
+    if ((uint64_t)off + *n > lim)
+        *n = (size_t)(lim - (uint64_t)off);
+    return 0;
+}
+
 static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf)
 {
     (void)kbuf;
@@ -28,10 +43,18 @@ static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
         int sr = pal_fs_fstat(f->h, &st);
         if (sr < 0)
             return sr;
+        long lr = fsize_clip(st.size, &n);
+        if (lr < 0)
+            return lr;
         long r = pal_write(f->h, buf, n, st.size);
         if (r >= 0 && pal_fs_fstat(f->h, &st) == 0)
             *pos = st.size;
         return r;
+    }
+    if (pos && S_ISREG(f->mode)) {
+        long lr = fsize_clip(*pos, &n);
+        if (lr < 0)
+            return lr;
     }
     long r = pal_write(f->h, buf, n, pos ? *pos : -1);
     if (r > 0 && pos)

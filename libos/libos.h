@@ -193,6 +193,13 @@ struct process {
     struct rlimit64 rlim[16];
     int pdeathsig;
     int no_new_privs;
+    uint32_t ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid; /* credentials (cred.c) */
+};
+
+/* A queued signal (real-time signals queue; standard ones keep one entry). */
+struct sigq {
+    struct k_siginfo info;
+    struct sigq *next;
 };
 
 struct thread {
@@ -201,7 +208,7 @@ struct thread {
     struct pal_context *ctx;         /* context of the current entry */
     uint64_t sigmask;
     uint64_t sig_pending;
-    struct k_siginfo *siginfo[65];   /* queued siginfo per pending signal (or NULL) */
+    struct sigq *sigq[65];           /* queued siginfo per pending signal */
     uint64_t altstack_sp, altstack_size;
     int altstack_flags;
     uint64_t clear_child_tid;
@@ -253,6 +260,10 @@ void process_init_limits(struct process *p);
 /* After a call that ran with a temporary mask: keep old for the handler frame if interrupted. */
 void signal_restore_mask_after(uint64_t old, long ret);
 void fd_close_on_exec(void);
+/* Put the program's FPU/SSE/AVX state in ctx back to its initial values. */
+void xstate_reset(struct pal_context *ctx);
+/* Bytes of address space the program has mapped (RLIMIT_AS). */
+uint64_t mm_total(const struct mm *mm);
 __attribute__((noreturn)) void process_exit_signal(int sig);
 __attribute__((noreturn)) void process_exit(int code);
 

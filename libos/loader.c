@@ -333,19 +333,6 @@ static int build_stack(struct mm *mm, const struct strv *argv, const struct strv
     return 0;
 }
 
-/* Reset the program's FPU/SSE/AVX state to what a fresh process starts with. */
-static void reset_xstate(struct pal_context *ctx)
-{
-    if (!ctx->xstate || ctx->xstate_size < 512)
-        return;
-    char *x = ctx->xstate;
-    al_memset(x, 0, 160 + 256);          /* x87 control words, ST and XMM registers */
-    *(uint16_t *)(x + 0) = 0x37f;        /* FCW */
-    *(uint32_t *)(x + 24) = 0x1f80;      /* MXCSR */
-    if (ctx->xstate_size >= 512 + 64)
-        *(uint64_t *)(x + 512) = 0;      /* XSTATE_BV: every component in its init state */
-}
-
 static void set_identity(const char *canon, const char *filename, const struct strv *argv)
 {
     struct process *p = current->proc;
@@ -501,7 +488,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
     set_identity(canon, path, argv);
     fd_close_on_exec();
     reset_signals();
-    reset_xstate(ctx);
+    xstate_reset(ctx);
     void *xs = ctx->xstate;
     uint32_t xsz = ctx->xstate_size;
     al_memset(ctx, 0, sizeof(*ctx));

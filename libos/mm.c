@@ -139,6 +139,21 @@ int mm_map_file(struct mm *mm, uint64_t addr, size_t len, int prot, int shared, 
     return 0;
 }
 
+uint64_t mm_total(const struct mm *mm)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < mm->n; i++)
+        t += mm->v[i].end - mm->v[i].start;
+    return t;
+}
+
+/* Would growing the address space by len pass RLIMIT_AS? */
+static int over_as_limit(struct mm *mm, uint64_t len)
+{
+    uint64_t lim = current->proc->rlim[RLIMIT_AS].cur;
+    return lim != RLIM_INFINITY && mm_total(mm) + len > lim;
+}
+
 /* Is [addr, addr+len) a range the program may name? */
 static int user_range(uint64_t addr, uint64_t len)
 {
@@ -174,6 +189,8 @@ SYS(mmap)
     } else {
         addr = PAGE_DOWN(addr);
     }
+    if (over_as_limit(mm, plen))
+        return -ENOMEM;
     int shared = type != MAP_PRIVATE;
     unsigned palfl = (flags & MAP_FIXED) ? PAL_VM_FIXED
                      : (flags & MAP_FIXED_NOREPLACE) ? PAL_VM_NOREPLACE : 0;
@@ -291,6 +308,8 @@ SYS(mremap)
     if (!v)
         return -EFAULT;
     struct vma saved = *v;
+    if (newlen > oldlen && over_as_limit(mm, newlen - oldlen))
+        return -ENOMEM;
     uint64_t out;
     int r = pal_vm_remap(old, oldlen, newlen, flags, newaddr, &out);
     if (r < 0)
@@ -314,7 +333,7 @@ SYS(brk)
         return (long)mm->brk;
     uint64_t cur_end = PAGE_UP(mm->brk), new_end = PAGE_UP(want);
     if (new_end > cur_end) {
-        if (!user_range(cur_end, new_end - cur_end))
+        if (!user_range(cur_end, new_end - cur_end) || over_as_limit(mm, new_end - cur_end))
             return (long)mm->brk;
         uint64_t out;
         if (pal_vm_map(cur_end, new_end - cur_end, PROT_READ | PROT_WRITE, PAL_VM_NOREPLACE, &out) < 0)

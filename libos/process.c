@@ -54,36 +54,41 @@ SYS(gettid)
     return current->tid;
 }
 
-/* The enclave runs as root inside its own view, like a container. */
+/* Credentials start as root inside the enclave's own view, like a container; cred.c
+ * implements the set*id calls. */
 SYS(getuid)
 {
-    return 0;
+    return current->proc->ruid;
 }
 SYS(geteuid)
 {
-    return 0;
+    return current->proc->euid;
 }
 SYS(getgid)
 {
-    return 0;
+    return current->proc->rgid;
 }
 SYS(getegid)
 {
-    return 0;
+    return current->proc->egid;
 }
 
 SYS(getresuid)
 {
-    uint32_t z = 0;
-    if (copy_to_user((uint64_t)a0, &z, 4) || copy_to_user((uint64_t)a1, &z, 4) ||
-        copy_to_user((uint64_t)a2, &z, 4))
+    struct process *p = current->proc;
+    if (copy_to_user((uint64_t)a0, &p->ruid, 4) || copy_to_user((uint64_t)a1, &p->euid, 4) ||
+        copy_to_user((uint64_t)a2, &p->suid, 4))
         return -EFAULT;
     return 0;
 }
 
 SYS(getresgid)
 {
-    return sys_getresuid(a0, a1, a2, a3, a4, a5);
+    struct process *p = current->proc;
+    if (copy_to_user((uint64_t)a0, &p->rgid, 4) || copy_to_user((uint64_t)a1, &p->egid, 4) ||
+        copy_to_user((uint64_t)a2, &p->sgid, 4))
+        return -EFAULT;
+    return 0;
 }
 
 SYS(getgroups)
@@ -403,4 +408,60 @@ SYS(getrandom)
     }
     al_memset(buf, 0, sizeof(buf));
     return (long)n;
+}
+
+static long sched_target(long pid)
+{
+    if (pid < 0)
+        return -EINVAL;
+    if (pid != 0 && pid != current->tid && pid != current->proc->pid)
+        return -ESRCH;
+    return 0;
+}
+
+SYS(sched_getscheduler)
+{
+    long r = sched_target(a0);
+    return r < 0 ? r : 0; /* SCHED_OTHER */
+}
+
+SYS(sched_getparam)
+{
+    long r = sched_target(a0);
+    if (r < 0)
+        return r;
+    if (!a1)
+        return -EINVAL;
+    int prio = 0;
+    return copy_to_user((uint64_t)a1, &prio, sizeof(prio));
+}
+
+SYS(sched_setscheduler)
+{
+    long r = sched_target(a0);
+    if (r < 0)
+        return r;
+    int prio;
+    if (!a2)
+        return -EINVAL;
+    if (copy_from_user(&prio, (uint64_t)a2, sizeof(prio)))
+        return -EFAULT;
+    int policy = (int)a1 & ~0x40000000; /* SCHED_RESET_ON_FORK */
+    if (policy == 0 || policy == 3 || policy == 5) /* OTHER, BATCH, IDLE */
+        return prio == 0 ? 0 : -EINVAL;
+    if (policy == 1 || policy == 2) /* FIFO, RR: real-time is the host's to grant */
+        return (prio < 1 || prio > 99) ? -EINVAL : -EPERM;
+    return -EINVAL;
+}
+
+SYS(sched_get_priority_max)
+{
+    int p = (int)a0;
+    return (p == 1 || p == 2) ? 99 : (p == 0 || p == 3 || p == 5) ? 0 : -EINVAL;
+}
+
+SYS(sched_get_priority_min)
+{
+    int p = (int)a0;
+    return (p == 1 || p == 2) ? 1 : (p == 0 || p == 3 || p == 5) ? 0 : -EINVAL;
 }

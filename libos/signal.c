@@ -67,20 +67,56 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
     if (ignored(sig) && sig != SIGKILL)
         return;
     uint64_t bit = SIGBIT(sig);
-    if (t->sig_pending & bit)
-        return; /* standard signals do not queue */
-    t->sig_pending |= bit;
-    struct k_siginfo *si = kzalloc(sizeof(*si));
-    if (si) {
-        if (info)
-            *si = *info;
-        else {
-            si->si_signo = sig;
-            si->si_code = SI_KERNEL;
-        }
+    if ((t->sig_pending & bit) && sig < 32)
+        return; /* standard signals do not queue; real-time ones (32-64) do */
+    struct sigq *q = kzalloc(sizeof(*q));
+    if (!q) {
+        if (t->sig_pending & bit)
+            return; /* out of memory: the signal stays pending once, like Linux's overflow */
+    } else if (info) {
+        q->info = *info;
+    } else {
+        q->info.si_signo = sig;
+        q->info.si_code = SI_KERNEL;
     }
-    kfree(t->siginfo[sig]);
-    t->siginfo[sig] = si;
+    t->sig_pending |= bit;
+    if (q) {
+        struct sigq **tail = &t->sigq[sig];
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = q;
+    }
+}
+
+/* Take the oldest queued instance of sig off the pending set, filling *out. */
+static void dequeue(int sig, struct k_siginfo *out)
+{
+    struct sigq *q = current->sigq[sig];
+    al_memset(out, 0, sizeof(*out));
+    if (q) {
+        *out = q->info;
+        current->sigq[sig] = q->next;
+        kfree(q);
+    } else {
+        out->si_signo = sig;
+        out->si_code = SI_KERNEL;
+    }
+    if (!current->sigq[sig]) {
+        current->sig_pending &= ~SIGBIT(sig);
+        current->proc->sig_pending &= ~SIGBIT(sig);
+    }
+}
+
+/* Drop every queued instance of sig (it became ignored). */
+static void discard(int sig)
+{
+    while (current->sigq[sig]) {
+        struct sigq *q = current->sigq[sig];
+        current->sigq[sig] = q->next;
+        kfree(q);
+    }
+    current->sig_pending &= ~SIGBIT(sig);
+    current->proc->sig_pending &= ~SIGBIT(sig);
 }
 
 void signal_force(int sig, const struct k_siginfo *si, uint64_t trapno, uint64_t err)
@@ -212,6 +248,9 @@ static int setup_frame(struct pal_context *ctx, int sig, const struct k_sigactio
     if (copy_to_user(sp, &f, sizeof(f)))
         return -EFAULT;
 
+    /* The handler starts with a clean FPU state (MXCSR 0x1f80...), as on Linux; the
+     * program's own state is in the frame and comes back with rt_sigreturn. */
+    xstate_reset(ctx);
     ctx->rsp = sp;
     ctx->rip = a->handler;
     ctx->rdi = (uint64_t)sig;
@@ -228,21 +267,8 @@ void signal_deliver(struct pal_context *ctx)
 {
     int sig;
     while ((sig = next_signal()) != 0) {
-        struct k_siginfo *si = current->siginfo[sig];
         struct k_siginfo local;
-        current->siginfo[sig] = NULL;
-        if (current->sig_pending & SIGBIT(sig))
-            current->sig_pending &= ~SIGBIT(sig);
-        else
-            current->proc->sig_pending &= ~SIGBIT(sig);
-        al_memset(&local, 0, sizeof(local));
-        if (si) {
-            local = *si;
-            kfree(si);
-        } else {
-            local.si_signo = sig;
-            local.si_code = SI_KERNEL;
-        }
+        dequeue(sig, &local);
         struct k_sigaction *a = &current->proc->act[sig];
         if (a->handler == SIG_IGN)
             continue;
@@ -340,12 +366,8 @@ SYS(rt_sigaction)
         na.mask &= ~UNBLOCKABLE;
         *cur = na;
         /* Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards pending ones. */
-        if (ignored(sig)) {
-            current->sig_pending &= ~SIGBIT(sig);
-            current->proc->sig_pending &= ~SIGBIT(sig);
-            kfree(current->siginfo[sig]);
-            current->siginfo[sig] = NULL;
-        }
+        if (ignored(sig))
+            discard(sig);
     }
     return 0;
 }
@@ -521,6 +543,79 @@ SYS(rt_sigqueueinfo)
     si.si_signo = sig;
     signal_send_thread(current, sig, &si);
     return 0;
+}
+
+void xstate_reset(struct pal_context *ctx)
+{
+    if (!ctx->xstate || ctx->xstate_size < 512)
+        return;
+    char *x = ctx->xstate;
+    al_memset(x, 0, 160 + 256);          /* x87 control words, ST and XMM registers */
+    *(uint16_t *)(x + 0) = 0x37f;        /* FCW */
+    *(uint32_t *)(x + 24) = 0x1f80;      /* MXCSR */
+    if (ctx->xstate_size >= 512 + 64)
+        *(uint64_t *)(x + 512) = 0;      /* XSTATE_BV: every component in its init state */
+}
+
+struct tw {
+    uint64_t set;
+};
+
+static int wanted_pending(void *arg)
+{
+    struct tw *w = arg;
+    return ((current->sig_pending | current->proc->sig_pending) & w->set) != 0;
+}
+
+SYS(rt_sigtimedwait)
+{
+    uint64_t set;
+    if ((size_t)a3 != 8)
+        return -EINVAL;
+    if (copy_from_user(&set, (uint64_t)a0, 8))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    int64_t deadline = -1;
+    if (a2) {
+        struct linux_timespec ts;
+        if (copy_from_user(&ts, (uint64_t)a2, sizeof(ts)))
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+        int64_t s, ns;
+        if (pal_clock_get(CLOCK_MONOTONIC, &s, &ns) < 0)
+            return -EIO;
+        deadline = (s + ts.tv_sec) * 1000000000 + ns + ts.tv_nsec;
+    }
+    struct tw w = {set};
+    /* While waiting, the awaited signals count as unblocked for waking purposes only. */
+    for (;;) {
+        signal_collect_host();
+        if (wanted_pending(&w)) {
+            uint64_t p = (current->sig_pending | current->proc->sig_pending) & set;
+            int sig = __builtin_ctzll(p) + 1;
+            struct k_siginfo si;
+            dequeue(sig, &si);
+            if (a1 && copy_to_user((uint64_t)a1, &si, sizeof(si)))
+                return -EFAULT;
+            return sig;
+        }
+        if (signal_pending_unblocked())
+            return -EINTR;
+        int64_t slice = 10 * 1000 * 1000;
+        if (deadline >= 0) {
+            int64_t s, ns;
+            if (pal_clock_get(CLOCK_MONOTONIC, &s, &ns) < 0)
+                return -EIO;
+            int64_t now = s * 1000000000 + ns;
+            if (now >= deadline)
+                return -EAGAIN;
+            slice = MIN(slice, deadline - now);
+        }
+        int r = pal_sleep(CLOCK_MONOTONIC, 0, slice / 1000000000, slice % 1000000000);
+        if (r < 0 && r != -EINTR)
+            return r;
+    }
 }
 
 int wait_until(int (*cond)(void *), void *arg)

@@ -35,7 +35,8 @@ static const struct syscall_desc table[] = {
     E(rmdir, "s"), E(unlink, "s"), E(unlinkat, "fsx"), E(rename, "ss"), E(renameat, "fsfs"),
     E(renameat2, "fsfsx"), E(link, "ss"), E(linkat, "fsfsx"), E(symlink, "ss"),
     E(symlinkat, "sfs"), E(chmod, "so"), E(fchmod, "fo"), E(fchmodat, "fso"), E(umask, "o"),
-    E(utimensat, "fspx"),
+    E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
+    E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"),
     /* memory */
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
@@ -48,16 +49,21 @@ static const struct syscall_desc table[] = {
     E(get_robust_list, "dpp"), E(rseq, "pudx"), E(prlimit64, "ddpp"), E(getrlimit, "dp"),
     E(setrlimit, "dp"), E(getrusage, "dp"), E(times, "p"), E(uname, "p"), E(sysinfo, "p"),
     E(sched_getaffinity, "dup"), E(sched_setaffinity, "dup"), E(sched_yield, ""),
-    E(getcpu, "ppp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"),
+    E(getcpu, "ppp"), E(sched_getscheduler, "d"), E(sched_getparam, "dp"),
+    E(sched_setscheduler, "ddp"), E(sched_get_priority_max, "d"), E(sched_get_priority_min, "d"),
+    E(setuid, "d"), E(setgid, "d"), E(setreuid, "dd"), E(setregid, "dd"), E(setresuid, "ddd"),
+    E(setresgid, "ddd"), E(setfsuid, "d"), E(setfsgid, "d"), E(setgroups, "dp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"),
     /* signals */
     E(rt_sigaction, "Sppu"), E(rt_sigprocmask, "dppu"), E(rt_sigreturn, ""),
     E(rt_sigpending, "pu"), E(rt_sigsuspend, "pu"), E(sigaltstack, "pp"), E(kill, "dS"),
     E(tkill, "dS"), E(tgkill, "ddS"), E(rt_sigqueueinfo, "dSp"), E(pause, ""),
+    E(rt_sigtimedwait, "pppu"),
     /* events and local sockets (epoll.c, eventfd.c, socketpair.c) */
     /* -- end events -- */
     /* time */
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),
-    E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"),
+    E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"), E(clock_settime, "dp"),
+    E(setitimer, "dpp"), E(getitimer, "dp"), E(alarm, "u"),
 };
 
 const unsigned syscall_table_size = ARRAY_SIZE(table);

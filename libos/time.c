@@ -141,3 +141,71 @@ SYS(clock_nanosleep)
         return r;
     return do_sleep(c, (a1 & TIMER_ABSTIME) != 0, &req, (uint64_t)a3);
 }
+
+SYS(clock_settime)
+{
+    struct linux_timespec ts;
+    if (copy_from_user(&ts, (uint64_t)a1, sizeof(ts)))
+        return -EFAULT;
+    if ((int)a0 != CLOCK_REALTIME)
+        return -EINVAL;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+        return -EINVAL;
+    /* The enclave's time comes from the platform; it may not move the host's clock. */
+    return -EPERM;
+}
+
+/* ---- interval timers: the platform raises SIGALRM/SIGVTALRM/SIGPROF as async events --- */
+
+static long itimer_in(uint64_t u, int64_t v[4])
+{
+    if (copy_from_user(v, u, sizeof(int64_t) * 4))
+        return -EFAULT;
+    for (int i = 0; i < 4; i += 2)
+        if (v[i] < 0 || v[i + 1] < 0 || v[i + 1] >= 1000000)
+            return -EINVAL;
+    return 0;
+}
+
+SYS(setitimer)
+{
+    int which = (int)a0;
+    int64_t nv[4] = {0, 0, 0, 0}, old[4];
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    if (a1) {
+        long r = itimer_in((uint64_t)a1, nv);
+        if (r < 0)
+            return r;
+    }
+    int r = pal_timer_set(which, nv, old);
+    if (r < 0)
+        return r;
+    if (a2 && copy_to_user((uint64_t)a2, old, sizeof(old)))
+        return -EFAULT;
+    return 0;
+}
+
+SYS(getitimer)
+{
+    int which = (int)a0;
+    int64_t cur[4];
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    int r = pal_timer_get(which, cur);
+    if (r < 0)
+        return r;
+    return copy_to_user((uint64_t)a1, cur, sizeof(cur));
+}
+
+SYS(alarm)
+{
+    int64_t nv[4] = {0, 0, (int64_t)(unsigned)a0, 0}, old[4];
+    if (pal_timer_set(0, nv, old) < 0)
+        return 0;
+    /* Round the remaining time as Linux does: up to whole seconds, never 0 if armed. */
+    long left = (long)old[2] + (old[3] >= 500000 ? 1 : 0);
+    if (left == 0 && (old[2] || old[3]))
+        left = 1;
+    return left;
+}

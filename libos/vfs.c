@@ -846,3 +846,39 @@ SYS(truncate)
     file_put(f);
     return r;
 }
+
+static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
+{
+    char canon[PATH_MAX_LEN];
+    int exists;
+    struct mount *m;
+    const char *rel;
+    uint32_t type = mode & S_IFMT;
+    (void)dev;
+    if (type == 0)
+        type = S_IFREG;
+    if (type == S_IFDIR || (type != S_IFREG && type != S_IFIFO && type != S_IFCHR &&
+                            type != S_IFBLK && type != S_IFSOCK))
+        return -EINVAL;
+    long r = entry_at(dirfd, upath, canon, &exists, &m, &rel, 0);
+    if (r < 0 && r != -EROFS && r != -EBUSY)
+        return r;
+    if (exists)
+        return -EEXIST;
+    if (r < 0)
+        return r;
+    /* Device nodes and sockets would reach host objects: not inside an enclave. */
+    if (type != S_IFREG && type != S_IFIFO)
+        return -EPERM;
+    return pal_fs_mknod(m->root, rel, type | (mode & 07777 & ~current->proc->umask));
+}
+
+SYS(mknod)
+{
+    return do_mknodat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint64_t)a2);
+}
+
+SYS(mknodat)
+{
+    return do_mknodat((int)a0, (uint64_t)a1, (uint32_t)a2, (uint64_t)a3);
+}

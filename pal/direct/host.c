@@ -295,6 +295,35 @@ int pal_fs_chmod(pal_handle_t root, const char *rel, int mode)
     return (int)r;
 }
 
+int pal_fs_chown(pal_handle_t root, const char *rel, uint32_t uid, uint32_t gid)
+{
+    long fd = open_beneath(root, rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0)
+        return (int)fd;
+    long r = host_ret(HSYS5(__NR_fchownat, fd, "", uid, gid, AT_EMPTY_PATH));
+    HSYS1(__NR_close, fd);
+    return (int)r;
+}
+
+int pal_fs_fchown(pal_handle_t h, uint32_t uid, uint32_t gid)
+{
+    return (int)host_ret(HSYS5(__NR_fchownat, h, "", uid, gid, AT_EMPTY_PATH));
+}
+
+int pal_fs_mknod(pal_handle_t root, const char *rel, uint32_t mode)
+{
+    uint32_t type = mode & 0170000;
+    if (type != 0010000 && type != 0100000)
+        return -EPERM;
+    const char *base;
+    long d = open_parent(root, rel, &base);
+    if (d < 0)
+        return (int)d;
+    long r = host_ret(HSYS4(__NR_mknodat, d, base, mode, 0));
+    HSYS1(__NR_close, d);
+    return (int)r;
+}
+
 int pal_fs_utimens(pal_handle_t root, const char *rel, const int64_t times[4])
 {
     const char *base;
@@ -443,6 +472,20 @@ int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec)
     uint64_t nomask = 0;
     long r = pal_direct_blocking_syscall(__NR_ppoll, 0, 0, (long)&ts, (long)&nomask, 8);
     return r < 0 ? (int)host_ret(r) : 0;
+}
+
+int pal_timer_set(int which, const int64_t nv[4], int64_t old[4])
+{
+    int64_t o[4];
+    long r = host_ret(HSYS3(__NR_setitimer, which, nv, o));
+    if (r == 0 && old)
+        al_memcpy(old, o, sizeof(o));
+    return (int)r;
+}
+
+int pal_timer_get(int which, int64_t cur[4])
+{
+    return (int)host_ret(HSYS2(__NR_getitimer, which, cur));
 }
 
 int pal_random(void *buf, size_t n)

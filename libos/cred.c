@@ -1,0 +1,212 @@
+/*
+ * cred.c - user and group identities of a process (set*id and chown).
+ *
+ * The enclave has its own identities: a process starts as root (0) and may drop or change
+ * them with the usual Linux rules.  They decide what a process may do to its own
+ * credentials; host files are accessed with the backend's identity.
+ */
+#include "libos.h"
+
+#define KEEP ((uint32_t)-1)
+
+static int privileged(void)
+{
+    return current->proc->euid == 0;
+}
+
+/* One of the process's current ids (real, effective, saved)? */
+static int is_own(uint32_t id, uint32_t r, uint32_t e, uint32_t s)
+{
+    return id == r || id == e || id == s;
+}
+
+static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs, uint32_t nr, uint32_t ne,
+                    uint32_t ns)
+{
+    if (!privileged()) {
+        if ((nr != KEEP && !is_own(nr, *r, *e, *s)) || (ne != KEEP && !is_own(ne, *r, *e, *s)) ||
+            (ns != KEEP && !is_own(ns, *r, *e, *s)))
+            return -EPERM;
+    }
+    if (nr != KEEP)
+        *r = nr;
+    if (ne != KEEP)
+        *e = ne;
+    if (ns != KEEP)
+        *s = ns;
+    *fs = *e;
+    return 0;
+}
+
+SYS(setresuid)
+{
+    struct process *p = current->proc;
+    return set_res(&p->ruid, &p->euid, &p->suid, &p->fsuid, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2);
+}
+
+SYS(setresgid)
+{
+    struct process *p = current->proc;
+    if (!privileged() && !(is_own((uint32_t)a0, p->rgid, p->egid, p->sgid) || (uint32_t)a0 == KEEP))
+        return -EPERM;
+    return set_res(&p->rgid, &p->egid, &p->sgid, &p->fsgid, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2);
+}
+
+SYS(setuid)
+{
+    struct process *p = current->proc;
+    uint32_t id = (uint32_t)a0;
+    if (id == KEEP)
+        return -EINVAL;
+    if (privileged()) {
+        p->ruid = p->euid = p->suid = p->fsuid = id;
+        return 0;
+    }
+    if (id != p->ruid && id != p->suid)
+        return -EPERM;
+    p->euid = p->fsuid = id;
+    return 0;
+}
+
+SYS(setgid)
+{
+    struct process *p = current->proc;
+    uint32_t id = (uint32_t)a0;
+    if (id == KEEP)
+        return -EINVAL;
+    if (privileged()) {
+        p->rgid = p->egid = p->sgid = p->fsgid = id;
+        return 0;
+    }
+    if (id != p->rgid && id != p->sgid)
+        return -EPERM;
+    p->egid = p->fsgid = id;
+    return 0;
+}
+
+SYS(setreuid)
+{
+    struct process *p = current->proc;
+    uint32_t r = (uint32_t)a0, e = (uint32_t)a1;
+    if (!privileged() && ((r != KEEP && r != p->ruid && r != p->euid) ||
+                          (e != KEEP && !is_own(e, p->ruid, p->euid, p->suid))))
+        return -EPERM;
+    uint32_t old_r = p->ruid;
+    if (r != KEEP)
+        p->ruid = r;
+    if (e != KEEP)
+        p->euid = e;
+    /* The saved id follows the effective one when the real id is set or euid != old ruid. */
+    if (r != KEEP || (e != KEEP && e != old_r))
+        p->suid = p->euid;
+    p->fsuid = p->euid;
+    return 0;
+}
+
+SYS(setregid)
+{
+    struct process *p = current->proc;
+    uint32_t r = (uint32_t)a0, e = (uint32_t)a1;
+    if (!privileged() && ((r != KEEP && r != p->rgid && r != p->egid) ||
+                          (e != KEEP && !is_own(e, p->rgid, p->egid, p->sgid))))
+        return -EPERM;
+    uint32_t old_r = p->rgid;
+    if (r != KEEP)
+        p->rgid = r;
+    if (e != KEEP)
+        p->egid = e;
+    if (r != KEEP || (e != KEEP && e != old_r))
+        p->sgid = p->egid;
+    p->fsgid = p->egid;
+    return 0;
+}
+
+SYS(setfsuid)
+{
+    struct process *p = current->proc;
+    uint32_t old = p->fsuid;
+    if (privileged() || is_own((uint32_t)a0, p->ruid, p->euid, p->suid))
+        p->fsuid = (uint32_t)a0;
+    return old;
+}
+
+SYS(setfsgid)
+{
+    struct process *p = current->proc;
+    uint32_t old = p->fsgid;
+    if (privileged() || is_own((uint32_t)a0, p->rgid, p->egid, p->sgid))
+        p->fsgid = (uint32_t)a0;
+    return old;
+}
+
+SYS(setgroups)
+{
+    if ((int)a0 < 0 || a0 > 65536)
+        return -EINVAL;
+    if (!privileged())
+        return -EPERM;
+    return 0; /* no supplementary groups are kept */
+}
+
+/* ---- chown --------------------------------------------------------------------------- */
+
+static long chown_canon(const char *canon, uint32_t uid, uint32_t gid)
+{
+    const char *rel;
+    struct mount *m = vfs_mount_of(canon, &rel);
+    if (m->type != MOUNT_HOST || !m->rw)
+        return -EROFS;
+    if (!privileged())
+        return -EPERM;
+    return pal_fs_chown(m->root, rel, uid, gid);
+}
+
+static long do_fchownat(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, int flags)
+{
+    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    long r = strncpy_from_user(path, upath, sizeof(path));
+    if (r < 0)
+        return r;
+    if (!path[0] && (flags & AT_EMPTY_PATH)) {
+        struct file *f = fd_get(dirfd);
+        if (!f && dirfd != AT_FDCWD)
+            return -EBADF;
+        al_strlcpy(canon, f ? f->path : current->proc->cwd, sizeof(canon));
+    } else {
+        r = vfs_resolve(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? PATH_NOFOLLOW : 0, canon);
+        if (r < 0)
+            return r;
+    }
+    return chown_canon(canon, uid, gid);
+}
+
+SYS(chown)
+{
+    return do_fchownat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint32_t)a2, 0);
+}
+
+SYS(lchown)
+{
+    return do_fchownat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint32_t)a2, AT_SYMLINK_NOFOLLOW);
+}
+
+SYS(fchownat)
+{
+    return do_fchownat((int)a0, (uint64_t)a1, (uint32_t)a2, (uint32_t)a3, (int)a4);
+}
+
+SYS(fchown)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->h == PAL_HANDLE_NONE || !f->mnt)
+        return -EPERM;
+    if (!f->mnt->rw)
+        return -EROFS;
+    if (!privileged())
+        return -EPERM;
+    return pal_fs_fchown(f->h, (uint32_t)a1, (uint32_t)a2);
+}
