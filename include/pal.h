@@ -164,8 +164,12 @@ PAL_WUR int pal_fs_mknod(pal_handle_t root, const char *rel, uint32_t mode);
 /* times: two {sec, nsec} pairs as in utimensat(2) (UTIME_NOW / UTIME_OMIT allowed). */
 PAL_WUR int pal_fs_utimens(pal_handle_t root, const char *rel, const int64_t times[4]);
 
-/* Positional I/O on a file handle.  off < 0 means "stream" I/O at the host's position
- * (terminals, pipes, host stdio).  Returns bytes transferred. */
+/* Positional I/O on a file handle.  off = PAL_STREAM means "stream" I/O at the host's
+ * position (terminals, pipes, host stdio), waiting interruptibly until the handle is ready;
+ * PAL_STREAM_NOWAIT does the transfer at once (for handles that never block).  Returns
+ * bytes transferred. */
+#define PAL_STREAM (-1)
+#define PAL_STREAM_NOWAIT (-2)
 PAL_WUR long pal_read(pal_handle_t h, void *buf, size_t n, int64_t off);
 PAL_WUR long pal_write(pal_handle_t h, const void *buf, size_t n, int64_t off);
 /* Linux getdents64 records from a directory handle; returns bytes (0 at end). */

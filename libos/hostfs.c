@@ -9,7 +9,14 @@
 static long host_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf)
 {
     (void)kbuf; /* the host writes straight into program or core memory */
-    long r = pal_read(f->h, buf, n, pos ? *pos : -1);
+    if (!pos && (f->flags & O_NONBLOCK) && !f->host_nonblock) {
+        /* The host handle would block: only read what is ready now. */
+        int ready = pal_poll_one(f->h, POLLIN, 0);
+        if (ready == 0)
+            return -EAGAIN;
+    }
+    int64_t mode = f->host_nonblock ? PAL_STREAM_NOWAIT : PAL_STREAM;
+    long r = pal_read(f->h, buf, n, pos ? *pos : mode);
     if (r > 0 && pos)
         *pos += r;
     return r;
@@ -51,12 +58,18 @@ static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
             *pos = st.size;
         return r;
     }
+    if (!pos && (f->flags & O_NONBLOCK) && !f->host_nonblock) {
+        int ready = pal_poll_one(f->h, POLLOUT, 0);
+        if (ready == 0)
+            return -EAGAIN;
+    }
     if (pos && S_ISREG(f->mode)) {
         long lr = fsize_clip(*pos, &n);
         if (lr < 0)
             return lr;
     }
-    long r = pal_write(f->h, buf, n, pos ? *pos : -1);
+    int64_t mode = f->host_nonblock ? PAL_STREAM_NOWAIT : PAL_STREAM;
+    long r = pal_write(f->h, buf, n, pos ? *pos : mode);
     if (r > 0 && pos)
         *pos += r;
     return r;
@@ -69,6 +82,11 @@ static int host_stat(struct file *f, struct pal_stat *st)
 
 static int host_truncate(struct file *f, int64_t len)
 {
+    uint64_t lim = current->proc->rlim[RLIMIT_FSIZE].cur;
+    if (lim != RLIM_INFINITY && (uint64_t)len > lim) {
+        signal_send_thread(current, SIGXFSZ, NULL);
+        return -EFBIG;
+    }
     return pal_fs_truncate(f->h, len);
 }
 

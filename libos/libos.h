@@ -93,6 +93,7 @@ struct file {
     pal_handle_t h;     /* host handle or PAL_HANDLE_NONE */
     struct mount *mnt;
     char *path;         /* canonical guest path, or a description for anonymous files */
+    int host_nonblock;  /* the host handle itself was opened O_NONBLOCK */
     void *priv;         /* pipe, synthetic content... */
     size_t priv_len;
 };

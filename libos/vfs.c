@@ -142,7 +142,7 @@ int vfs_stat(const char *canon, struct pal_stat *st)
 /* Open flags the host understands (the core handles O_CLOEXEC, O_NONBLOCK...). */
 #define HOST_OPEN_FLAGS \
     (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW | O_PATH | \
-     O_TMPFILE | O_DSYNC | O_SYNC | O_NOATIME | O_NOCTTY)
+     O_TMPFILE | O_DSYNC | O_SYNC | O_NOATIME | O_NOCTTY | O_NONBLOCK)
 
 static int writes(int flags)
 {
@@ -183,6 +183,7 @@ int vfs_open(const char *canon, int flags, int mode, struct file **out)
     f->h = h;
     f->mode = type;
     f->mnt = m;
+    f->host_nonblock = (flags & O_NONBLOCK) != 0;
     *out = f;
     return 0;
 }
@@ -857,7 +858,9 @@ static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
     (void)dev;
     if (type == 0)
         type = S_IFREG;
-    if (type == S_IFDIR || (type != S_IFREG && type != S_IFIFO && type != S_IFCHR &&
+    if (type == S_IFDIR)
+        return -EPERM;
+    if ((type != S_IFREG && type != S_IFIFO && type != S_IFCHR &&
                             type != S_IFBLK && type != S_IFSOCK))
         return -EINVAL;
     long r = entry_at(dirfd, upath, canon, &exists, &m, &rel, 0);

@@ -356,7 +356,7 @@ long pal_read(pal_handle_t h, void *buf, size_t n, int64_t off)
 {
     if (off >= 0)
         return host_ret(HSYS4(__NR_pread64, h, buf, n, off));
-    long r = wait_ready(h, 1 /* POLLIN */, -1);
+    long r = off == PAL_STREAM_NOWAIT ? 0 : wait_ready(h, 1 /* POLLIN */, -1);
     if (r < 0)
         return r;
     r = host_ret(HSYS3(__NR_read, h, buf, n));
@@ -367,7 +367,7 @@ long pal_write(pal_handle_t h, const void *buf, size_t n, int64_t off)
 {
     if (off >= 0)
         return host_ret(HSYS4(__NR_pwrite64, h, buf, n, off));
-    long r = wait_ready(h, 4 /* POLLOUT */, -1);
+    long r = off == PAL_STREAM_NOWAIT ? 0 : wait_ready(h, 4 /* POLLOUT */, -1);
     if (r < 0)
         return r;
     r = host_ret(HSYS3(__NR_write, h, buf, n));
