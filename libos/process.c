@@ -465,3 +465,13 @@ SYS(sched_get_priority_min)
     int p = (int)a0;
     return (p == 1 || p == 2) ? 1 : (p == 0 || p == 3 || p == 5) ? 0 : -EINVAL;
 }
+
+SYS(socket)
+{
+    /* No socket family exists inside the enclave yet (networking is a later issue).  Say so
+     * the way a kernel without the family does; libc's probes (nscd) then fall back. */
+    static int told;
+    if (!told++)
+        info("socket(%ld, %ld, %ld): no socket families in this enclave yet", a0, a1, a2);
+    return -EAFNOSUPPORT;
+}

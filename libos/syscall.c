@@ -52,7 +52,7 @@ static const struct syscall_desc table[] = {
     E(getcpu, "ppp"), E(sched_getscheduler, "d"), E(sched_getparam, "dp"),
     E(sched_setscheduler, "ddp"), E(sched_get_priority_max, "d"), E(sched_get_priority_min, "d"),
     E(setuid, "d"), E(setgid, "d"), E(setreuid, "dd"), E(setregid, "dd"), E(setresuid, "ddd"),
-    E(setresgid, "ddd"), E(setfsuid, "d"), E(setfsgid, "d"), E(setgroups, "dp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"),
+    E(setresgid, "ddd"), E(setfsuid, "d"), E(setfsgid, "d"), E(setgroups, "dp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"), E(socket, "ddd"),
     /* signals */
     E(rt_sigaction, "Sppu"), E(rt_sigprocmask, "dppu"), E(rt_sigreturn, ""),
     E(rt_sigpending, "pu"), E(rt_sigsuspend, "pu"), E(sigaltstack, "pp"), E(kill, "dS"),

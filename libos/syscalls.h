@@ -157,3 +157,4 @@ SYS(setitimer);
 SYS(getitimer);
 SYS(alarm);
 SYS(rt_sigtimedwait);
+SYS(socket);
