@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-for suite in unit abi apps; do
+for suite in unit cli abi apps; do
     echo "=== $suite ==="
     out=$(bash tests/$suite/run.sh 2>&1); r=$?
     printf '%s\n' "$out"

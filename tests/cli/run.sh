@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# tests/cli/run.sh - bad input to `alcove run`: each case must give the documented exit
+# status and a message naming the problem, and never a crash of the LibOS.
+#   missing program 127; not an ELF / truncated / wrong architecture / corrupt headers 126;
+#   bad command line 2.
+set -u
+cd "$(dirname "$0")/../.."
+ALCOVE=${ALCOVE:-build/alcove}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+pass=0; fail=0
+
+# check NAME EXPECTED_STATUS MESSAGE_REGEX -- command...
+check() {
+    local name=$1 want=$2 re=$3; shift 4
+    local err rc
+    err=$(timeout -s KILL 20 "$@" 2>&1 >/dev/null); rc=$?
+    local msg_ok=0
+    if [ "$re" = "-" ]; then [ -z "$err" ] && msg_ok=1
+    elif printf '%s' "$err" | grep -Eq -- "$re"; then msg_ok=1; fi
+    if [ "$rc" = "$want" ] && [ $msg_ok = 1 ] && \
+       ! printf '%s' "$err" | grep -q 'internal error'; then
+        echo "PASS $name"; pass=$((pass + 1))
+    else
+        echo "FAIL $name: status $rc (want $want), stderr: $(printf '%s' "$err" | head -3)"
+        fail=$((fail + 1))
+    fi
+}
+
+printf 'int main(void){return 0;}\n' > "$W/ok.c"
+gcc -static -o "$W/ok" "$W/ok.c"
+python3 - "$W" <<'PY'
+import os, struct, sys
+w = sys.argv[1]
+ok = open(os.path.join(w, "ok"), "rb").read()
+def out(name, data):
+    p = os.path.join(w, name)
+    open(p, "wb").write(data)
+    os.chmod(p, 0o755)
+out("text", b"just some text\n")
+out("empty", b"")
+out("trunc_hdr", ok[:40])
+out("trunc_seg", ok[:3000])
+b = bytearray(ok); b[18:20] = struct.pack("<H", 183)        # EM_AARCH64
+out("aarch64", bytes(b))
+b = bytearray(ok); b[4] = 1                                  # ELFCLASS32
+out("class32", bytes(b))
+b = bytearray(ok); b[54:56] = struct.pack("<H", 40)          # e_phentsize
+out("bad_phentsize", bytes(b))
+b = bytearray(ok); b[32:40] = struct.pack("<Q", 1 << 40)     # e_phoff far beyond the file
+out("bad_phoff", bytes(b))
+b = bytearray(ok); b[16:18] = struct.pack("<H", 1)           # ET_REL
+out("relocatable", bytes(b))
+phoff = struct.unpack("<Q", ok[32:40])[0]
+b = bytearray(ok)
+for i in range(struct.unpack("<H", ok[56:58])[0]):           # first PT_LOAD: filesz > memsz
+    o = phoff + i * 56
+    if struct.unpack("<I", b[o:o+4])[0] == 1:
+        memsz = struct.unpack("<Q", b[o+40:o+48])[0]
+        b[o+32:o+40] = struct.pack("<Q", memsz + 4096)
+        break
+out("filesz_gt_memsz", bytes(b))
+out("bad_shebang", b"#!/nonexistent/interpreter\n")
+out("shebang_loop", b"#!" + os.path.join("/", w.lstrip("/"), "shebang_loop").encode() + b"\n")
+PY
+chmod 644 "$W/ok.c"; cp "$W/ok" "$W/noexec"; chmod 644 "$W/noexec"
+mkdir "$W/dir"
+
+R="$ALCOVE run --root /"
+check missing_program   127 'nonexistent.*No such file'       -- $R /nonexistent/program
+check missing_on_path   127 'no-such-cmd.*No such file'       -- $R no-such-cmd
+check not_elf           126 'not an ELF'                      -- $R "$W/text"
+check empty_file        126 'not an ELF'                      -- $R "$W/empty"
+check truncated_header  126 'truncated ELF header'            -- $R "$W/trunc_hdr"
+check truncated_segment 126 'truncated|beyond end'            -- $R "$W/trunc_seg"
+check wrong_arch        126 'wrong architecture'              -- $R "$W/aarch64"
+check elf32             126 '64-bit'                          -- $R "$W/class32"
+check bad_phentsize     126 'corrupt program headers'         -- $R "$W/bad_phentsize"
+check bad_phoff         126 'corrupt program headers'         -- $R "$W/bad_phoff"
+check relocatable       126 'not an executable'               -- $R "$W/relocatable"
+check filesz_gt_memsz   126 'corrupt segment'                 -- $R "$W/filesz_gt_memsz"
+check not_executable    126 'Permission denied'               -- $R "$W/noexec"
+check directory         126 'Permission denied|Is a directory' -- $R "$W/dir"
+check bad_interpreter   127 'No such file'                    -- $R "$W/bad_shebang"
+check shebang_loop      126 'symbolic links|nested'           -- $R "$W/shebang_loop"
+check runs_ok           0   -                                 -- $R "$W/ok"
+check no_root           2   'root DIR is required'            -- $ALCOVE run /bin/true
+check root_not_dir      2   'not a directory'                 -- $ALCOVE run --root "$W/ok.c" /bin/true
+check bad_mount         2   'bad --mount'                     -- $ALCOVE run --root / --mount nocolon /bin/true
+check mount_missing     2   'not a directory'                 -- $ALCOVE run --root / --mount "$W/none:/x" /bin/true
+check bad_env           2   'bad --env'                       -- $ALCOVE run --root / --env NOEQUALS /bin/true
+check no_program        2   'no program'                      -- $ALCOVE run --root /
+check unknown_option    2   'unknown option'                  -- $ALCOVE run --root / --bogus x /bin/true
+check bad_log           2   'log must be'                     -- $ALCOVE run --root / --log loud /bin/true
+check unknown_command   2   'unknown command'                 -- $ALCOVE frobnicate
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
