@@ -110,6 +110,23 @@ PAL_NORETURN void pal_context_enter(const struct pal_context *ctx);
  * refuses to let the program map, unmap or pass such memory. */
 int pal_range_reserved(uint64_t addr, uint64_t len);
 
+/* --- threads ----------------------------------------------------------------------------
+ * Every LibOS entry runs on a backend-owned per-thread stack, so the core finds its own
+ * thread object through the backend rather than through any register the program owns. */
+/* The core's object for the calling thread (set with pal_thread_set_self). */
+void *pal_thread_self(void);
+void pal_thread_set_self(void *td);
+/* Start a new thread of this process that enters the program at ctx; its core object is td.
+ * -EAGAIN when the backend has no room for another thread. */
+PAL_WUR int pal_thread_start(const struct pal_context *ctx, void *td);
+/* End the calling thread only (never returns). */
+PAL_NORETURN void pal_thread_exit(void);
+/* Block while *word == val, up to timeout_ns (-1: no limit).  Returns 0 (woken, or the value
+ * differed), -ETIMEDOUT, or -EINTR when an asynchronous event arrived. */
+PAL_WUR int pal_futex_wait(uint32_t *word, uint32_t val, int64_t timeout_ns);
+/* Wake up to n threads blocked in pal_futex_wait on word. */
+void pal_futex_wake(uint32_t *word, int n);
+
 /* --- memory ---------------------------------------------------------------------------
  * prot uses Linux PROT_* bits.  flags: PAL_VM_FIXED replaces whatever is at addr,
  * PAL_VM_NOREPLACE fails with -EEXIST if something is there, otherwise addr is a hint.

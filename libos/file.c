@@ -25,7 +25,9 @@ long io_in(void *dst, const void *src, size_t n, int kbuf)
     return copy_from_user(dst, (uint64_t)src, n);
 }
 
-/* Look up fd for reading or writing; -EBADF/-EISDIR as Linux reports them. */
+/* Look up fd for reading or writing; -EBADF/-EISDIR as Linux reports them.  On success
+ * *out holds a reference (the transfer may block with the core lock dropped, and another
+ * thread may close the fd meanwhile): release it with file_put(). */
 static long rw_file(int fd, int writing, struct file **out)
 {
     struct file *f = fd_get(fd);
@@ -38,8 +40,14 @@ static long rw_file(int fd, int writing, struct file **out)
         return -EISDIR;
     if (writing ? !f->ops->write : !f->ops->read)
         return -EINVAL;
-    *out = f;
+    *out = file_get(f);
     return 0;
+}
+
+static long put_ret(struct file *f, long r)
+{
+    file_put(f);
+    return r;
 }
 
 static long do_read(struct file *f, uint64_t buf, size_t n, int64_t *pos)
@@ -72,14 +80,14 @@ SYS(read)
 {
     struct file *f;
     long r = rw_file((int)a0, 0, &f);
-    return r < 0 ? r : do_read(f, (uint64_t)a1, (size_t)a2, stream_pos(f));
+    return r < 0 ? r : put_ret(f, do_read(f, (uint64_t)a1, (size_t)a2, stream_pos(f)));
 }
 
 SYS(write)
 {
     struct file *f;
     long r = rw_file((int)a0, 1, &f);
-    return r < 0 ? r : do_write(f, (uint64_t)a1, (size_t)a2, stream_pos(f));
+    return r < 0 ? r : put_ret(f, do_write(f, (uint64_t)a1, (size_t)a2, stream_pos(f)));
 }
 
 SYS(pread64)
@@ -88,12 +96,10 @@ SYS(pread64)
     long r = rw_file((int)a0, 0, &f);
     if (r < 0)
         return r;
-    if (!f->ops->seekable)
-        return -ESPIPE;
-    if (a3 < 0)
-        return -EINVAL;
+    if (!f->ops->seekable || a3 < 0)
+        return put_ret(f, !f->ops->seekable ? -ESPIPE : -EINVAL);
     int64_t pos = a3;
-    return do_read(f, (uint64_t)a1, (size_t)a2, &pos);
+    return put_ret(f, do_read(f, (uint64_t)a1, (size_t)a2, &pos));
 }
 
 SYS(pwrite64)
@@ -102,21 +108,29 @@ SYS(pwrite64)
     long r = rw_file((int)a0, 1, &f);
     if (r < 0)
         return r;
-    if (!f->ops->seekable)
-        return -ESPIPE;
-    if (a3 < 0)
-        return -EINVAL;
+    if (!f->ops->seekable || a3 < 0)
+        return put_ret(f, !f->ops->seekable ? -ESPIPE : -EINVAL);
     int64_t pos = a3;
-    return do_write(f, (uint64_t)a1, (size_t)a2, &pos);
+    return put_ret(f, do_write(f, (uint64_t)a1, (size_t)a2, &pos));
 }
 
 /* readv/writev/preadv/pwritev: one transfer per vector entry, stopping at a short one. */
+static long do_vec_file(struct file *f, uint64_t uiov, long cnt, int writing,
+                        int64_t *pos_override);
+
 static long do_vec(int fd, uint64_t uiov, long cnt, int writing, int64_t *pos_override)
 {
     struct file *f;
     long r = rw_file(fd, writing, &f);
     if (r < 0)
         return r;
+    return put_ret(f, do_vec_file(f, uiov, cnt, writing, pos_override));
+}
+
+static long do_vec_file(struct file *f, uint64_t uiov, long cnt, int writing,
+                        int64_t *pos_override)
+{
+    long r;
     if (cnt < 0 || cnt > IOV_MAX)
         return -EINVAL;
     struct linux_iovec iov[64];
@@ -322,6 +336,8 @@ SYS(fadvise64)
     return 0; /* advice only: the host's page cache decides */
 }
 
+static long do_sendfile(struct file *out, struct file *in, long a2, long a3);
+
 SYS(sendfile)
 {
     struct file *out, *in;
@@ -330,7 +346,15 @@ SYS(sendfile)
         return r;
     r = rw_file((int)a1, 0, &in);
     if (r < 0)
-        return r;
+        return put_ret(out, r);
+    r = do_sendfile(out, in, a2, a3);
+    file_put(in);
+    return put_ret(out, r);
+}
+
+static long do_sendfile(struct file *out, struct file *in, long a2, long a3)
+{
+    long r = 0;
     int64_t off, *pos = stream_pos(in);
     if (a2) {
         if (!in->ops->seekable)
@@ -445,14 +469,19 @@ static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_n
         }
         int r;
         if (slice == timeout_ns && n == 1) {
-            struct file *f = fd_get(fds[0].fd);
+            struct file *f = file_get(fd_get(fds[0].fd));
+            bkl_unlock();
             r = pal_poll_one(f->h, fds[0].events, slice);
+            bkl_lock();
+            file_put(f);
             if (r > 0)
                 continue;
             if (r == 0)
                 return 0;
         } else {
+            bkl_unlock();
             r = pal_sleep(CLOCK_MONOTONIC, 0, slice / 1000000000, slice % 1000000000);
+            bkl_lock();
         }
         if (r == -EINTR) {
             signal_collect_host();

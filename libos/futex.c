@@ -1,10 +1,9 @@
 /*
- * futex.c - futex(2).
+ * futex.c - futex(2): wait queues keyed by address, kept in the core heap.
  *
- * Today the enclave runs one thread, so no other thread can ever be waiting on or waking a
- * futex: WAKE wakes nobody (returns 0), WAIT either fails with EAGAIN (value changed) or
- * sleeps until its timeout or a signal.  Those are exactly Linux's results for a lone
- * thread; wait queues arrive with threads.
+ * A waiter checks the futex word and queues itself while holding the core lock; a waker
+ * (who also takes the lock) therefore always finds it.  Addresses are per address space
+ * (private and shared futexes are the same thing while the enclave has one process).
  */
 #include "libos.h"
 
@@ -17,10 +16,121 @@
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
+#define BITSET_ANY 0xffffffffu
 
-static int never(void *arg)
+struct waiter {
+    uint64_t uaddr;
+    uint32_t bitset;
+    int woken;
+    struct waiter *next;
+};
+
+static struct waiter *queue;
+
+long raw_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t newv, uint32_t *cur);
+
+static int woken(void *arg)
 {
-    (void)arg;
+    return ((struct waiter *)arg)->woken;
+}
+
+static void unqueue(struct waiter *w)
+{
+    for (struct waiter **pp = &queue; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            return;
+        }
+}
+
+/* Wake up to n waiters on uaddr whose bitset meets mask; returns how many. */
+int futex_wake(uint64_t uaddr, int n, uint32_t mask)
+{
+    int done = 0;
+    for (struct waiter **pp = &queue; *pp && done < n;) {
+        struct waiter *w = *pp;
+        if (w->uaddr == uaddr && (w->bitset & mask)) {
+            *pp = w->next;
+            w->woken = 1;
+            done++;
+        } else {
+            pp = &w->next;
+        }
+    }
+    if (done)
+        wake_all();
+    return done;
+}
+
+static long do_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, int absolute, int clock,
+                    uint32_t bitset)
+{
+    int64_t deadline = -1;
+    if (utimeout) {
+        struct linux_timespec ts;
+        if (copy_from_user(&ts, utimeout, sizeof(ts)))
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+        deadline = ts.tv_sec * 1000000000 + ts.tv_nsec;
+        if (!absolute) {
+            int64_t s, ns;
+            if (pal_clock_get(clock, &s, &ns) < 0)
+                return -EIO;
+            deadline += s * 1000000000 + ns;
+        }
+    }
+    uint32_t cur;
+    if (copy_from_user(&cur, uaddr, 4))
+        return -EFAULT;
+    if (cur != val)
+        return -EAGAIN;
+    struct waiter w = {uaddr, bitset, 0, queue};
+    queue = &w;
+    int r = wait_event(woken, &w, clock, deadline);
+    if (!w.woken)
+        unqueue(&w);
+    if (w.woken)
+        return 0;
+    return r;
+}
+
+/* FUTEX_WAKE_OP's operation on *uaddr2, done atomically against the program. */
+static long wake_op(uint64_t uaddr2, uint32_t encoded, int *cond)
+{
+    uint32_t old, val;
+    int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+    uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
+    if (encoded & (1u << 31))
+        oparg = 1u << (oparg & 31);
+    if (copy_from_user(&old, uaddr2, 4))
+        return -EFAULT;
+    for (;;) {
+        switch (op) {
+        case 0: val = oparg; break;
+        case 1: val = old + oparg; break;
+        case 2: val = old | oparg; break;
+        case 3: val = old & ~oparg; break;
+        case 4: val = old ^ oparg; break;
+        default: return -ENOSYS;
+        }
+        uint32_t seen;
+        long r = raw_cmpxchg32(uaddr2, old, val, &seen);
+        if (r < 0)
+            return r;
+        if (seen == old)
+            break;
+        old = seen;
+    }
+    switch (cmp) {
+    case 0: *cond = old == cmparg; break;
+    case 1: *cond = old != cmparg; break;
+    case 2: *cond = (int)old < (int)cmparg; break;
+    case 3: *cond = (int)old <= (int)cmparg; break;
+    case 4: *cond = (int)old > (int)cmparg; break;
+    case 5: *cond = (int)old >= (int)cmparg; break;
+    default: return -ENOSYS;
+    }
     return 0;
 }
 
@@ -31,86 +141,58 @@ SYS(futex)
     int clock = ((int)a1 & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
     if (uaddr & 3)
         return -EINVAL;
+    if (!access_ok(uaddr, 4))
+        return -EFAULT;
     switch (op) {
     case FUTEX_WAIT:
-    case FUTEX_WAIT_BITSET: {
-        if (op == FUTEX_WAIT_BITSET && (uint32_t)a5 == 0)
-            return -EINVAL;
-        if (op == FUTEX_WAIT && ((int)a1 & FUTEX_CLOCK_REALTIME))
+        if ((int)a1 & FUTEX_CLOCK_REALTIME)
             return -ENOSYS;
-        uint32_t cur;
-        if (copy_from_user(&cur, uaddr, 4))
-            return -EFAULT;
-        struct linux_timespec ts;
-        int64_t deadline = -1;
-        if (a3) {
-            if (copy_from_user(&ts, (uint64_t)a3, sizeof(ts)))
-                return -EFAULT;
-            if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-                return -EINVAL;
-            deadline = ts.tv_sec * 1000000000 + ts.tv_nsec;
-            if (op == FUTEX_WAIT) { /* relative timeout */
-                int64_t s, ns;
-                if (pal_clock_get(clock, &s, &ns) < 0)
-                    return -EIO;
-                deadline += s * 1000000000 + ns;
-            }
-        }
-        if (cur != (uint32_t)a2)
-            return -EAGAIN;
-        if (deadline < 0)
-            return wait_until(never, NULL);
-        for (;;) {
-            int64_t s, ns;
-            if (pal_clock_get(clock, &s, &ns) < 0)
-                return -EIO;
-            int64_t now = s * 1000000000 + ns;
-            if (now >= deadline)
-                return -ETIMEDOUT;
-            signal_collect_host();
-            if (signal_pending_unblocked())
-                return -EINTR;
-            int r = pal_sleep(clock, 0, (deadline - now) / 1000000000, (deadline - now) % 1000000000);
-            if (r < 0 && r != -EINTR)
-                return r;
-        }
-    }
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-        if (op == FUTEX_WAKE_BITSET && (uint32_t)a5 == 0)
+        return do_wait(uaddr, (uint32_t)a2, (uint64_t)a3, 0, clock, BITSET_ANY);
+    case FUTEX_WAIT_BITSET:
+        if ((uint32_t)a5 == 0)
             return -EINVAL;
-        return 0;
+        return do_wait(uaddr, (uint32_t)a2, (uint64_t)a3, 1, clock, (uint32_t)a5);
+    case FUTEX_WAKE:
+        return futex_wake(uaddr, (int)a2, BITSET_ANY);
+    case FUTEX_WAKE_BITSET:
+        if ((uint32_t)a5 == 0)
+            return -EINVAL;
+        return futex_wake(uaddr, (int)a2, (uint32_t)a5);
     case FUTEX_REQUEUE:
-        return 0;
     case FUTEX_CMP_REQUEUE: {
-        uint32_t cur;
-        if (copy_from_user(&cur, uaddr, 4))
-            return -EFAULT;
-        return cur == (uint32_t)a5 ? 0 : -EAGAIN;
-    }
-    case FUTEX_WAKE_OP: {
-        /* Apply the operation to *uaddr2 even though nobody is woken. */
         uint64_t uaddr2 = (uint64_t)a4;
-        uint32_t encoded = (uint32_t)a5, old, val;
+        int nwake = (int)a2, nreq = (int)a3; /* val2 travels in the timeout slot */
         if (uaddr2 & 3)
             return -EINVAL;
-        if (copy_from_user(&old, uaddr2, 4))
-            return -EFAULT;
-        int opn = (encoded >> 28) & 7;
-        uint32_t oparg = (encoded >> 12) & 0xfff;
-        if (encoded & (1u << 31))
-            oparg = 1u << (oparg & 31);
-        switch (opn) {
-        case 0: val = oparg; break;
-        case 1: val = old + oparg; break;
-        case 2: val = old | oparg; break;
-        case 3: val = old & ~oparg; break;
-        case 4: val = old ^ oparg; break;
-        default: return -ENOSYS;
+        if (nwake < 0 || nreq < 0)
+            return -EINVAL;
+        if (op == FUTEX_CMP_REQUEUE) {
+            uint32_t cur;
+            if (copy_from_user(&cur, uaddr, 4))
+                return -EFAULT;
+            if (cur != (uint32_t)a5)
+                return -EAGAIN;
         }
-        if (copy_to_user(uaddr2, &val, 4))
-            return -EFAULT;
-        return 0;
+        int done = futex_wake(uaddr, nwake, BITSET_ANY), moved = 0;
+        for (struct waiter *w = queue; w && moved < nreq; w = w->next)
+            if (w->uaddr == uaddr) {
+                w->uaddr = uaddr2;
+                moved++;
+            }
+        return done + moved;
+    }
+    case FUTEX_WAKE_OP: {
+        uint64_t uaddr2 = (uint64_t)a4;
+        int cond = 0;
+        if (uaddr2 & 3)
+            return -EINVAL;
+        long r = wake_op(uaddr2, (uint32_t)a5, &cond);
+        if (r < 0)
+            return r;
+        int n = futex_wake(uaddr, (int)a2, BITSET_ANY);
+        if (cond)
+            n += futex_wake(uaddr2, (int)a3, BITSET_ANY);
+        return n;
     }
     default:
         return -ENOSYS;

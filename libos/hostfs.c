@@ -16,7 +16,14 @@ static long host_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbu
             return -EAGAIN;
     }
     int64_t mode = f->host_nonblock ? PAL_STREAM_NOWAIT : PAL_STREAM;
-    long r = pal_read(f->h, buf, n, pos ? *pos : mode);
+    if (!pos) {
+        /* A stream may block for ever: let the other threads run meanwhile. */
+        bkl_unlock();
+        long r = pal_read(f->h, buf, n, mode);
+        bkl_lock();
+        return r;
+    }
+    long r = pal_read(f->h, buf, n, *pos);
     if (r > 0 && pos)
         *pos += r;
     return r;
@@ -69,7 +76,13 @@ static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
             return lr;
     }
     int64_t mode = f->host_nonblock ? PAL_STREAM_NOWAIT : PAL_STREAM;
-    long r = pal_write(f->h, buf, n, pos ? *pos : mode);
+    if (!pos) {
+        bkl_unlock();
+        long r = pal_write(f->h, buf, n, mode);
+        bkl_lock();
+        return r;
+    }
+    long r = pal_write(f->h, buf, n, *pos);
     if (r > 0 && pos)
         *pos += r;
     return r;

@@ -111,8 +111,16 @@ WUR long io_out(void *dst, const void *src, size_t n, int kbuf);
 WUR long io_in(void *dst, const void *src, size_t n, int kbuf);
 /* fds 0-2 from the host's standard handles. */
 WUR int stdio_install(const pal_handle_t h[3]);
-/* Wait (interruptibly) until cond(arg) holds: 0, or -ERESTARTSYS when a signal is pending. */
+/* The big core lock (lock.c): held for the whole of every entry, dropped while waiting. */
+void bkl_lock(void);
+void bkl_unlock(void);
+/* Something a waiter may be waiting for changed: make every waiter re-check. */
+void wake_all(void);
+/* Wait (interruptibly, lock dropped) until cond(arg) holds: 0, or -ERESTARTSYS when a
+ * signal is pending. */
 WUR int wait_until(int (*cond)(void *), void *arg);
+/* Same, with a deadline on clock (-1: none): also -ETIMEDOUT. */
+WUR int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns);
 #define ERESTARTSYS 512
 #define ERESTARTNOHAND 514
 
@@ -195,6 +203,8 @@ struct process {
     int pdeathsig;
     int no_new_privs;
     uint32_t ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid; /* credentials (cred.c) */
+    struct thread *threads;          /* every thread of the process */
+    int nthreads;
 };
 
 /* A queued signal (real-time signals queue; standard ones keep one entry). */
@@ -206,6 +216,7 @@ struct sigq {
 struct thread {
     int tid;
     struct process *proc;
+    struct thread *next_in_proc;
     struct pal_context *ctx;         /* context of the current entry */
     uint64_t sigmask;
     uint64_t sig_pending;
@@ -221,7 +232,8 @@ struct thread {
     uint64_t fault_trapno, fault_err, fault_addr; /* for the signal frame of a fault */
 };
 
-extern struct thread *current;
+/* The calling thread: found through the backend, never through program registers. */
+#define current ((struct thread *)pal_thread_self())
 extern const struct pal_boot *boot_info;
 
 /* fd table (fdtable.c) */
@@ -261,6 +273,10 @@ void process_init_limits(struct process *p);
 /* After a call that ran with a temporary mask: keep old for the handler frame if interrupted. */
 void signal_restore_mask_after(uint64_t old, long ret);
 void fd_close_on_exec(void);
+/* Threads (thread.c, futex.c). */
+struct thread *thread_by_tid(int tid);
+__attribute__((noreturn)) void thread_exit(int code);
+int futex_wake(uint64_t uaddr, int n, uint32_t mask);
 /* Put the program's FPU/SSE/AVX state in ctx back to its initial values. */
 void xstate_reset(struct pal_context *ctx);
 /* Bytes of address space the program has mapped (RLIMIT_AS). */

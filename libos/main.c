@@ -7,7 +7,6 @@
 const struct pal_boot *boot_info;
 static struct process init_process;
 static struct thread init_thread;
-struct thread *current;
 struct mount mounts[PAL_MAX_MOUNTS];
 int nmounts;
 
@@ -98,7 +97,9 @@ int libos_main(const struct pal_boot *boot)
     process_init_limits(p);
     t->tid = 1;
     t->proc = p;
-    current = t;
+    p->threads = t;
+    p->nthreads = 1;
+    pal_thread_set_self(t);
     if (fdtable_init(&p->fds) < 0 || mm_init(&p->mm) < 0) {
         kprintf("out of memory at boot");
         return 125;
@@ -137,6 +138,7 @@ static unsigned char warned[1024];
 
 void libos_syscall(struct pal_context *ctx)
 {
+    bkl_lock();
     struct thread *t = current;
     long nr = (long)ctx->rax;
     long a[6] = {(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx,
@@ -173,6 +175,7 @@ void libos_syscall(struct pal_context *ctx)
     }
     signal_collect_host();
     signal_deliver(ctx);
+    bkl_unlock();
 }
 
 void libos_exception(struct pal_context *ctx, const struct pal_fault *f)
@@ -186,6 +189,7 @@ void libos_exception(struct pal_context *ctx, const struct pal_fault *f)
         panic("signal %d in core code at rip %p (address %p, syscall %ld)", f->signo,
               (void *)ctx->rip, (void *)f->addr, current ? current->cur_nr : -1L);
     }
+    bkl_lock();
     current->ctx = ctx;
     struct k_siginfo si;
     al_memset(&si, 0, sizeof(si));
@@ -194,11 +198,14 @@ void libos_exception(struct pal_context *ctx, const struct pal_fault *f)
     si.u.fault.addr = f->addr;
     signal_force(f->signo, &si, f->trapno, f->err);
     signal_deliver(ctx);
+    bkl_unlock();
 }
 
 void libos_interrupt(struct pal_context *ctx)
 {
+    bkl_lock();
     current->ctx = ctx;
     signal_collect_host();
     signal_deliver(ctx);
+    bkl_unlock();
 }

@@ -49,6 +49,7 @@ static long pipe_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbu
         p->len -= c;
         done += c;
     }
+    wake_all(); /* room for writers */
     return (long)done;
 }
 
@@ -88,6 +89,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
             return done ? (long)done : -EFAULT;
         p->len += c;
         done += c;
+        wake_all(); /* data for readers */
     }
     return (long)done;
 }
@@ -141,6 +143,7 @@ static void pipe_release(struct file *f)
     if (!p->readers && !p->writers)
         kfree(p);
     kfree(e);
+    wake_all(); /* EOF or EPIPE for the other end */
 }
 
 static const struct file_ops pipe_ops = {

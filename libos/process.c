@@ -22,8 +22,7 @@ void process_init_limits(struct process *p)
 
 SYS(exit)
 {
-    /* The last (only) thread leaving ends the process. */
-    process_exit((int)a0);
+    thread_exit((int)a0);
 }
 
 SYS(exit_group)

@@ -86,6 +86,7 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
             tail = &(*tail)->next;
         *tail = q;
     }
+    wake_all(); /* the target may be waiting */
 }
 
 /* Take the oldest queued instance of sig off the pending set, filling *out. */
@@ -507,22 +508,39 @@ SYS(kill)
     return kill_target((int)a0, (int)a1, SI_USER);
 }
 
+/* A signal for one thread of this process. */
+static long kill_thread(int tid, int sig)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct thread *t = thread_by_tid(tid);
+    if (!t)
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    struct k_siginfo si;
+    al_memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_TKILL;
+    si.u.kill.pid = current->proc->pid;
+    signal_send_thread(t, sig, &si);
+    return 0;
+}
+
 SYS(tkill)
 {
     if ((int)a0 <= 0)
         return -EINVAL;
-    if ((int)a0 != current->tid)
-        return -ESRCH;
-    return kill_target(current->proc->pid, (int)a1, SI_TKILL);
+    return kill_thread((int)a0, (int)a1);
 }
 
 SYS(tgkill)
 {
     if ((int)a0 <= 0 || (int)a1 <= 0)
         return -EINVAL;
-    if ((int)a0 != current->proc->pid || (int)a1 != current->tid)
+    if ((int)a0 != current->proc->pid)
         return -ESRCH;
-    return kill_target(current->proc->pid, (int)a2, SI_TKILL);
+    return kill_thread((int)a1, (int)a2);
 }
 
 SYS(rt_sigqueueinfo)
@@ -612,23 +630,9 @@ SYS(rt_sigtimedwait)
                 return -EAGAIN;
             slice = MIN(slice, deadline - now);
         }
+        bkl_unlock();
         int r = pal_sleep(CLOCK_MONOTONIC, 0, slice / 1000000000, slice % 1000000000);
-        if (r < 0 && r != -EINTR)
-            return r;
-    }
-}
-
-int wait_until(int (*cond)(void *), void *arg)
-{
-    for (;;) {
-        if (cond(arg))
-            return 0;
-        signal_collect_host();
-        if (signal_pending_unblocked())
-            return -ERESTARTSYS;
-        /* Nothing else runs in the enclave yet, so only a signal can change the
-         * condition: sleep in short slices, woken early by host events. */
-        int r = pal_sleep(CLOCK_MONOTONIC, 0, 0, 10 * 1000 * 1000);
+        bkl_lock();
         if (r < 0 && r != -EINTR)
             return r;
     }

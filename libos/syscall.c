@@ -41,7 +41,7 @@ static const struct syscall_desc table[] = {
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
     /* process */
-    E(exit, "d"), E(exit_group, "d"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
+    E(exit, "d"), E(exit_group, "d"), E(clone, "xpppx"), E(clone3, "pu"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
     E(getpid, ""), E(getppid, ""), E(gettid, ""), E(getuid, ""), E(geteuid, ""), E(getgid, ""),
     E(getegid, ""), E(getresuid, "ppp"), E(getresgid, "ppp"), E(getgroups, "dp"),
     E(getpgrp, ""), E(getpgid, "d"), E(setpgid, "dd"), E(getsid, "d"), E(setsid, ""),

@@ -158,3 +158,5 @@ SYS(getitimer);
 SYS(alarm);
 SYS(rt_sigtimedwait);
 SYS(socket);
+SYS(clone);
+SYS(clone3);

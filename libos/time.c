@@ -99,8 +99,10 @@ static long do_sleep(int clock, int absolute, const struct linux_timespec *req, 
             return -EINTR;
         }
         int64_t left = deadline - now;
+        bkl_unlock();
         r = pal_sleep(clock == CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, 0,
                       left / 1000000000, left % 1000000000);
+        bkl_lock();
         if (r < 0 && r != -EINTR)
             return r;
     }

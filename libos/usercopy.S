@@ -43,6 +43,17 @@ raw_strncpy:
 2:  ret
 3:  ret
 
+/* long raw_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new, uint32_t *seen):
+ * atomic compare-and-exchange on program memory; *seen gets the value found. */
+    .globl raw_cmpxchg32
+    .type raw_cmpxchg32, @function
+raw_cmpxchg32:
+    mov %esi, %eax
+    lock cmpxchg %edx, (%rdi)
+    mov %eax, (%rcx)
+    xor %eax, %eax
+    ret
+
 usercopy_fault:
     mov $-14, %rax      /* -EFAULT */
     ret

@@ -108,6 +108,8 @@ void pal_direct_reserve(uint64_t addr, uint64_t len);
 long pal_direct_errno(long r);
 void pal_direct_die(const char *msg);
 void pal_direct_signals_init(void);
-int pal_direct_thread_init(void);
+int pal_direct_slots_init(void);
+uint64_t pal_direct_main_thread(void);
+__attribute__((noreturn)) void pal_direct_switch_stack(uint64_t sp, void *fn, void *arg);
 
 #endif

@@ -136,6 +136,8 @@ static void add_mount(char *spec)
     m->flags = flags;
 }
 
+static void boot_on_thread_stack(struct pal_boot *b);
+
 __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynamic, uint64_t base)
 {
     relocate(base, dynamic);
@@ -247,8 +249,14 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     boot.heap_size = HEAP_SIZE;
     pal_direct_reserve(heap, HEAP_SIZE);
 
-    if (pal_direct_thread_init() < 0)
-        pal_direct_die("cannot set up the signal stack");
+    if (pal_direct_slots_init() < 0)
+        pal_direct_die("cannot reserve the thread stacks");
+    /* From here on the core runs on the main thread's slot stack (see thread.c). */
+    pal_direct_switch_stack(pal_direct_main_thread(), boot_on_thread_stack, &boot);
+}
+
+static void boot_on_thread_stack(struct pal_boot *b)
+{
     pal_direct_signals_init();
 
     /* Every syscall outside the core's text now traps into the LibOS. */
@@ -259,6 +267,6 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
                        "(Linux >= 5.11 built with CONFIG_GENERIC_ENTRY; "
                        "prctl(PR_SET_SYSCALL_USER_DISPATCH) failed)");
 
-    int code = libos_main(&boot);
+    int code = libos_main(b);
     pal_exit(code);
 }

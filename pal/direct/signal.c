@@ -39,7 +39,6 @@
 #define SIGIO 29
 #define SIGPWR 30
 
-#define ALTSTACK_SIZE (256 * 1024)
 #define FP_XSTATE_MAGIC1 0x46505853u
 
 volatile uint64_t pal_direct_pending;
@@ -172,17 +171,6 @@ void pal_direct_signals_init(void)
     /* A write to a closed pipe returns -EPIPE; the LibOS raises SIGPIPE for the program. */
     struct host_sigaction ign = {(void *)1 /* SIG_IGN */, HSA_RESTORER, pal_direct_restorer, 0};
     HSYS4(__NR_rt_sigaction, SIGPIPE, &ign, 0, 8);
-}
-
-int pal_direct_thread_init(void)
-{
-    long st = HSYS6(__NR_mmap, 0, ALTSTACK_SIZE + 4096, 3, 0x22, -1, 0);
-    if (st < 0)
-        return (int)st;
-    HSYS3(__NR_mprotect, st, 4096, 0); /* guard page */
-    pal_direct_reserve(st, ALTSTACK_SIZE + 4096);
-    struct host_stack ss = {(void *)(st + 4096), 0, ALTSTACK_SIZE};
-    return (int)HSYS2(__NR_sigaltstack, &ss, 0);
 }
 
 uint64_t pal_take_interrupts(void)

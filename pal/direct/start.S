@@ -74,3 +74,34 @@ pal_direct_block_eintr:
     ret
 
     .section .note.GNU-stack,"",@progbits
+
+    .text
+/* long pal_direct_clone(flags, stack, ctid): a new host thread starts on `stack`, whose
+ * first word is the argument for pal_direct_thread_entry. */
+    .globl pal_direct_clone
+    .type pal_direct_clone, @function
+pal_direct_clone:
+    mov %rdx, %r10              /* child_tid */
+    xor %edx, %edx              /* parent_tid */
+    xor %r8d, %r8d              /* tls */
+    mov $56, %eax               /* __NR_clone */
+    syscall
+    test %rax, %rax
+    jnz 1f
+    mov (%rsp), %rdi
+    and $-16, %rsp
+    call pal_direct_thread_entry
+    ud2
+1:  ret
+
+/* pal_direct_switch_stack(sp, fn, arg): continue in fn(arg) on another stack. */
+    .globl pal_direct_switch_stack
+    .type pal_direct_switch_stack, @function
+pal_direct_switch_stack:
+    mov %rdi, %rsp
+    and $-16, %rsp
+    mov %rdx, %rdi
+    call *%rsi
+    ud2
+
+    .section .note.GNU-stack,"",@progbits

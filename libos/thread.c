@@ -1,0 +1,143 @@
+/*
+ * thread.c - threads: clone(CLONE_VM | CLONE_THREAD | ...), thread exit, lookup by tid.
+ *
+ * A thread shares its process's fd table, address space and signal dispositions; it has
+ * its own signal mask, pending set, alternate stack and clear_child_tid.  The backend
+ * provides the host thread; the core keeps the bookkeeping.  fork (clone without
+ * CLONE_VM) arrives with processes.
+ */
+#include "libos.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_PIDFD 0x00001000
+#define CLONE_PTRACE 0x00002000
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_UNTRACED 0x00800000
+#define CLONE_CHILD_SETTID 0x01000000
+
+static int next_tid = 2;
+
+struct thread *thread_by_tid(int tid)
+{
+    for (struct thread *t = current->proc->threads; t; t = t->next_in_proc)
+        if (t->tid == tid)
+            return t;
+    return NULL;
+}
+
+SYS(clone)
+{
+    unsigned long flags = (unsigned long)a0;
+    uint64_t newsp = (uint64_t)a1, ptid = (uint64_t)a2, ctid = (uint64_t)a3, tls = (uint64_t)a4;
+    struct process *p = current->proc;
+    const unsigned long thread_flags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND;
+    const unsigned long known = thread_flags | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM |
+                                CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |
+                                CLONE_CHILD_SETTID | CLONE_DETACHED | 0xff /* exit signal */;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return -EINVAL;
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return -EINVAL;
+    if ((flags & thread_flags) != thread_flags) {
+        /* A new process (fork/vfork/posix_spawn) is the processes issue's work. */
+        static int told;
+        if (!told++)
+            warn("clone without CLONE_THREAD (fork) is not implemented yet: -ENOSYS");
+        return -ENOSYS;
+    }
+    if (flags & ~known)
+        return -EINVAL;
+    if ((flags & CLONE_SETTLS) && tls >= (1ull << 47))
+        return -EPERM;
+    int max = boot_info->max_threads ? (int)boot_info->max_threads : 1024;
+    if (p->nthreads >= max)
+        return -EAGAIN;
+
+    struct thread *t = kzalloc(sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    t->tid = next_tid++;
+    t->proc = p;
+    t->sigmask = current->sigmask;
+    t->altstack_flags = SS_DISABLE;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = ctid;
+    if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &t->tid, sizeof(int))) {
+        kfree(t);
+        return -EFAULT;
+    }
+    if ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &t->tid, sizeof(int))) {
+        kfree(t);
+        return -EFAULT;
+    }
+    struct pal_context c = *current->ctx;
+    c.rax = 0;
+    if (newsp)
+        c.rsp = newsp;
+    if (flags & CLONE_SETTLS)
+        c.fs_base = tls;
+    c.xstate = NULL; /* the new thread starts from the backend's clean FPU state */
+    c.xstate_size = 0;
+
+    t->next_in_proc = p->threads;
+    p->threads = t;
+    p->nthreads++;
+    int r = pal_thread_start(&c, t);
+    if (r < 0) {
+        p->threads = t->next_in_proc;
+        p->nthreads--;
+        kfree(t);
+        return r == -ENOMEM ? -EAGAIN : r;
+    }
+    return t->tid;
+}
+
+SYS(clone3)
+{
+    /* libc falls back to clone() on ENOSYS, which covers every use here. */
+    return -ENOSYS;
+}
+
+/* The calling thread ends; the process ends with it if it was the last one. */
+__attribute__((noreturn)) void thread_exit(int code)
+{
+    struct thread *t = current;
+    struct process *p = t->proc;
+    if (p->nthreads <= 1)
+        process_exit(code);
+    /* CLONE_CHILD_CLEARTID / set_tid_address: zero the word and wake its waiter (this is
+     * how pthread_join learns that the thread is gone). */
+    if (t->clear_child_tid) {
+        uint32_t zero = 0;
+        if (copy_to_user(t->clear_child_tid, &zero, 4) == 0)
+            futex_wake(t->clear_child_tid, 1, 0xffffffffu);
+    }
+    for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->next_in_proc)
+        if (*pp == t) {
+            *pp = t->next_in_proc;
+            break;
+        }
+    p->nthreads--;
+    /* Pending thread-directed signals die with the thread. */
+    for (int s = 1; s <= NSIG; s++)
+        while (t->sigq[s]) {
+            struct sigq *q = t->sigq[s];
+            t->sigq[s] = q->next;
+            kfree(q);
+        }
+    kfree(t);
+    wake_all();
+    bkl_unlock();
+    pal_thread_exit();
+}

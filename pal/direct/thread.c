@@ -1,0 +1,164 @@
+/*
+ * thread.c - threads of the direct backend.
+ *
+ * Each thread owns one slot of a region reserved at boot: [guard page][self page][stack].
+ * The stack is the thread's signal stack, so every LibOS entry (SIGSYS, faults, async
+ * events) runs on it, and the core's thread object is found from %rsp alone: the slot is
+ * the stack pointer rounded down to the slot size.  The kernel clears a slot's busy word
+ * when its host thread is gone (CLONE_CHILD_CLEARTID), which makes the slot reusable.
+ */
+#include "host.h"
+#include "pal.h"
+#include "al_string.h"
+
+#define SLOT_SIZE (512 * 1024ull)
+#define SLOT_MAX 1024
+#define SLOT_FREE 0u
+#define SLOT_CLAIMED 0xffffffffu
+
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_CHILD_CLEARTID 0x200000
+
+static uint64_t slots;
+static uint32_t slot_busy[SLOT_MAX];
+
+long pal_direct_clone(uint64_t flags, uint64_t stack, uint32_t *ctid);
+
+static uint64_t slot_addr(int i)
+{
+    return slots + (uint64_t)i * SLOT_SIZE;
+}
+
+/* Reserve the region for every thread's stack (committed by the host on first touch). */
+int pal_direct_slots_init(void)
+{
+    long r = HSYS6(__NR_mmap, 0, SLOT_SIZE * (SLOT_MAX + 1), 3, 0x22 | 0x4000, -1, 0);
+    if (r < 0)
+        return (int)r;
+    uint64_t base = ((uint64_t)r + SLOT_SIZE - 1) & ~(SLOT_SIZE - 1);
+    slots = base;
+    pal_direct_reserve((uint64_t)r, SLOT_SIZE * (SLOT_MAX + 1));
+    return 0;
+}
+
+/* Claim a free slot and arm its guard page; -EAGAIN if all are taken. */
+static int slot_alloc(void)
+{
+    for (int i = 0; i < SLOT_MAX; i++) {
+        uint32_t expect = SLOT_FREE;
+        if (__atomic_compare_exchange_n(&slot_busy[i], &expect, SLOT_CLAIMED, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST)) {
+            HSYS3(__NR_mprotect, slot_addr(i), 4096, 0);
+            return i;
+        }
+    }
+    return -EAGAIN;
+}
+
+/* Make the slot's stack the calling thread's signal stack. */
+static int use_slot(int i)
+{
+    struct host_stack ss = {(void *)(slot_addr(i) + 8192), 0, SLOT_SIZE - 8192};
+    return (int)HSYS2(__NR_sigaltstack, &ss, 0);
+}
+
+void *pal_thread_self(void)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    if (sp < slots || sp >= slots + SLOT_SIZE * SLOT_MAX)
+        return 0;
+    return *(void **)((sp & ~(SLOT_SIZE - 1)) + 4096);
+}
+
+void pal_thread_set_self(void *td)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    *(void **)((sp & ~(SLOT_SIZE - 1)) + 4096) = td;
+}
+
+/* The main thread: claim slot 0 and return the top of its stack, where boot continues. */
+uint64_t pal_direct_main_thread(void)
+{
+    int i = slot_alloc();
+    if (i < 0 || use_slot(i) < 0)
+        pal_direct_die("cannot set up the main thread's stack");
+    return slot_addr(i) + SLOT_SIZE - 64;
+}
+
+/* First code of a new host thread, on its own slot's stack. */
+__attribute__((used, noreturn)) void pal_direct_thread_entry(struct pal_context *ctx)
+{
+    int i = (int)((((uint64_t)ctx) - slots) / SLOT_SIZE);
+    if (use_slot(i) < 0)
+        pal_direct_die("cannot set up a thread's signal stack");
+    /* Syscall User Dispatch is per thread and not inherited by clone(). */
+    long r = HSYS5(__NR_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, pal_direct_text_start,
+                   pal_direct_text_end - pal_direct_text_start, 0);
+    if (r < 0)
+        pal_direct_die("cannot arm Syscall User Dispatch in a new thread");
+    struct pal_context c = *ctx;
+    pal_context_enter(&c);
+}
+
+int pal_thread_start(const struct pal_context *ctx, void *td)
+{
+    int i = slot_alloc();
+    if (i < 0)
+        return i;
+    uint64_t base = slot_addr(i);
+    *(void **)(base + 4096) = td;
+    /* The context travels at the top of the new stack; the child finds it at %rsp. */
+    uint64_t top = base + SLOT_SIZE - 64;
+    struct pal_context *c = (struct pal_context *)((top - sizeof(*c)) & ~63ull);
+    *c = *ctx;
+    uint64_t sp = ((uint64_t)c - 16) & ~15ull;
+    *(uint64_t *)sp = (uint64_t)c;
+    long r = pal_direct_clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                                  CLONE_SYSVSEM | CLONE_CHILD_CLEARTID,
+                              sp, &slot_busy[i]);
+    if (r < 0) {
+        __atomic_store_n(&slot_busy[i], SLOT_FREE, __ATOMIC_SEQ_CST);
+        return (int)host_ret(r);
+    }
+    return 0;
+}
+
+void pal_thread_exit(void)
+{
+    for (;;)
+        HSYS1(__NR_exit, 0);
+}
+
+int pal_futex_wait(uint32_t *word, uint32_t val, int64_t timeout_ns)
+{
+    struct host_timespec ts, *tsp = 0;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tsp = &ts;
+    }
+    /* Let asynchronous events in for the wait only; the window in the assembly stub makes
+     * sure one arriving just before the syscall still ends it. */
+    uint64_t none = 0, old;
+    HSYS4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, &old, 8);
+    long r = pal_direct_blocking_syscall(__NR_futex, (long)word, 0 /* FUTEX_WAIT */, val,
+                                         (long)tsp, 0);
+    HSYS4(__NR_rt_sigprocmask, 2, &old, 0, 8);
+    if (r == -EAGAIN || r == 0)
+        return 0;
+    if (r == -ETIMEDOUT || r == -EINTR)
+        return (int)r;
+    return (int)host_ret(r);
+}
+
+void pal_futex_wake(uint32_t *word, int n)
+{
+    HSYS3(__NR_futex, word, 1 /* FUTEX_WAKE */, n);
+}
