@@ -127,6 +127,19 @@ PAL_WUR int pal_futex_wait(uint32_t *word, uint32_t val, int64_t timeout_ns);
 /* Wake up to n threads blocked in pal_futex_wait on word. */
 void pal_futex_wake(uint32_t *word, int n);
 
+/* --- processes -------------------------------------------------------------------------- */
+/* The backend's id for the calling process (the host pid in direct mode). */
+int64_t pal_process_id(void);
+/* Duplicate the calling process: its address space (private memory copied, the shared region
+ * and shared mappings still shared), its handles, and only the calling thread.  Returns the
+ * child's id in the parent, 0 in the child, or -errno. */
+PAL_WUR int64_t pal_process_fork(void);
+/* Make process id enter the core soon (an asynchronous event that carries no signal), so it
+ * notices signals queued for it in the shared state. */
+void pal_process_kick(int64_t id);
+/* End process id at once (enclave teardown). */
+void pal_process_kill(int64_t id);
+
 /* --- memory ---------------------------------------------------------------------------
  * prot uses Linux PROT_* bits.  flags: PAL_VM_FIXED replaces whatever is at addr,
  * PAL_VM_NOREPLACE fails with -EEXIST if something is there, otherwise addr is a hint.

@@ -4,8 +4,8 @@
  * Simple on purpose: a header word before each block records its class, freed blocks go on
  * per-class free lists, and new blocks come from a bump pointer.  Blocks of 1 MiB and more
  * get whole classes of their own; the region is reserved up front and committed by the host
- * on first touch.  A later issue turns this region into the state shared by all processes
- * of the enclave, which is why the core never uses anything but this heap for its objects.
+ * on first touch.  The region is shared by every process of the enclave (mapped at the same
+ * address in all of them), so the allocator's own state lives in it too (struct kernel).
  */
 #include "libos.h"
 
@@ -17,24 +17,28 @@ struct freeblk {
     struct freeblk *next;
 };
 
-static char *heap_cur, *heap_end;
-static struct freeblk *freelist[MAX_SHIFT + 1];
-static volatile int heap_lock;
+struct kernel *kernel;
+
+#define freelist ((struct freeblk **)kernel->freelist)
 
 static void lock(void)
 {
-    while (__atomic_exchange_n(&heap_lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_exchange_n(&kernel->heap_lock, 1, __ATOMIC_ACQUIRE))
         __asm__ volatile("pause");
 }
 static void unlock(void)
 {
-    __atomic_store_n(&heap_lock, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&kernel->heap_lock, 0, __ATOMIC_RELEASE);
 }
 
-void heap_init(void *base, size_t size)
+struct kernel *heap_init(void *base, size_t size)
 {
-    heap_cur = base;
-    heap_end = (char *)base + size;
+    kernel = base;
+    al_memset(kernel, 0, sizeof(*kernel));
+    kernel->heap_cur = (char *)base + PAGE_UP(sizeof(*kernel));
+    kernel->heap_end = (char *)base + size;
+    kernel->next_id = 1;
+    return kernel;
 }
 
 void *kmalloc(size_t n)
@@ -52,12 +56,12 @@ void *kmalloc(size_t n)
         p = (char *)b;
     } else {
         size_t sz = (size_t)1 << shift;
-        if ((size_t)(heap_end - heap_cur) < sz) {
+        if ((size_t)(kernel->heap_end - kernel->heap_cur) < sz) {
             unlock();
             return NULL;
         }
-        p = heap_cur;
-        heap_cur += sz;
+        p = kernel->heap_cur;
+        kernel->heap_cur += sz;
     }
     unlock();
     *(uint64_t *)p = (uint64_t)shift;

@@ -46,8 +46,27 @@ void kvprintf(const char *fmt, va_list ap);
 /* An internal invariant broke: report and end the enclave (exit 70). */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
+/* ---- the enclave-wide state -------------------------------------------------------------
+ * Everything every process of the enclave must see lives in the shared region the backend
+ * maps at the same address in all of them: this structure (at the region's start) and
+ * every object allocated with kmalloc().  Static variables of the core are per process.
+ * The big lock (bkl) protects all of it. */
+struct process;
+struct kernel {
+    uint32_t bkl;            /* lock.c: 0 free, 1 locked, 2 locked with waiters */
+    uint32_t generation;     /* lock.c: bumped by wake_all() */
+    uint32_t heap_lock;      /* heap.c */
+    int next_id;             /* next pid/tid: one number space, as in Linux */
+    char *heap_cur, *heap_end;
+    void *freelist[31];
+    struct process *procs;   /* every process, newest first */
+    int nprocs;
+};
+extern struct kernel *kernel;
+
 /* ---- heap (heap.c): the LibOS's own memory; never handed to the program ------------- */
-void heap_init(void *base, size_t size);
+/* Set up the shared region; returns the kernel structure at its start. */
+struct kernel *heap_init(void *base, size_t size);
 void *kmalloc(size_t n);  /* NULL when exhausted */
 void *kzalloc(size_t n);
 void kfree(void *p);
@@ -205,7 +224,20 @@ struct process {
     uint32_t ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid; /* credentials (cred.c) */
     struct thread *threads;          /* every thread of the process */
     int nthreads;
+    /* process lifecycle (fork.c) */
+    struct process *next;            /* in kernel->procs */
+    int state;                       /* PROC_RUNNING, PROC_ZOMBIE */
+    int wait_status;                 /* Linux wait status once a zombie */
+    int64_t host_id;                 /* the backend's id for kicks and teardown */
+    struct sigq *sigq[65];           /* process-directed signals */
+    int vfork_done;                  /* a vfork parent waits for exec or exit */
 };
+#define PROC_RUNNING 0
+#define PROC_ZOMBIE 1
+struct process *process_by_pid(int pid);
+long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
+/* Queue a signal for a process (any of its threads may take it) and make it notice. */
+void signal_send_process(struct process *p, int sig, const struct k_siginfo *info);
 
 /* A queued signal (real-time signals queue; standard ones keep one entry). */
 struct sigq {

@@ -487,6 +487,10 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
 
     set_identity(canon, path, argv);
     fd_close_on_exec();
+    if (!current->proc->vfork_done) {
+        current->proc->vfork_done = 1; /* a vfork parent may go on */
+        wake_all();
+    }
     reset_signals();
     xstate_reset(ctx);
     void *xs = ctx->xstate;

@@ -12,8 +12,8 @@
  */
 #include "libos.h"
 
-static uint32_t bkl;        /* 0 free, 1 locked, 2 locked with waiters */
-static uint32_t generation; /* bumped by wake_all() */
+#define bkl (kernel->bkl)
+#define generation (kernel->generation)
 
 void bkl_lock(void)
 {

@@ -5,8 +5,6 @@
 
 
 const struct pal_boot *boot_info;
-static struct process init_process;
-static struct thread init_thread;
 struct mount mounts[PAL_MAX_MOUNTS];
 int nmounts;
 
@@ -89,14 +87,22 @@ int libos_main(const struct pal_boot *boot)
     }
     vfs_add_synthetic_mounts();
 
-    struct process *p = &init_process;
-    struct thread *t = &init_thread;
-    p->pid = p->pgid = p->sid = 1;
+    struct process *p = kzalloc(sizeof(*p));
+    struct thread *t = kzalloc(sizeof(*t));
+    if (!p || !t) {
+        kprintf("out of memory at boot");
+        return 125;
+    }
+    p->pid = p->pgid = p->sid = kernel->next_id++;
     p->ppid = 0;
+    p->host_id = pal_process_id();
+    kernel->procs = p;
+    kernel->nprocs = 1;
     p->umask = 022;
     process_init_limits(p);
-    t->tid = 1;
+    t->tid = p->pid;
     t->proc = p;
+    t->altstack_flags = SS_DISABLE;
     p->threads = t;
     p->nthreads = 1;
     pal_thread_set_self(t);

@@ -30,14 +30,6 @@ SYS(exit_group)
     process_exit((int)a0);
 }
 
-SYS(wait4)
-{
-    (void)a1, (void)a3;
-    if (a2 & ~(1 | 2 | 8 | 0x01000000 | 0x20000000 | 0x40000000 | (long)0x80000000))
-        return -EINVAL;
-    return -ECHILD; /* no process in this enclave has children yet */
-}
-
 SYS(getpid)
 {
     return current->proc->pid;
@@ -95,47 +87,6 @@ SYS(getgroups)
     if ((int)a0 < 0)
         return -EINVAL;
     return 0;
-}
-
-SYS(getpgrp)
-{
-    return current->proc->pgid;
-}
-
-SYS(getpgid)
-{
-    if (a0 != 0 && a0 != current->proc->pid)
-        return -ESRCH;
-    return current->proc->pgid;
-}
-
-SYS(setpgid)
-{
-    struct process *p = current->proc;
-    if (a1 < 0)
-        return -EINVAL;
-    if (a0 != 0 && a0 != p->pid)
-        return -ESRCH;
-    if (p->sid == p->pid)
-        return -EPERM; /* a session leader cannot change its group */
-    p->pgid = a1 ? (int)a1 : p->pid;
-    return 0;
-}
-
-SYS(getsid)
-{
-    if (a0 != 0 && a0 != current->proc->pid)
-        return -ESRCH;
-    return current->proc->sid;
-}
-
-SYS(setsid)
-{
-    struct process *p = current->proc;
-    if (p->pgid == p->pid)
-        return -EPERM; /* already a process group leader */
-    p->sid = p->pgid = p->pid;
-    return p->sid;
 }
 
 SYS(arch_prctl)

@@ -42,16 +42,6 @@ static enum dfl default_action(int sig)
     }
 }
 
-void process_exit(int code)
-{
-    pal_exit(code & 0xff);
-}
-
-void process_exit_signal(int sig)
-{
-    pal_exit_signal(sig);
-}
-
 static int ignored(int sig)
 {
     const struct k_sigaction *a = &current->proc->act[sig];
@@ -92,30 +82,37 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
 /* Take the oldest queued instance of sig off the pending set, filling *out. */
 static void dequeue(int sig, struct k_siginfo *out)
 {
-    struct sigq *q = current->sigq[sig];
+    struct process *p = current->proc;
+    int from_thread = (current->sig_pending & SIGBIT(sig)) != 0;
+    struct sigq **head = from_thread ? &current->sigq[sig] : &p->sigq[sig];
+    struct sigq *q = *head;
     al_memset(out, 0, sizeof(*out));
     if (q) {
         *out = q->info;
-        current->sigq[sig] = q->next;
+        *head = q->next;
         kfree(q);
     } else {
         out->si_signo = sig;
         out->si_code = SI_KERNEL;
     }
-    if (!current->sigq[sig]) {
-        current->sig_pending &= ~SIGBIT(sig);
-        current->proc->sig_pending &= ~SIGBIT(sig);
+    if (!*head) {
+        if (from_thread)
+            current->sig_pending &= ~SIGBIT(sig);
+        else
+            p->sig_pending &= ~SIGBIT(sig);
     }
 }
 
 /* Drop every queued instance of sig (it became ignored). */
 static void discard(int sig)
 {
-    while (current->sigq[sig]) {
-        struct sigq *q = current->sigq[sig];
-        current->sigq[sig] = q->next;
-        kfree(q);
-    }
+    struct sigq **heads[2] = {&current->sigq[sig], &current->proc->sigq[sig]};
+    for (int i = 0; i < 2; i++)
+        while (*heads[i]) {
+            struct sigq *q = *heads[i];
+            *heads[i] = q->next;
+            kfree(q);
+        }
     current->sig_pending &= ~SIGBIT(sig);
     current->proc->sig_pending &= ~SIGBIT(sig);
 }
@@ -483,31 +480,6 @@ SYS(sigaltstack)
     return 0;
 }
 
-/* Signals to a pid: only this process exists in the enclave today. */
-static long kill_target(int pid, int sig, int code)
-{
-    if (sig < 0 || sig > NSIG)
-        return -EINVAL;
-    struct process *p = current->proc;
-    if (pid != p->pid && pid != 0 && pid != -1 && pid != -p->pgid)
-        return -ESRCH;
-    if (sig == 0)
-        return 0;
-    struct k_siginfo si;
-    al_memset(&si, 0, sizeof(si));
-    si.si_signo = sig;
-    si.si_code = code;
-    si.u.kill.pid = p->pid;
-    si.u.kill.uid = 0;
-    signal_send_thread(current, sig, &si);
-    return 0;
-}
-
-SYS(kill)
-{
-    return kill_target((int)a0, (int)a1, SI_USER);
-}
-
 /* A signal for one thread of this process. */
 static long kill_thread(int tid, int sig)
 {
@@ -549,7 +521,8 @@ SYS(rt_sigqueueinfo)
     struct k_siginfo si;
     if (copy_from_user(&si, (uint64_t)a2, sizeof(si)))
         return -EFAULT;
-    if ((int)a0 != current->proc->pid)
+    struct process *p = process_by_pid((int)a0);
+    if (!p || p->state != PROC_RUNNING)
         return -ESRCH;
     /* Only negative codes may be forged by the sender, as Linux enforces. */
     if (si.si_code >= 0 || si.si_code == SI_TKILL)
@@ -559,7 +532,7 @@ SYS(rt_sigqueueinfo)
     if (sig == 0)
         return 0;
     si.si_signo = sig;
-    signal_send_thread(current, sig, &si);
+    signal_send_process(p, sig, &si);
     return 0;
 }
 

@@ -42,6 +42,7 @@ static const struct syscall_desc table[] = {
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
     /* process */
     E(exit, "d"), E(exit_group, "d"), E(clone, "xpppx"), E(clone3, "pu"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
+    E(waitid, "ddpdp"), E(fork, ""), E(vfork, ""),
     E(getpid, ""), E(getppid, ""), E(gettid, ""), E(getuid, ""), E(geteuid, ""), E(getgid, ""),
     E(getegid, ""), E(getresuid, "ppp"), E(getresgid, "ppp"), E(getgroups, "dp"),
     E(getpgrp, ""), E(getpgid, "d"), E(setpgid, "dd"), E(getsid, "d"), E(setsid, ""),

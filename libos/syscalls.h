@@ -160,3 +160,6 @@ SYS(rt_sigtimedwait);
 SYS(socket);
 SYS(clone);
 SYS(clone3);
+SYS(waitid);
+SYS(fork);
+SYS(vfork);

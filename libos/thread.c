@@ -26,7 +26,6 @@
 #define CLONE_UNTRACED 0x00800000
 #define CLONE_CHILD_SETTID 0x01000000
 
-static int next_tid = 2;
 
 struct thread *thread_by_tid(int tid)
 {
@@ -49,13 +48,14 @@ SYS(clone)
         return -EINVAL;
     if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
         return -EINVAL;
-    if ((flags & thread_flags) != thread_flags) {
-        /* A new process (fork/vfork/posix_spawn) is the processes issue's work. */
-        static int told;
-        if (!told++)
-            warn("clone without CLONE_THREAD (fork) is not implemented yet: -ENOSYS");
-        return -ENOSYS;
+    if (!(flags & CLONE_THREAD)) {
+        /* A new process: fork, vfork, posix_spawn. */
+        if ((flags & 0xff) != SIGCHLD && (flags & 0xff) != 0)
+            return -EINVAL; /* only SIGCHLD (or nothing) announces a child's end */
+        return process_fork(flags, newsp, ptid, ctid, tls);
     }
+    if ((flags & thread_flags) != thread_flags)
+        return -EINVAL;
     if (flags & ~known)
         return -EINVAL;
     if ((flags & CLONE_SETTLS) && tls >= (1ull << 47))
@@ -67,7 +67,7 @@ SYS(clone)
     struct thread *t = kzalloc(sizeof(*t));
     if (!t)
         return -ENOMEM;
-    t->tid = next_tid++;
+    t->tid = kernel->next_id++;
     t->proc = p;
     t->sigmask = current->sigmask;
     t->altstack_flags = SS_DISABLE;

@@ -165,6 +165,12 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
 
     /* The LibOS applies the program's umask itself; the host must not apply another. */
     HSYS1(__NR_umask, 0);
+    /* Each process of the enclave keeps host handles of inherited files: allow many. */
+    uint64_t nofile[2];
+    if (HSYS4(__NR_prlimit64, 0, 7 /* RLIMIT_NOFILE */, 0, nofile) == 0) {
+        nofile[0] = nofile[1];
+        HSYS4(__NR_prlimit64, 0, 7, nofile, 0);
+    }
 
     boot.abi_version = PAL_ABI_VERSION;
     boot.backend = "direct";
@@ -242,7 +248,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
         boot.mem_total = si.totalram * (si.mem_unit ? si.mem_unit : 1);
 
     /* The LibOS heap: one reservation, committed on use. */
-    long heap = HSYS6(__NR_mmap, 0, HEAP_SIZE, 3, 0x22 | 0x4000 /* PRIVATE|ANON|NORESERVE */, -1, 0);
+    /* Shared, so every process of the enclave (host fork children) sees the same state. */
+    long heap = HSYS6(__NR_mmap, 0, HEAP_SIZE, 3, 0x21 | 0x4000 /* SHARED|ANON|NORESERVE */, -1, 0);
     if (heap < 0)
         pal_direct_die("cannot reserve the LibOS heap");
     boot.heap = (void *)heap;

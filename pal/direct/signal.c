@@ -40,6 +40,8 @@
 #define SIGPWR 30
 
 #define FP_XSTATE_MAGIC1 0x46505853u
+#define SIGKICK 40 /* a host real-time signal: "look at your shared state" */
+#define SIGCHLD_HOST 17
 
 volatile uint64_t pal_direct_pending;
 
@@ -49,7 +51,8 @@ extern char pal_direct_block_start[], pal_direct_block_end[], pal_direct_block_e
 
 #define BIT(s) (1ull << ((s)-1))
 static const int async_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
-                                    SIGWINCH, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
+                                    SIGWINCH, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
+                                    SIGKICK};
 static uint64_t async_mask;
 
 static inline uint64_t read_fs_base(void)
@@ -171,11 +174,29 @@ void pal_direct_signals_init(void)
     /* A write to a closed pipe returns -EPIPE; the LibOS raises SIGPIPE for the program. */
     struct host_sigaction ign = {(void *)1 /* SIG_IGN */, HSA_RESTORER, pal_direct_restorer, 0};
     HSYS4(__NR_rt_sigaction, SIGPIPE, &ign, 0, 8);
+    /* Exit statuses travel through the shared state; let the host reap its children. */
+    HSYS4(__NR_rt_sigaction, SIGCHLD_HOST, &ign, 0, 8);
 }
 
 uint64_t pal_take_interrupts(void)
 {
-    return __atomic_exchange_n(&pal_direct_pending, 0, __ATOMIC_SEQ_CST);
+    /* A kick carries no signal of its own: entering the core was its whole purpose. */
+    return __atomic_exchange_n(&pal_direct_pending, 0, __ATOMIC_SEQ_CST) & ~BIT(SIGKICK);
+}
+
+int64_t pal_process_id(void)
+{
+    return HSYS0(__NR_getpid);
+}
+
+void pal_process_kick(int64_t id)
+{
+    HSYS2(__NR_kill, id, SIGKICK);
+}
+
+void pal_process_kill(int64_t id)
+{
+    HSYS2(__NR_kill, id, SIGKILL);
 }
 
 void pal_context_enter(const struct pal_context *ctx)

@@ -130,6 +130,25 @@ int pal_thread_start(const struct pal_context *ctx, void *td)
     return 0;
 }
 
+int64_t pal_process_fork(void)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    long r = HSYS5(__NR_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);
+    if (r != 0)
+        return r < 0 ? host_ret(r) : r;
+    /* The child: only this thread came along, so only its slot is in use. */
+    int mine = (int)((sp - slots) / SLOT_SIZE);
+    for (int i = 0; i < SLOT_MAX; i++)
+        slot_busy[i] = i == mine ? SLOT_CLAIMED : SLOT_FREE;
+    __atomic_store_n(&pal_direct_pending, 0, __ATOMIC_SEQ_CST);
+    /* Syscall User Dispatch is not inherited by fork either. */
+    r = HSYS5(__NR_prctl, 59, 1, pal_direct_text_start, pal_direct_text_end - pal_direct_text_start, 0);
+    if (r < 0)
+        pal_direct_die("cannot arm Syscall User Dispatch in a new process");
+    return 0;
+}
+
 void pal_thread_exit(void)
 {
     for (;;)

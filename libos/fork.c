@@ -1,0 +1,521 @@
+/*
+ * fork.c - processes: fork/vfork, exit and zombies, wait4/waitid, process groups and
+ * sessions, signals between processes, and the end of the enclave.
+ *
+ * Every process is a struct process in the shared region (kernel->procs).  fork asks the
+ * backend to duplicate the host process; the shared region stays shared, so the child
+ * finds the same open file descriptions (and their offsets), pipes and process table.
+ * An exiting process becomes a zombie holding its wait status until its parent reaps it.
+ */
+#include "libos.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_SETTLS 0x00080000
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+#define __WNOTHREAD 0x20000000
+#define __WALL 0x40000000
+#define __WCLONE ((int)0x80000000u)
+
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+
+int vfork_released(void *arg);
+
+struct process *process_by_pid(int pid)
+{
+    for (struct process *p = kernel->procs; p; p = p->next)
+        if (p->pid == pid)
+            return p;
+    return NULL;
+}
+
+static int fdtable_copy(struct fdtable *dst, const struct fdtable *src)
+{
+    dst->size = src->size;
+    dst->ent = kzalloc(sizeof(struct fdent) * (size_t)src->size);
+    if (!dst->ent)
+        return -ENOMEM;
+    for (int i = 0; i < src->size; i++) {
+        dst->ent[i] = src->ent[i];
+        if (dst->ent[i].f)
+            file_get(dst->ent[i].f);
+    }
+    return 0;
+}
+
+static int mm_copy(struct mm *dst, const struct mm *src)
+{
+    *dst = *src;
+    dst->v = kmalloc(sizeof(struct vma) * (size_t)src->cap);
+    if (!dst->v)
+        return -ENOMEM;
+    al_memcpy(dst->v, src->v, sizeof(struct vma) * (size_t)src->n);
+    return 0;
+}
+
+static void process_free(struct process *p)
+{
+    for (struct process **pp = &kernel->procs; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    kernel->nprocs--;
+    kfree(p->cmdline);
+    kfree(p);
+}
+
+/* fork(), vfork() and clone() without CLONE_VM (or with CLONE_VFORK, treated as fork whose
+ * parent waits until the child execs or exits). */
+long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+    struct process *p = current->proc;
+    if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+        return -EINVAL; /* a shared address space in another process: not supported */
+    if ((uint64_t)kernel->nprocs >= p->rlim[RLIMIT_NPROC].cur)
+        return -EAGAIN;
+
+    struct process *c = kzalloc(sizeof(*c));
+    struct thread *t = kzalloc(sizeof(*t));
+    if (!c || !t) {
+        kfree(c), kfree(t);
+        return -ENOMEM;
+    }
+    /* Everything the child inherits, copied from the parent. */
+    al_memcpy(c, p, sizeof(*c));
+    c->pid = kernel->next_id++;
+    c->ppid = p->pid;
+    c->cmdline = NULL;
+    c->cmdline_len = 0;
+    if (p->cmdline && (c->cmdline = kmalloc(p->cmdline_len + 1)) != NULL) {
+        al_memcpy(c->cmdline, p->cmdline, p->cmdline_len);
+        c->cmdline_len = p->cmdline_len;
+    }
+    al_memset(c->sigq, 0, sizeof(c->sigq));
+    c->sig_pending = 0;
+    c->state = PROC_RUNNING;
+    c->vfork_done = 0;
+    c->pdeathsig = 0;
+    if (fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
+        kfree(c), kfree(t);
+        return -ENOMEM;
+    }
+    t->tid = c->pid;
+    t->proc = c;
+    t->sigmask = current->sigmask;
+    t->altstack_sp = current->altstack_sp;
+    t->altstack_size = current->altstack_size;
+    t->altstack_flags = current->altstack_flags;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = ctid;
+    c->threads = t;
+    c->nthreads = 1;
+    c->next = kernel->procs;
+    kernel->procs = c;
+    kernel->nprocs++;
+    if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &c->pid, sizeof(int)))
+        { /* Linux ignores a fault here too */ }
+
+    struct pal_context *ctx = current->ctx;
+    int64_t id = pal_process_fork();
+    if (id < 0) {
+        process_free(c);
+        kfree(t);
+        return id == -ENOMEM ? -EAGAIN : (long)id;
+    }
+    if (id == 0) {
+        /* The child: same memory as the parent had, but its own core thread object.  The
+         * parent still holds the core lock; take it in turn before going on. */
+        pal_thread_set_self(t);
+        bkl_lock();
+        t->ctx = ctx;
+        c->host_id = pal_process_id();
+        if (flags & CLONE_CHILD_SETTID)
+            IGNORE(copy_to_user(ctid, &t->tid, sizeof(int)));
+        if (newsp)
+            ctx->rsp = newsp;
+        if (flags & CLONE_SETTLS)
+            ctx->fs_base = tls;
+        return 0;
+    }
+    c->host_id = id;
+    if (flags & CLONE_VFORK) {
+        /* The parent sleeps until the child has exec'd or exited (posix_spawn, vfork). */
+        while (!c->vfork_done) {
+            int r = wait_until(vfork_released, c);
+            if (r < 0 && !c->vfork_done) {
+                /* A signal: vfork is not interruptible in Linux either, keep waiting but
+                 * let the signal be seen first by handling nothing here. */
+                continue;
+            }
+        }
+    }
+    return c->pid;
+}
+
+int vfork_released(void *arg)
+{
+    return ((struct process *)arg)->vfork_done;
+}
+
+/* Wake whoever waits on p (parent in wait4, vfork parent) and make it look. */
+static void notify_parent(struct process *p)
+{
+    struct process *parent = process_by_pid(p->ppid);
+    p->vfork_done = 1;
+    if (!parent)
+        return;
+    int sig = SIGCHLD;
+    const struct k_sigaction *a = &parent->act[SIGCHLD];
+    if (a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT)) {
+        /* Nobody will wait: the child is reaped at once. */
+        if (p->state == PROC_ZOMBIE)
+            process_free(p);
+        wake_all();
+        return;
+    }
+    struct k_siginfo si;
+    al_memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    int st = p->wait_status;
+    si.si_code = (st & 0x7f) == 0 ? CLD_EXITED : (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
+    si.u.chld.pid = p->pid;
+    si.u.chld.status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : st & 0x7f;
+    signal_send_process(parent, sig, &si);
+}
+
+/* The process ends with Linux wait status `status`.  Never returns. */
+__attribute__((noreturn)) static void process_end(int status)
+{
+    struct process *p = current->proc;
+    /* The enclave ends with its first process: stop every other one, leave nothing behind. */
+    if (p->ppid == 0) {
+        for (struct process *q = kernel->procs; q; q = q->next)
+            if (q != p && q->state == PROC_RUNNING && q->host_id > 0)
+                pal_process_kill(q->host_id);
+        if ((status & 0x7f) == 0)
+            pal_exit((status >> 8) & 0xff);
+        pal_exit_signal(status & 0x7f);
+    }
+    /* Close every descriptor: pipes see EOF, files are released. */
+    for (int fd = 0; fd < p->fds.size; fd++)
+        if (p->fds.ent[fd].f)
+            IGNORE(fd_close(fd));
+    /* Orphans go to the enclave's first process; parent-death signals go out. */
+    struct process *init = NULL;
+    for (struct process *q = kernel->procs; q; q = q->next)
+        if (q->ppid == 0)
+            init = q;
+    for (struct process *q = kernel->procs; q;) {
+        struct process *next = q->next;
+        if (q->ppid == p->pid) {
+            if (q->pdeathsig)
+                signal_send_process(q, q->pdeathsig, NULL);
+            q->ppid = init ? init->pid : 1;
+            if (q->state == PROC_ZOMBIE && init)
+                notify_parent(q);
+        }
+        q = next;
+    }
+    p->wait_status = status;
+    p->state = PROC_ZOMBIE;
+    p->nthreads = 0;
+    notify_parent(p);
+    wake_all();
+    bkl_unlock();
+    pal_exit(0);
+}
+
+void process_exit(int code)
+{
+    process_end((code & 0xff) << 8);
+}
+
+void process_exit_signal(int sig)
+{
+    int core = sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
+               sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGXCPU ||
+               sig == SIGXFSZ || sig == SIGSYS;
+    (void)core; /* no core files are written, so the core-dump bit stays clear */
+    process_end(sig & 0x7f);
+}
+
+/* Does child q match wait4's pid selector for the caller? */
+static int wait_match(const struct process *q, int pid)
+{
+    const struct process *p = current->proc;
+    if (q->ppid != p->pid)
+        return 0;
+    if (pid > 0)
+        return q->pid == pid;
+    if (pid == -1)
+        return 1;
+    if (pid == 0)
+        return q->pgid == p->pgid;
+    return q->pgid == -pid;
+}
+
+struct wait_req {
+    int pid;
+    struct process *found;
+    int any;
+};
+
+static int wait_ready(void *arg)
+{
+    struct wait_req *w = arg;
+    w->found = NULL;
+    w->any = 0;
+    for (struct process *q = kernel->procs; q; q = q->next) {
+        if (!wait_match(q, w->pid))
+            continue;
+        w->any = 1;
+        if (q->state == PROC_ZOMBIE) {
+            w->found = q;
+            return 1;
+        }
+    }
+    return !w->any; /* no children at all: stop waiting (ECHILD) */
+}
+
+static long do_wait(int pid, int options, int *status, int *pid_out, int *code_out)
+{
+    struct wait_req w = {pid, NULL, 0};
+    int r = (options & WNOHANG) ? (wait_ready(&w), 0) : wait_until(wait_ready, &w);
+    if (r < 0)
+        return r;
+    if (!w.any)
+        return -ECHILD;
+    if (!w.found)
+        return 0; /* WNOHANG and nobody ready */
+    *status = w.found->wait_status;
+    *pid_out = w.found->pid;
+    (void)code_out;
+    if (!(options & WNOWAIT))
+        process_free(w.found);
+    return 1;
+}
+
+SYS(wait4)
+{
+    int pid = (int)a0, options = (int)a2;
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
+        return -EINVAL;
+    if (pid == INT32_MIN)
+        return -ESRCH;
+    int status = 0, cpid = 0;
+    long r = do_wait(pid, options, &status, &cpid, NULL);
+    if (r <= 0)
+        return r;
+    if (a1 && copy_to_user((uint64_t)a1, &status, sizeof(status)))
+        return -EFAULT;
+    if (a3) {
+        struct linux_rusage ru;
+        al_memset(&ru, 0, sizeof(ru));
+        if (copy_to_user((uint64_t)a3, &ru, sizeof(ru)))
+            return -EFAULT;
+    }
+    return cpid;
+}
+
+SYS(waitid)
+{
+    int idtype = (int)a0, id = (int)a1, options = (int)a3;
+    if (options & ~(WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL |
+                    __WCLONE))
+        return -EINVAL;
+    if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
+        return -EINVAL;
+    int pid;
+    switch (idtype) {
+    case 0: /* P_ALL */
+        pid = -1;
+        break;
+    case 1: /* P_PID */
+        if (id <= 0)
+            return -EINVAL;
+        pid = id;
+        break;
+    case 2: /* P_PGID */
+        if (id < 0)
+            return -EINVAL;
+        pid = id ? -id : 0;
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (!(options & WEXITED)) {
+        /* Only stop/continue events were asked for, and processes never stop yet. */
+        if (!(options & WNOHANG))
+            return -ECHILD;
+    }
+    int status = 0, cpid = 0;
+    long r = do_wait(pid, options, &status, &cpid, NULL);
+    if (r < 0)
+        return r;
+    struct k_siginfo si;
+    al_memset(&si, 0, sizeof(si));
+    if (r > 0) {
+        si.si_signo = SIGCHLD;
+        si.si_code = (status & 0x7f) == 0 ? CLD_EXITED : (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+        si.u.chld.pid = cpid;
+        si.u.chld.status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f;
+    }
+    if (a2 && copy_to_user((uint64_t)a2, &si, sizeof(si)))
+        return -EFAULT;
+    if (a4) {
+        struct linux_rusage ru;
+        al_memset(&ru, 0, sizeof(ru));
+        if (copy_to_user((uint64_t)a4, &ru, sizeof(ru)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+SYS(fork)
+{
+    return process_fork(SIGCHLD, 0, 0, 0, 0);
+}
+
+SYS(vfork)
+{
+    return process_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* ---- process groups and sessions ------------------------------------------------------ */
+
+SYS(getpgid)
+{
+    struct process *p = a0 ? process_by_pid((int)a0) : current->proc;
+    if (!p || p->state == PROC_ZOMBIE)
+        return -ESRCH;
+    return p->pgid;
+}
+
+SYS(getsid)
+{
+    struct process *p = a0 ? process_by_pid((int)a0) : current->proc;
+    if (!p || p->state == PROC_ZOMBIE)
+        return -ESRCH;
+    return p->sid;
+}
+
+SYS(setpgid)
+{
+    struct process *me = current->proc;
+    int pid = a0 ? (int)a0 : me->pid, pgid = a1 ? (int)a1 : pid;
+    if (a1 < 0)
+        return -EINVAL;
+    struct process *p = process_by_pid(pid);
+    if (!p || (p != me && p->ppid != me->pid))
+        return -ESRCH;
+    if (p->sid != me->sid)
+        return -EPERM;
+    if (p->sid == p->pid)
+        return -EPERM; /* a session leader cannot move */
+    if (pgid != pid) {
+        /* Joining a group: it must exist in the same session. */
+        int ok = 0;
+        for (struct process *q = kernel->procs; q; q = q->next)
+            if (q->pgid == pgid && q->sid == me->sid && q->state == PROC_RUNNING)
+                ok = 1;
+        if (!ok)
+            return -EPERM;
+    }
+    p->pgid = pgid;
+    return 0;
+}
+
+SYS(getpgrp)
+{
+    return current->proc->pgid;
+}
+
+SYS(setsid)
+{
+    struct process *p = current->proc;
+    for (struct process *q = kernel->procs; q; q = q->next)
+        if (q->pgid == p->pid)
+            return -EPERM; /* already a group leader (or its id is a group's) */
+    p->sid = p->pgid = p->pid;
+    return p->sid;
+}
+
+/* ---- signals between processes --------------------------------------------------------- */
+
+void signal_send_process(struct process *p, int sig, const struct k_siginfo *info)
+{
+    if (p->state != PROC_RUNNING || sig < 1 || sig > NSIG)
+        return;
+    const struct k_sigaction *a = &p->act[sig];
+    if (sig != SIGKILL && (a->handler == SIG_IGN ||
+                           (a->handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||
+                                                      sig == SIGURG || sig == SIGWINCH))))
+        return;
+    uint64_t bit = SIGBIT(sig);
+    if (!((p->sig_pending & bit) && sig < 32)) {
+        struct sigq *q = kzalloc(sizeof(*q));
+        if (q) {
+            if (info)
+                q->info = *info;
+            else {
+                q->info.si_signo = sig;
+                q->info.si_code = SI_KERNEL;
+            }
+            struct sigq **tail = &p->sigq[sig];
+            while (*tail)
+                tail = &(*tail)->next;
+            *tail = q;
+        }
+        p->sig_pending |= bit;
+    }
+    wake_all();
+    if (p != current->proc)
+        pal_process_kick(p->host_id);
+}
+
+SYS(kill)
+{
+    int pid = (int)a0, sig = (int)a1;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct process *me = current->proc;
+    struct k_siginfo si;
+    al_memset(&si, 0, sizeof(si));
+    si.si_signo = sig;
+    si.si_code = SI_USER;
+    si.u.kill.pid = me->pid;
+    si.u.kill.uid = me->ruid;
+    if (pid > 0) {
+        struct process *p = process_by_pid(pid);
+        if (!p || p->state != PROC_RUNNING)
+            return p ? 0 : -ESRCH; /* a zombie accepts and ignores signals */
+        if (sig)
+            signal_send_process(p, sig, &si);
+        return 0;
+    }
+    int found = 0;
+    for (struct process *p = kernel->procs; p; p = p->next) {
+        int hit = pid == 0 ? p->pgid == me->pgid
+                  : pid == -1 ? (p->ppid != 0 && p != me)
+                              : p->pgid == -pid;
+        if (!hit || p->state != PROC_RUNNING)
+            continue;
+        found = 1;
+        if (sig)
+            signal_send_process(p, sig, &si);
+    }
+    if (pid == -1 && sig && !found)
+        return -ESRCH;
+    return found ? 0 : -ESRCH;
+}
