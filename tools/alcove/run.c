@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +32,39 @@ void usage_run(void)
            "  --max-procs N, --max-threads N   limits inside the enclave\n"
            "  --log LEVEL                quiet, warn (default), info or trace; also ALCOVE_LOG\n\n"
            "The exit status is the program's, or 128+N if signal N ended it.\n");
+}
+
+static pid_t core_pid;
+
+/* SIGTERM/SIGHUP to the launcher end the enclave too. */
+static void forward(int sig)
+{
+    if (core_pid > 0)
+        kill(core_pid, sig);
+}
+
+/* Kill every host process the enclave left behind (they were reparented to us, the
+ * subreaper) and reap them, so nothing outlives `alcove run`. */
+static void reap_leftovers(void)
+{
+    for (int round = 0; round < 100; round++) {
+        int found = 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+        FILE *f = fopen(path, "r");
+        if (f) {
+            int pid;
+            while (fscanf(f, "%d", &pid) == 1) {
+                kill(pid, SIGKILL);
+                found = 1;
+            }
+            fclose(f);
+        }
+        while (waitpid(-1, NULL, found ? 0 : WNOHANG) > 0)
+            ;
+        if (!found)
+            return;
+    }
 }
 
 static int log_level(const char *s)
@@ -174,6 +209,8 @@ int cmd_run(int argc, char **argv)
         cargv[n++] = argv[i];
     cargv[n] = NULL;
 
+    /* Orphaned enclave processes come back to us instead of the host's init. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     pid_t pid = fork();
     if (pid < 0) {
         perror("alcove: fork");
@@ -189,6 +226,12 @@ int cmd_run(int argc, char **argv)
      * itself only waits. */
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
+    core_pid = pid;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = forward;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
@@ -196,6 +239,7 @@ int cmd_run(int argc, char **argv)
             return 125;
         }
     }
+    reap_leftovers();
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
