@@ -2,8 +2,11 @@
  * futex.c - futex(2): wait queues keyed by address, kept in the core heap.
  *
  * A waiter checks the futex word and queues itself while holding the core lock; a waker
- * (who also takes the lock) therefore always finds it.  Addresses are per address space
- * (private and shared futexes are the same thing while the enclave has one process).
+ * (who also takes the lock) therefore always finds it.  The queue is per process (a static
+ * of the core), keyed by address.  A futex without FUTEX_PRIVATE_FLAG may sit in memory
+ * shared with other processes (MAP_SHARED, e.g. a POSIX semaphore in /dev/shm): its waiter
+ * also returns when it sees the word change, and a shared wake makes every waiter in the
+ * enclave look (futex waits may end spuriously; callers re-check, as with Linux).
  */
 #include "libos.h"
 
@@ -22,6 +25,8 @@ struct waiter {
     uint64_t uaddr;
     uint32_t bitset;
     int woken;
+    int shared;       /* no FUTEX_PRIVATE_FLAG: watch the value too */
+    uint32_t val;
     struct waiter *next;
 };
 
@@ -31,7 +36,11 @@ long raw_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t newv, uint32_t *cur);
 
 static int woken(void *arg)
 {
-    return ((struct waiter *)arg)->woken;
+    struct waiter *w = arg;
+    if (w->woken)
+        return 1;
+    uint32_t cur;
+    return w->shared && (copy_from_user(&cur, w->uaddr, 4) || cur != w->val);
 }
 
 static void unqueue(struct waiter *w)
@@ -63,7 +72,7 @@ int futex_wake(uint64_t uaddr, int n, uint32_t mask)
 }
 
 static long do_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, int absolute, int clock,
-                    uint32_t bitset)
+                    uint32_t bitset, int shared)
 {
     int64_t deadline = -1;
     if (utimeout) {
@@ -85,12 +94,12 @@ static long do_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, int absolut
         return -EFAULT;
     if (cur != val)
         return -EAGAIN;
-    struct waiter w = {uaddr, bitset, 0, queue};
+    struct waiter w = {uaddr, bitset, 0, shared, val, queue};
     queue = &w;
     int r = wait_event(woken, &w, clock, deadline);
     if (!w.woken)
         unqueue(&w);
-    if (w.woken)
+    if (w.woken || r == 0)
         return 0;
     return r;
 }
@@ -137,6 +146,7 @@ static long wake_op(uint64_t uaddr2, uint32_t encoded, int *cond)
 SYS(futex)
 {
     uint64_t uaddr = (uint64_t)a0;
+    int shared = !((int)a1 & FUTEX_PRIVATE_FLAG);
     int op = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     int clock = ((int)a1 & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
     if (uaddr & 3)
@@ -147,17 +157,20 @@ SYS(futex)
     case FUTEX_WAIT:
         if ((int)a1 & FUTEX_CLOCK_REALTIME)
             return -ENOSYS;
-        return do_wait(uaddr, (uint32_t)a2, (uint64_t)a3, 0, clock, BITSET_ANY);
+        return do_wait(uaddr, (uint32_t)a2, (uint64_t)a3, 0, clock, BITSET_ANY, shared);
     case FUTEX_WAIT_BITSET:
         if ((uint32_t)a5 == 0)
             return -EINVAL;
-        return do_wait(uaddr, (uint32_t)a2, (uint64_t)a3, 1, clock, (uint32_t)a5);
+        return do_wait(uaddr, (uint32_t)a2, (uint64_t)a3, 1, clock, (uint32_t)a5, shared);
     case FUTEX_WAKE:
-        return futex_wake(uaddr, (int)a2, BITSET_ANY);
-    case FUTEX_WAKE_BITSET:
-        if ((uint32_t)a5 == 0)
+    case FUTEX_WAKE_BITSET: {
+        if (op == FUTEX_WAKE_BITSET && (uint32_t)a5 == 0)
             return -EINVAL;
-        return futex_wake(uaddr, (int)a2, (uint32_t)a5);
+        int n = futex_wake(uaddr, (int)a2, op == FUTEX_WAKE ? BITSET_ANY : (uint32_t)a5);
+        if (shared && n < (int)a2)
+            wake_all(); /* waiters in other processes re-check their words */
+        return n;
+    }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
         uint64_t uaddr2 = (uint64_t)a4;
