@@ -71,6 +71,12 @@ static void process_free(struct process *p)
             break;
         }
     kernel->nprocs--;
+    for (int s = 1; s <= NSIG; s++)
+        while (p->sigq[s]) {
+            struct sigq *q = p->sigq[s];
+            p->sigq[s] = q->next;
+            kfree(q);
+        }
     kfree(p->cmdline);
     kfree(p);
 }
@@ -227,11 +233,31 @@ __attribute__((noreturn)) static void process_end(int status)
         }
         q = next;
     }
+    /* What a zombie no longer needs goes back to the shared heap now. */
+    kfree(p->fds.ent);
+    p->fds.ent = NULL;
+    p->fds.size = 0;
+    kfree(p->mm.v);
+    p->mm.v = NULL;
+    p->mm.n = p->mm.cap = 0;
     p->wait_status = status;
     p->state = PROC_ZOMBIE;
     p->nthreads = 0;
-    notify_parent(p);
+    struct thread *threads = p->threads;
+    p->threads = NULL;
+    notify_parent(p); /* may reap p at once: p is not touched after this */
     wake_all();
+    for (struct thread *t = threads; t;) {
+        struct thread *next = t->next_in_proc;
+        for (int s = 1; s <= NSIG; s++)
+            while (t->sigq[s]) {
+                struct sigq *q = t->sigq[s];
+                t->sigq[s] = q->next;
+                kfree(q);
+            }
+        kfree(t); /* the calling thread's too: nothing below uses it */
+        t = next;
+    }
     bkl_unlock();
     pal_exit(0);
 }

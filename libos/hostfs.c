@@ -21,7 +21,8 @@ static long host_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbu
         bkl_unlock();
         long r = pal_read(f->h, buf, n, mode);
         bkl_lock();
-        return r;
+        /* Interrupted by an event: restart or EINTR depending on the handler (SA_RESTART). */
+        return r == -EINTR ? -ERESTARTSYS : r;
     }
     long r = pal_read(f->h, buf, n, *pos);
     if (r > 0 && pos)
@@ -80,7 +81,7 @@ static long host_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
         bkl_unlock();
         long r = pal_write(f->h, buf, n, mode);
         bkl_lock();
-        return r;
+        return r == -EINTR ? -ERESTARTSYS : r;
     }
     long r = pal_write(f->h, buf, n, *pos);
     if (r > 0 && pos)
