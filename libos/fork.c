@@ -200,6 +200,64 @@ static void notify_parent(struct process *p)
     signal_send_process(parent, sig, &si);
 }
 
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+
+/* Tell the parent about a stop or a continue (SIGCHLD unless SA_NOCLDSTOP). */
+static void notify_stop(struct process *p, int code, int sig)
+{
+    struct process *parent = process_by_pid(p->ppid);
+    if (!parent)
+        return;
+    const struct k_sigaction *a = &parent->act[SIGCHLD];
+    if (!(a->flags & SA_NOCLDSTOP)) {
+        struct k_siginfo si;
+        al_memset(&si, 0, sizeof(si));
+        si.si_signo = SIGCHLD;
+        si.si_code = code;
+        si.u.chld.pid = p->pid;
+        si.u.chld.status = sig;
+        signal_send_process(parent, SIGCHLD, &si);
+    }
+    wake_all();
+}
+
+static int resumed(void *arg)
+{
+    struct process *p = arg;
+    return !p->stopped || ((current->sig_pending | p->sig_pending) & SIGBIT(SIGKILL));
+}
+
+void process_stop(int sig)
+{
+    struct process *p = current->proc;
+    p->stopped = 1;
+    p->stop_sig = sig;
+    p->report = 1;
+    notify_stop(p, CLD_STOPPED, sig);
+    /* Stopped: nothing but SIGCONT or SIGKILL moves this thread on. */
+    wait_plain(resumed, p);
+}
+
+/* SIGCONT resumes a stopped process (whatever its handler); a stop signal discards a pending
+ * SIGCONT and vice versa.  Called when sig is generated for p. */
+static void job_control_on_send(struct process *p, int sig)
+{
+    if (sig == SIGCONT) {
+        uint64_t stops = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
+        p->sig_pending &= ~stops;
+        for (struct thread *t = p->threads; t; t = t->next_in_proc)
+            t->sig_pending &= ~stops;
+        if (p->stopped) {
+            p->stopped = 0;
+            p->report = 2;
+            notify_stop(p, CLD_CONTINUED, SIGCONT);
+        }
+    } else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+        p->sig_pending &= ~SIGBIT(SIGCONT);
+    }
+}
+
 /* The process ends with Linux wait status `status`.  Never returns. */
 __attribute__((noreturn)) static void process_end(int status)
 {
@@ -293,6 +351,7 @@ static int wait_match(const struct process *q, int pid)
 
 struct wait_req {
     int pid;
+    int options;
     struct process *found;
     int any;
 };
@@ -306,7 +365,9 @@ static int wait_ready(void *arg)
         if (!wait_match(q, w->pid))
             continue;
         w->any = 1;
-        if (q->state == PROC_ZOMBIE) {
+        if ((q->state == PROC_ZOMBIE && (w->options & WEXITED)) ||
+            (q->report == 1 && (w->options & WUNTRACED)) ||
+            (q->report == 2 && (w->options & WCONTINUED))) {
             w->found = q;
             return 1;
         }
@@ -316,7 +377,7 @@ static int wait_ready(void *arg)
 
 static long do_wait(int pid, int options, int *status, int *pid_out, int *code_out)
 {
-    struct wait_req w = {pid, NULL, 0};
+    struct wait_req w = {pid, options, NULL, 0};
     int r = (options & WNOHANG) ? (wait_ready(&w), 0) : wait_until(wait_ready, &w);
     if (r < 0)
         return r;
@@ -324,9 +385,16 @@ static long do_wait(int pid, int options, int *status, int *pid_out, int *code_o
         return -ECHILD;
     if (!w.found)
         return 0; /* WNOHANG and nobody ready */
-    *status = w.found->wait_status;
     *pid_out = w.found->pid;
     (void)code_out;
+    if (w.found->state != PROC_ZOMBIE) {
+        /* A stop (status 0x7f | sig << 8) or a continue (0xffff), reported once. */
+        *status = w.found->report == 1 ? 0x7f | (w.found->stop_sig << 8) : 0xffff;
+        if (!(options & WNOWAIT))
+            w.found->report = 0;
+        return 1;
+    }
+    *status = w.found->wait_status;
     if (!(options & WNOWAIT))
         process_free(w.found);
     return 1;
@@ -340,7 +408,7 @@ SYS(wait4)
     if (pid == INT32_MIN)
         return -ESRCH;
     int status = 0, cpid = 0;
-    long r = do_wait(pid, options, &status, &cpid, NULL);
+    long r = do_wait(pid, options | WEXITED, &status, &cpid, NULL);
     if (r <= 0)
         return r;
     if (a1 && copy_to_user((uint64_t)a1, &status, sizeof(status)))
@@ -380,11 +448,6 @@ SYS(waitid)
     default:
         return -EINVAL;
     }
-    if (!(options & WEXITED)) {
-        /* Only stop/continue events were asked for, and processes never stop yet. */
-        if (!(options & WNOHANG))
-            return -ECHILD;
-    }
     int status = 0, cpid = 0;
     long r = do_wait(pid, options, &status, &cpid, NULL);
     if (r < 0)
@@ -393,9 +456,17 @@ SYS(waitid)
     al_memset(&si, 0, sizeof(si));
     if (r > 0) {
         si.si_signo = SIGCHLD;
-        si.si_code = (status & 0x7f) == 0 ? CLD_EXITED : (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
         si.u.chld.pid = cpid;
-        si.u.chld.status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f;
+        if (status == 0xffff) {
+            si.si_code = CLD_CONTINUED;
+            si.u.chld.status = SIGCONT;
+        } else if ((status & 0xff) == 0x7f) {
+            si.si_code = CLD_STOPPED;
+            si.u.chld.status = (status >> 8) & 0xff;
+        } else {
+            si.si_code = (status & 0x7f) == 0 ? CLD_EXITED : (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+            si.u.chld.status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f;
+        }
     }
     if (a2 && copy_to_user((uint64_t)a2, &si, sizeof(si)))
         return -EFAULT;
@@ -483,6 +554,7 @@ void signal_send_process(struct process *p, int sig, const struct k_siginfo *inf
 {
     if (p->state != PROC_RUNNING || sig < 1 || sig > NSIG)
         return;
+    job_control_on_send(p, sig);
     const struct k_sigaction *a = &p->act[sig];
     if (sig != SIGKILL && (a->handler == SIG_IGN ||
                            (a->handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||

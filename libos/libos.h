@@ -231,7 +231,13 @@ struct process {
     int64_t host_id;                 /* the backend's id for kicks and teardown */
     struct sigq *sigq[65];           /* process-directed signals */
     int vfork_done;                  /* a vfork parent waits for exec or exit */
+    int stopped, stop_sig;           /* job control: stopped by stop_sig */
+    int report;                      /* an unreported stop (1) or continue (2) for wait */
 };
+/* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
+void process_stop(int sig);
+/* Wait (lock dropped) until cond(arg) holds, whatever signals are pending. */
+void wait_plain(int (*cond)(void *), void *arg);
 #define PROC_RUNNING 0
 #define PROC_ZOMBIE 1
 struct process *process_by_pid(int pid);

@@ -70,6 +70,16 @@ int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns)
     }
 }
 
+void wait_plain(int (*cond)(void *), void *arg)
+{
+    while (!cond(arg)) {
+        uint32_t gen = __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
+        bkl_unlock();
+        IGNORE(pal_futex_wait(&generation, gen, 100 * 1000 * 1000));
+        bkl_lock();
+    }
+}
+
 int wait_until(int (*cond)(void *), void *arg)
 {
     return wait_event(cond, arg, CLOCK_MONOTONIC, -1);

@@ -273,7 +273,9 @@ void signal_deliver(struct pal_context *ctx)
         if (a->handler == SIG_DFL) {
             switch (default_action(sig)) {
             case D_IGN:
-            case D_STOP: /* job control arrives with processes; until then, like ignore */
+                continue;
+            case D_STOP:
+                process_stop(sig);
                 continue;
             case D_TERM:
             case D_CORE:
