@@ -501,6 +501,28 @@ static long kill_thread(int tid, int sig)
     return 0;
 }
 
+SYS(rt_tgsigqueueinfo)
+{
+    struct k_siginfo si;
+    int sig = (int)a2;
+    if (copy_from_user(&si, (uint64_t)a3, sizeof(si)))
+        return -EFAULT;
+    if ((int)a0 != current->proc->pid)
+        return -ESRCH;
+    if (si.si_code >= 0 || si.si_code == SI_TKILL)
+        return -EPERM;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct thread *t = thread_by_tid((int)a1);
+    if (!t)
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    si.si_signo = sig;
+    signal_send_thread(t, sig, &si);
+    return 0;
+}
+
 SYS(tkill)
 {
     if ((int)a0 <= 0)

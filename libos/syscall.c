@@ -58,7 +58,7 @@ static const struct syscall_desc table[] = {
     E(rt_sigaction, "Sppu"), E(rt_sigprocmask, "dppu"), E(rt_sigreturn, ""),
     E(rt_sigpending, "pu"), E(rt_sigsuspend, "pu"), E(sigaltstack, "pp"), E(kill, "dS"),
     E(tkill, "dS"), E(tgkill, "ddS"), E(rt_sigqueueinfo, "dSp"), E(pause, ""),
-    E(rt_sigtimedwait, "pppu"),
+    E(rt_sigtimedwait, "pppu"), E(rt_tgsigqueueinfo, "ddSp"),
     /* events and local sockets (epoll.c, eventfd.c, socketpair.c) */
     /* -- end events -- */
     /* time */

@@ -163,3 +163,4 @@ SYS(clone3);
 SYS(waitid);
 SYS(fork);
 SYS(vfork);
+SYS(rt_tgsigqueueinfo);

@@ -109,6 +109,36 @@ SYS(clone3)
     return -ENOSYS;
 }
 
+/* Robust futexes: mark every lock the dying thread still holds as owner-died and wake one
+ * waiter of each, walking the list it registered with set_robust_list (as Linux does). */
+static void robust_release(struct thread *t)
+{
+    uint64_t head = t->robust_list;
+    if (!head)
+        return;
+    struct {
+        uint64_t next;
+        int64_t offset;
+        uint64_t pending;
+    } h;
+    if (copy_from_user(&h, head, sizeof(h)))
+        return;
+    uint64_t entry = h.next;
+    for (int n = 0; n < 2048 && entry && entry != head; n++) {
+        uint64_t next;
+        if (copy_from_user(&next, entry, 8))
+            return;
+        uint64_t word = entry + (uint64_t)h.offset;
+        uint32_t v;
+        if (copy_from_user(&v, word, 4) == 0 && (v & 0x3fffffff) == (uint32_t)t->tid) {
+            uint32_t nv = (v & 0x80000000u) | 0x40000000u; /* keep WAITERS, set OWNER_DIED */
+            if (copy_to_user(word, &nv, 4) == 0 && (v & 0x80000000u))
+                futex_wake(word, 1, 0xffffffffu);
+        }
+        entry = next;
+    }
+}
+
 /* The calling thread ends; the process ends with it if it was the last one. */
 __attribute__((noreturn)) void thread_exit(int code)
 {
@@ -116,6 +146,7 @@ __attribute__((noreturn)) void thread_exit(int code)
     struct process *p = t->proc;
     if (p->nthreads <= 1)
         process_exit(code);
+    robust_release(t);
     /* CLONE_CHILD_CLEARTID / set_tid_address: zero the word and wake its waiter (this is
      * how pthread_join learns that the thread is gone). */
     if (t->clear_child_tid) {
