@@ -268,6 +268,8 @@ static int build_stack(struct mm *mm, const struct strv *argv, const struct strv
     int r = pal_vm_map(0, size + PAGE_SIZE, PROT_READ | PROT_WRITE, PAL_VM_NORESERVE, &base);
     if (r < 0)
         return r;
+    if (pal_range_reserved(base, size + PAGE_SIZE) || base + size + PAGE_SIZE > boot_info->user_limit)
+        return -ENOMEM; /* the host put the stack somewhere the program may not have it */
     r = pal_vm_protect(base, PAGE_SIZE, PROT_NONE); /* guard page */
     if (r < 0)
         return r;

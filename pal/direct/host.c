@@ -286,11 +286,20 @@ int pal_fs_link(pal_handle_t oldroot, const char *oldrel, pal_handle_t newroot, 
 
 int pal_fs_chmod(pal_handle_t root, const char *rel, int mode)
 {
+    /* Change the entry itself, never what a symlink planted meanwhile points to:
+     * fchmodat2(O_PATH fd, "", AT_EMPTY_PATH) where the host has it (Linux 6.6+). */
+    long fd = open_beneath(root, rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0)
+        return (int)fd;
+    long r = HSYS4(452 /* __NR_fchmodat2 */, fd, "", mode, AT_EMPTY_PATH);
+    HSYS1(__NR_close, fd);
+    if (r != -ENOSYS)
+        return (int)host_ret(r);
     const char *base;
     long d = open_parent(root, rel, &base);
     if (d < 0)
         return (int)d;
-    long r = host_ret(HSYS3(__NR_fchmodat, d, base, mode));
+    r = host_ret(HSYS3(__NR_fchmodat, d, base, mode));
     HSYS1(__NR_close, d);
     return (int)r;
 }
@@ -354,8 +363,10 @@ static long wait_ready(pal_handle_t h, short events, int64_t timeout_ns)
 
 long pal_read(pal_handle_t h, void *buf, size_t n, int64_t off)
 {
-    if (off >= 0)
-        return host_ret(HSYS4(__NR_pread64, h, buf, n, off));
+    if (off >= 0) {
+        long r = host_ret(HSYS4(__NR_pread64, h, buf, n, off));
+        return r > (long)n ? -EIO : r;
+    }
     long r = off == PAL_STREAM_NOWAIT ? 0 : wait_ready(h, 1 /* POLLIN */, -1);
     if (r < 0)
         return r;
@@ -365,8 +376,10 @@ long pal_read(pal_handle_t h, void *buf, size_t n, int64_t off)
 
 long pal_write(pal_handle_t h, const void *buf, size_t n, int64_t off)
 {
-    if (off >= 0)
-        return host_ret(HSYS4(__NR_pwrite64, h, buf, n, off));
+    if (off >= 0) {
+        long r = host_ret(HSYS4(__NR_pwrite64, h, buf, n, off));
+        return r > (long)n ? -EIO : r;
+    }
     long r = off == PAL_STREAM_NOWAIT ? 0 : wait_ready(h, 4 /* POLLOUT */, -1);
     if (r < 0)
         return r;
