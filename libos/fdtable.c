@@ -40,6 +40,7 @@ void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_SEQ_CST) > 0)
         return;
+    lock_release(f, 0);
     if (f->ops->release)
         f->ops->release(f);
     if (f->h != PAL_HANDLE_NONE)
@@ -116,6 +117,8 @@ int fd_close(int fd)
     struct file *f = t->ent[fd].f;
     t->ent[fd].f = NULL;
     t->ent[fd].cloexec = 0;
+    /* POSIX: closing any descriptor of a file drops the process's record locks on it. */
+    lock_release(f, 1);
     file_put(f);
     return 0;
 }
@@ -225,27 +228,15 @@ SYS(fcntl)
         return 0;
     }
     case F_GETLK:
-    case F_OFD_GETLK: {
-        /* One process owns every lock in the enclave today, so nothing can conflict:
-         * report the region as unlocked (l_type is the first short of struct flock). */
-        short unlck = 2; /* F_UNLCK */
-        return copy_to_user((uint64_t)a2, &unlck, sizeof(unlck));
-    }
+    case F_OFD_GETLK:
     case F_SETLK:
     case F_SETLKW:
     case F_OFD_SETLK:
     case F_OFD_SETLKW: {
-        /* See F_GETLK: with a single process no lock can conflict.  Validate the request. */
-        short type;
-        if (copy_from_user(&type, (uint64_t)a2, sizeof(type)))
-            return -EFAULT;
-        if (type < 0 || type > 2)
-            return -EINVAL;
-        if (type == 0 /* F_RDLCK */ && (f->flags & O_ACCMODE) == O_WRONLY)
-            return -EBADF;
-        if (type == 1 /* F_WRLCK */ && (f->flags & O_ACCMODE) == O_RDONLY)
-            return -EBADF;
-        return 0;
+        struct file *ref = file_get(f); /* F_SETLKW may wait with the lock dropped */
+        long r = lock_fcntl(ref, cmd, (uint64_t)a2);
+        file_put(ref);
+        return r;
     }
     case F_GETPIPE_SZ:
         return (f->mode & S_IFMT) != S_IFIFO ? -EBADF : 65536;
@@ -268,9 +259,8 @@ SYS(flock)
     struct file *f = fd_get((int)a0);
     if (!f)
         return -EBADF;
-    int op = (int)a1 & ~4; /* LOCK_NB */
-    if (op != 1 && op != 2 && op != 8) /* LOCK_SH, LOCK_EX, LOCK_UN */
-        return -EINVAL;
-    /* A single process holds every lock today: nothing to wait for. */
-    return 0;
+    struct file *ref = file_get(f);
+    long r = lock_flock(ref, (int)a1);
+    file_put(ref);
+    return r;
 }

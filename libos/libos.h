@@ -61,6 +61,7 @@ struct kernel {
     void *freelist[31];
     struct process *procs;   /* every process, newest first */
     int nprocs;
+    struct lock *locks;      /* flock.c: advisory locks of every process */
 };
 extern struct kernel *kernel;
 
@@ -241,6 +242,10 @@ void wait_plain(int (*cond)(void *), void *arg);
 #define PROC_RUNNING 0
 #define PROC_ZOMBIE 1
 struct process *process_by_pid(int pid);
+/* Advisory locks (flock.c). */
+long lock_fcntl(struct file *f, int cmd, uint64_t uarg);
+long lock_flock(struct file *f, int op);
+void lock_release(struct file *f, int posix);
 long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
 /* Queue a signal for a process (any of its threads may take it) and make it notice. */
 void signal_send_process(struct process *p, int sig, const struct k_siginfo *info);
