@@ -117,8 +117,13 @@ int pal_range_reserved(uint64_t addr, uint64_t len);
 void *pal_thread_self(void);
 void pal_thread_set_self(void *td);
 /* Start a new thread of this process that enters the program at ctx; its core object is td.
- * -EAGAIN when the backend has no room for another thread. */
-PAL_WUR int pal_thread_start(const struct pal_context *ctx, void *td);
+ * OUT *id: the backend's id of the new thread (for pal_thread_kick).  -EAGAIN when the
+ * backend has no room for another thread. */
+PAL_WUR int pal_thread_start(const struct pal_context *ctx, void *td, int64_t *id);
+/* The backend's id of the calling thread. */
+int64_t pal_thread_id(void);
+/* Make thread id (of process proc_id) enter the core soon, to take a signal queued for it. */
+void pal_thread_kick(int64_t proc_id, int64_t id);
 /* End the calling thread only (never returns). */
 PAL_NORETURN void pal_thread_exit(void);
 /* Block while *word == val, up to timeout_ns (-1: no limit).  Returns 0 (woken, or the value

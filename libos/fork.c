@@ -146,6 +146,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
         bkl_lock();
         t->ctx = ctx;
         c->host_id = pal_process_id();
+        t->host_tid = pal_thread_id();
         if (flags & CLONE_CHILD_SETTID)
             IGNORE(copy_to_user(ctid, &t->tid, sizeof(int)));
         if (newsp)

@@ -260,6 +260,7 @@ struct thread {
     int tid;
     struct process *proc;
     struct thread *next_in_proc;
+    int64_t host_tid;                /* the backend's id, for kicks */
     struct pal_context *ctx;         /* context of the current entry */
     uint64_t sigmask;
     uint64_t sig_pending;

@@ -102,6 +102,7 @@ int libos_main(const struct pal_boot *boot)
     process_init_limits(p);
     t->tid = p->pid;
     t->proc = p;
+    t->host_tid = pal_thread_id();
     t->altstack_flags = SS_DISABLE;
     p->threads = t;
     p->nthreads = 1;

@@ -77,6 +77,8 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
         *tail = q;
     }
     wake_all(); /* the target may be waiting */
+    if (t != current && t->host_tid)
+        pal_thread_kick(t->proc->host_id, t->host_tid); /* or running program code */
 }
 
 /* Take the oldest queued instance of sig off the pending set, filling *out. */

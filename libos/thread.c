@@ -93,7 +93,7 @@ SYS(clone)
     t->next_in_proc = p->threads;
     p->threads = t;
     p->nthreads++;
-    int r = pal_thread_start(&c, t);
+    int r = pal_thread_start(&c, t, &t->host_tid);
     if (r < 0) {
         p->threads = t->next_in_proc;
         p->nthreads--;

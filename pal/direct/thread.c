@@ -107,7 +107,17 @@ __attribute__((used, noreturn)) void pal_direct_thread_entry(struct pal_context 
     pal_context_enter(&c);
 }
 
-int pal_thread_start(const struct pal_context *ctx, void *td)
+int64_t pal_thread_id(void)
+{
+    return HSYS0(__NR_gettid);
+}
+
+void pal_thread_kick(int64_t proc_id, int64_t id)
+{
+    HSYS3(__NR_tgkill, proc_id, id, 40 /* SIGKICK, see signal.c */);
+}
+
+int pal_thread_start(const struct pal_context *ctx, void *td, int64_t *id)
 {
     int i = slot_alloc();
     if (i < 0)
@@ -127,6 +137,7 @@ int pal_thread_start(const struct pal_context *ctx, void *td)
         __atomic_store_n(&slot_busy[i], SLOT_FREE, __ATOMIC_SEQ_CST);
         return (int)host_ret(r);
     }
+    *id = r;
     return 0;
 }
 
