@@ -64,9 +64,34 @@ static int kind_of(uint32_t mode)
     return PATH_KIND_OTHER;
 }
 
+/* A small per-process cache of what directories and symlinks of read-only host mounts are,
+ * so walking /usr/lib/python3.11/... does not ask the host about every prefix each time.
+ * Only read-only mounts are cached: nothing in the enclave can change them. */
+#define DCACHE_SIZE 512
+#define DCACHE_PATH 192
+static struct dentry {
+    char path[DCACHE_PATH];
+    char target[DCACHE_PATH];
+    int kind;
+} dcache[DCACHE_SIZE];
+
+static struct dentry *dcache_slot(const char *p)
+{
+    uint32_t h = 2166136261u;
+    for (const char *s = p; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return &dcache[h % DCACHE_SIZE];
+}
+
 static int lookup(void *ctx, const char *p, char *target, size_t tsize)
 {
     (void)ctx;
+    struct dentry *d = dcache_slot(p);
+    if (d->kind && al_strcmp(d->path, p) == 0) {
+        if (d->kind == PATH_KIND_SYMLINK)
+            al_strlcpy(target, d->target, tsize);
+        return d->kind;
+    }
     if (is_mount_ancestor(p))
         return PATH_KIND_DIR;
     const char *rel;
@@ -92,6 +117,13 @@ static int lookup(void *ctx, const char *p, char *target, size_t tsize)
         if ((size_t)n >= tsize - 1)
             return -ENAMETOOLONG;
         target[n] = '\0';
+    }
+    if (!m->rw && kind != PATH_KIND_OTHER && al_strlen(p) < DCACHE_PATH &&
+        (kind != PATH_KIND_SYMLINK || al_strlen(target) < DCACHE_PATH)) {
+        al_strlcpy(d->path, p, DCACHE_PATH);
+        if (kind == PATH_KIND_SYMLINK)
+            al_strlcpy(d->target, target, DCACHE_PATH);
+        d->kind = kind;
     }
     return kind;
 }
