@@ -4,7 +4,8 @@
  * write() adds to the counter, read() takes it (or, with EFD_SEMAPHORE, takes 1), both
  * 8 bytes at a time.  The counter never exceeds 0xfffffffffffffffe: a write that would
  * pass it blocks (or fails with EAGAIN), a read of a zero counter likewise.  Waits use
- * wait_until(), so a pending signal ends them with -ERESTARTSYS as Linux does.
+ * wait_until() (core lock dropped; the fd's reference is held by file.c), so a pending
+ * signal ends them with -ERESTARTSYS as Linux does.  Every change calls wake_all().
  */
 #include "libos.h"
 
@@ -50,10 +51,11 @@ static long efd_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf
             return r;
     }
     uint64_t v = e->semaphore ? 1 : e->count;
-    /* Copy first, so a bad buffer leaves the counter untouched. */
+    /* Taken before the copy, as Linux does: a bad buffer loses the value. */
+    e->count -= v;
+    wake_all(); /* room for blocked writers, news for epoll/poll waiters */
     if (io_out(buf, &v, sizeof(v), kbuf))
         return -EFAULT;
-    e->count -= v;
     return sizeof(v);
 }
 
@@ -78,6 +80,7 @@ static long efd_write(struct file *f, const void *buf, size_t n, int64_t *pos, i
             return r;
     }
     e->count += v;
+    wake_all(); /* readers and epoll/poll waiters */
     return sizeof(v);
 }
 

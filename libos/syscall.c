@@ -60,6 +60,11 @@ static const struct syscall_desc table[] = {
     E(tkill, "dS"), E(tgkill, "ddS"), E(rt_sigqueueinfo, "dSp"), E(pause, ""),
     E(rt_sigtimedwait, "pppu"), E(rt_tgsigqueueinfo, "ddSp"),
     /* events and local sockets (epoll.c, eventfd.c, socketpair.c) */
+    E(eventfd, "u"), E(eventfd2, "ux"), E(epoll_create, "d"), E(epoll_create1, "x"),
+    E(epoll_ctl, "fdfp"), E(epoll_wait, "fpdd"), E(epoll_pwait, "fpddpu"),
+    E(epoll_pwait2, "fpdppu"), E(socketpair, "dxdp"), E(sendto, "fpuxpu"),
+    E(recvfrom, "fpuxpp"), E(shutdown, "fd"), E(getsockopt, "fddpp"), E(setsockopt, "fddpu"),
+    E(getsockname, "fpp"), E(getpeername, "fpp"),
     /* -- end events -- */
     /* time */
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),

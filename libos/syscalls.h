@@ -173,3 +173,5 @@ SYS(wait4);
 SYS(waitid);
 SYS(write);
 SYS(writev);
+SYS(getsockname);
+SYS(getpeername);
