@@ -220,8 +220,7 @@ SYS(fcntl)
         t->ent[fd].cloexec = (a2 & FD_CLOEXEC) != 0;
         return 0;
     case F_GETFL:
-        /* x86-64 Linux opens everything with O_LARGEFILE, and F_GETFL shows it. */
-        return f->flags | O_LARGEFILE;
+        return f->flags;
     case F_SETFL: {
         const int changeable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
         f->flags = (f->flags & ~changeable) | ((int)a2 & changeable);

@@ -176,7 +176,9 @@ void trace_syscall_enter(long nr, const long *a)
     /* Calls that may block or never return are shown on entry as well. */
     if (nr == __NR_read || nr == __NR_execve || nr == __NR_exit_group || nr == __NR_exit ||
         nr == __NR_nanosleep || nr == __NR_clock_nanosleep || nr == __NR_poll ||
-        nr == __NR_rt_sigsuspend || nr == __NR_pause || nr == __NR_wait4)
+        nr == __NR_rt_sigsuspend || nr == __NR_pause || nr == __NR_wait4 ||
+        nr == __NR_epoll_wait || nr == __NR_epoll_pwait || nr == __NR_recvfrom ||
+        nr == __NR_futex || nr == __NR_waitid || nr == __NR_ppoll || nr == __NR_select)
         trace_line(nr, a, 0, 0);
 }
 

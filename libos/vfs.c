@@ -270,6 +270,9 @@ static long do_openat(int dirfd, uint64_t upath, int flags, int mode)
     r = vfs_open(canon, flags, mode & ~(int)current->proc->umask & 07777, &f);
     if (r < 0)
         return r;
+    /* x86-64 Linux's open() adds O_LARGEFILE, and F_GETFL shows it (pipes and sockets,
+     * which are not opened by name, do not have it). */
+    f->flags |= O_LARGEFILE;
     r = fd_install(f, (flags & O_CLOEXEC) != 0, 0);
     if (r < 0)
         file_put(f);
