@@ -65,9 +65,13 @@ static const struct {
                    {"uptime", P_UPTIME},      {"version", P_VERSION},
                    {"filesystems", P_FILESYSTEMS}};
 
-/* Parse a canonical /proc path; *fd gets the number for P_FD. */
+/* The process a /proc path is about (set by parse()). */
+static struct process *target_proc;
+
+/* Parse a canonical /proc path; *fd gets the number for P_FD, target_proc the process. */
 static enum pnode parse(const char *canon, int *fd)
 {
+    target_proc = current->proc;
     const char *rel = path_under(canon, "/proc");
     if (!rel)
         return P_NONE;
@@ -81,8 +85,10 @@ static enum pnode parse(const char *canon, int *fd)
                 return top_entries[i].node;
         return P_NONE;
     }
-    if (pid != current->proc->pid)
+    struct process *tp = process_by_pid(pid);
+    if (!tp)
         return P_NONE;
+    target_proc = tp;
     if (!*end)
         return P_PIDDIR;
     if (*end != '/')
@@ -90,7 +96,7 @@ static enum pnode parse(const char *canon, int *fd)
     rel = end + 1;
     if (al_strncmp(rel, "fd/", 3) == 0) {
         int n = parse_uint(rel + 3, &end);
-        if (n < 0 || *end || !fd_get(n))
+        if (n < 0 || *end || n >= tp->fds.size || !tp->fds.ent[n].f)
             return P_NONE;
         *fd = n;
         return P_FD;
@@ -129,11 +135,11 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
         break;
     case P_EXE:
         *kind = PATH_KIND_SYMLINK;
-        al_strlcpy(target, current->proc->exe, tsize);
+        al_strlcpy(target, target_proc->exe, tsize);
         break;
     case P_CWD:
         *kind = PATH_KIND_SYMLINK;
-        al_strlcpy(target, current->proc->cwd, tsize);
+        al_strlcpy(target, target_proc->cwd, tsize);
         break;
     case P_ROOTLINK:
         *kind = PATH_KIND_SYMLINK;
@@ -142,7 +148,7 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
     case P_FD: {
         /* A "magic" link: resolving it reaches the open file itself, so the walk stops
          * here (kind OTHER) while lstat/readlink still see a symlink. */
-        struct file *f = fd_get(fd);
+        struct file *f = target_proc->fds.ent[fd].f;
         al_strlcpy(target, f->path, tsize);
         st->mode = S_IFLNK | 0700;
         if (f->path[0] == '/' && !(f->mode == S_IFIFO))
@@ -161,7 +167,7 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
 
 static void gen_maps(struct sbuf *b)
 {
-    struct mm *mm = &current->proc->mm;
+    struct mm *mm = &target_proc->mm;
     for (int i = 0; i < mm->n; i++) {
         const struct vma *v = &mm->v[i];
         const char *name = (v->flags & VMA_STACK) ? "[stack]" : (v->flags & VMA_HEAP) ? "[heap]" : "";
@@ -175,14 +181,16 @@ static void gen_maps(struct sbuf *b)
 
 static void gen_status(struct sbuf *b)
 {
-    struct process *p = current->proc;
-    sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+    struct process *p = target_proc;
+    sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                  "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n"
-                 "Groups:\t\nThreads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+                 "Groups:\t\nThreads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
                  "SigBlk:\t%016lx\nCpus_allowed_list:\t0-%d\n",
-              p->comm, p->umask, p->pid, current->tid, p->ppid, p->fds.size,
-              (unsigned long)current->sig_pending, (unsigned long)p->sig_pending,
-              (unsigned long)current->sigmask, boot_info->ncpus - 1);
+              p->comm, p->umask, p->state == PROC_ZOMBIE ? "Z (zombie)" : p->stopped ? "T (stopped)" : "R (running)",
+              p->pid, p->pid, p->ppid, p->fds.size, p->nthreads,
+              (unsigned long)(p->threads ? p->threads->sig_pending : 0),
+              (unsigned long)p->sig_pending,
+              (unsigned long)(p->threads ? p->threads->sigmask : 0), boot_info->ncpus - 1);
 }
 
 static void gen_mounts(struct sbuf *b)
@@ -206,17 +214,28 @@ int proc_open(const char *canon, int flags, struct file **out)
     char pidname[16];
     switch (n) {
     case P_ROOT: {
-        al_snprintf(pidname, sizeof(pidname), "%d", current->proc->pid);
-        const char *names[ARRAY_SIZE(top_entries) + 1];
-        uint8_t types[ARRAY_SIZE(top_entries) + 1];
+        (void)pidname;
+        int np = kernel->nprocs;
+        const char **names = kmalloc(sizeof(char *) * (size_t)(np + ARRAY_SIZE(top_entries)));
+        uint8_t *types = kmalloc((size_t)np + ARRAY_SIZE(top_entries));
+        char *store = kmalloc((size_t)np * 12 + 1);
+        if (!names || !types || !store) {
+            kfree(names), kfree(types), kfree(store);
+            return -ENOMEM;
+        }
         int k = 0;
-        names[k] = pidname, types[k++] = DT_DIR;
+        for (struct process *q = kernel->procs; q && k < np; q = q->next) {
+            al_snprintf(store + k * 12, 12, "%d", q->pid);
+            names[k] = store + k * 12;
+            types[k++] = DT_DIR;
+        }
         for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++) {
             names[k] = top_entries[i].name;
             types[k++] = (top_entries[i].node == P_SELF || top_entries[i].node == P_THREADSELF)
                              ? DT_LNK : DT_REG;
         }
         *out = memdir_new(canon, names, types, k);
+        kfree(names), kfree(types), kfree(store);
         return *out ? 0 : -ENOMEM;
     }
     case P_PIDDIR: {
@@ -231,7 +250,7 @@ int proc_open(const char *canon, int flags, struct file **out)
         return *out ? 0 : -ENOMEM;
     }
     case P_FDDIR: {
-        struct fdtable *t = &current->proc->fds;
+        struct fdtable *t = &target_proc->fds;
         int cnt = 0;
         for (int i = 0; i < t->size; i++)
             cnt += t->ent[i].f != NULL;
@@ -255,17 +274,20 @@ int proc_open(const char *canon, int flags, struct file **out)
         return *out ? 0 : -ENOMEM;
     }
     case P_FD: {
-        /* Opening /proc/self/fd/N reaches the same open file. */
+        /* Opening /proc/self/fd/N reaches the same open file.  Another process's host
+         * handles mean nothing here, so its descriptors can be read as links only. */
+        if (target_proc != current->proc)
+            return -EACCES;
         struct file *f = fd_get(fd);
         *out = file_get(f);
         return 0;
     }
     case P_CMDLINE:
-        if (current->proc->cmdline) {
-            b.p = kmalloc(current->proc->cmdline_len + 1);
+        if (target_proc->cmdline) {
+            b.p = kmalloc(target_proc->cmdline_len + 1);
             if (b.p) {
-                al_memcpy(b.p, current->proc->cmdline, current->proc->cmdline_len);
-                b.len = current->proc->cmdline_len;
+                al_memcpy(b.p, target_proc->cmdline, target_proc->cmdline_len);
+                b.len = target_proc->cmdline_len;
             }
         }
         break;
@@ -276,12 +298,14 @@ int proc_open(const char *canon, int flags, struct file **out)
         gen_status(&b);
         break;
     case P_STAT:
-        sb_printf(&b, "%d (%s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n",
-                  current->proc->pid, current->proc->comm, current->proc->ppid,
-                  current->proc->pgid, current->proc->sid);
+        sb_printf(&b, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 0 0\n",
+                  target_proc->pid, target_proc->comm,
+                  target_proc->state == PROC_ZOMBIE ? 'Z' : target_proc->stopped ? 'T' : 'R',
+                  target_proc->ppid,
+                  target_proc->pgid, target_proc->sid, target_proc->nthreads);
         break;
     case P_COMM:
-        sb_printf(&b, "%s\n", current->proc->comm);
+        sb_printf(&b, "%s\n", target_proc->comm);
         break;
     case P_MOUNTS:
         gen_mounts(&b);
