@@ -214,6 +214,9 @@ PAL_WUR int pal_fs_rewinddir(pal_handle_t h);
 PAL_WUR int pal_fs_truncate(pal_handle_t h, int64_t len);
 PAL_WUR int pal_fs_fsync(pal_handle_t h, int datasync);
 PAL_WUR int pal_fs_fchmod(pal_handle_t h, int mode);
+/* File system statistics in Linux struct statfs layout (15 words). */
+PAL_WUR int pal_fs_statfs(pal_handle_t root, const char *rel, uint64_t out[15]);
+PAL_WUR int pal_fs_fstatfs(pal_handle_t h, uint64_t out[15]);
 int pal_close(pal_handle_t h);
 /* Terminal control on a stream handle: only TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ,
  * TIOCSWINSZ, TIOCGPGRP, FIONREAD; the core copies arg in and out (size by cmd). */

@@ -36,7 +36,8 @@ static const struct syscall_desc table[] = {
     E(renameat2, "fsfsx"), E(link, "ss"), E(linkat, "fsfsx"), E(symlink, "ss"),
     E(symlinkat, "sfs"), E(chmod, "so"), E(fchmod, "fo"), E(fchmodat, "fso"), E(umask, "o"),
     E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
-    E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"),
+    E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"),
+    E(fstatfs, "fp"),
     /* memory */
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),

@@ -175,3 +175,5 @@ SYS(write);
 SYS(writev);
 SYS(getsockname);
 SYS(getpeername);
+SYS(statfs);
+SYS(fstatfs);

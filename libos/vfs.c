@@ -920,3 +920,63 @@ SYS(mknodat)
 {
     return do_mknodat((int)a0, (uint64_t)a1, (uint32_t)a2, (uint64_t)a3);
 }
+
+/* statfs(2): the host's figures for host mounts (flagged read-only where the enclave sees
+ * them so), fixed ones for the synthetic /dev and /proc. */
+static long statfs_mount(struct mount *m, const char *rel, struct file *f, uint64_t ubuf)
+{
+    uint64_t st[15];
+    al_memset(st, 0, sizeof(st));
+    if (m->type == MOUNT_HOST) {
+        int r = f && f->h != PAL_HANDLE_NONE ? pal_fs_fstatfs(f->h, st)
+                                             : pal_fs_statfs(m->root, rel, st);
+        if (r < 0)
+            return r;
+        if (!m->rw)
+            st[12] |= 1; /* ST_RDONLY in f_flags */
+    } else {
+        st[0] = m->type == MOUNT_PROC ? 0x9fa0 /* PROC_SUPER_MAGIC */ : 0x01021994 /* TMPFS */;
+        st[1] = 4096;
+        st[8] = 255; /* f_namelen */
+        st[9] = 4096;
+        st[12] = 1 | 2 | 4; /* ST_RDONLY | ST_NOSUID | ST_NODEV */
+    }
+    return copy_to_user(ubuf, st, sizeof(st));
+}
+
+SYS(statfs)
+{
+    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    long r = get_path((uint64_t)a0, path);
+    if (r < 0)
+        return r;
+    r = vfs_resolve(AT_FDCWD, path, 0, canon);
+    if (r < 0)
+        return r;
+    const char *rel;
+    struct mount *m = vfs_mount_of(canon, &rel);
+    return statfs_mount(m, rel, NULL, (uint64_t)a1);
+}
+
+SYS(fstatfs)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f)
+        return -EBADF;
+    const char *rel = "";
+    struct mount *m = f->mnt;
+    if (!m) {
+        m = f->path[0] == '/' ? vfs_mount_of(f->path, &rel) : NULL;
+        if (!m || m->type == MOUNT_HOST) {
+            /* pipes, sockets, stdio: an anonymous pseudo file system */
+            uint64_t st[15];
+            al_memset(st, 0, sizeof(st));
+            st[0] = 0x50495045; /* PIPEFS_MAGIC */
+            st[1] = 4096;
+            st[8] = 255;
+            st[9] = 4096;
+            return copy_to_user((uint64_t)a1, st, sizeof(st));
+        }
+    }
+    return statfs_mount(m, rel, f, (uint64_t)a1);
+}

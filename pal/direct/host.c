@@ -419,6 +419,21 @@ int pal_fs_fchmod(pal_handle_t h, int mode)
     return (int)host_ret(HSYS2(__NR_fchmod, h, mode));
 }
 
+int pal_fs_fstatfs(pal_handle_t h, uint64_t out[15])
+{
+    return (int)host_ret(HSYS2(__NR_fstatfs, h, out));
+}
+
+int pal_fs_statfs(pal_handle_t root, const char *rel, uint64_t out[15])
+{
+    long fd = open_beneath(root, rel, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0)
+        return (int)fd;
+    long r = host_ret(HSYS2(__NR_fstatfs, fd, out));
+    HSYS1(__NR_close, fd);
+    return (int)r;
+}
+
 int pal_close(pal_handle_t h)
 {
     return (int)host_ret(HSYS1(__NR_close, h));

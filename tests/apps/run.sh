@@ -163,6 +163,13 @@ run_side() {
         make_fixture "$sdir"
         if [[ $side == alcove ]]; then gpath=$GUEST_SCRATCH; else gpath=$sdir; fi
     fi
+    # @SHM@ (removed from the command) gives the enclave a writable /dev/shm, which POSIX
+    # semaphores need (python multiprocessing); natively the host's /dev/shm is used.
+    local shm=''
+    if [[ $cmd == *@SHM@* ]]; then
+        cmd=${cmd//@SHM@/}
+        shm=$WORK/$side/$name.shm; mkdir -p "$shm"
+    fi
     # Host-side helpers see the host path, the program sees the guest path.
     cmd=${cmd//@SCRATCH@/$gpath}; cmd=${cmd//@APPS@/$HERE}
     stdin=${stdin//@SCRATCH@/$sdir}; stdin=${stdin//@APPS@/$HERE}
@@ -186,6 +193,7 @@ run_side() {
     if [[ $side == alcove ]]; then
         argv=(timeout -s KILL "$TIMEOUT" "$ALCOVE" run --root /)
         [[ -n $sdir ]] && argv+=(--mount "$sdir:$GUEST_SCRATCH:rw")
+        [[ -n $shm ]] && argv+=(--mount "$shm:/dev/shm:rw")
         for w in "${envs[@]}"; do argv+=(--env "$w"); done
         argv+=("${words[@]}")
     else

@@ -1,0 +1,3 @@
+if [ x ];then
+echo   hi;fi
+for i in 1 2;do echo $i;done
