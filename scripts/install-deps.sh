@@ -7,4 +7,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential binutils make musl-tools libcmocka-dev \
-    busybox-static python3 sqlite3 lua5.4 ca-certificates >/dev/null
+    busybox-static bash-static shfmt python3 sqlite3 lua5.4 ca-certificates >/dev/null
