@@ -522,10 +522,9 @@ SYS(ppoll)
     int64_t t = -1;
     if (a2) {
         struct linux_timespec ts;
-        if (copy_from_user(&ts, (uint64_t)a2, sizeof(ts)))
-            return -EFAULT;
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-            return -EINVAL;
+        long r = timespec_from_user((uint64_t)a2, &ts);
+        if (r < 0)
+            return r;
         t = ts.tv_sec * 1000000000 + ts.tv_nsec;
     }
     uint64_t old = current->sigmask;
@@ -619,10 +618,9 @@ SYS(pselect6)
     int64_t t = -1;
     if (a4) {
         struct linux_timespec ts;
-        if (copy_from_user(&ts, (uint64_t)a4, sizeof(ts)))
-            return -EFAULT;
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-            return -EINVAL;
+        long r = timespec_from_user((uint64_t)a4, &ts);
+        if (r < 0)
+            return r;
         t = ts.tv_sec * 1000000000 + ts.tv_nsec;
     }
     uint64_t old = current->sigmask;

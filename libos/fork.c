@@ -71,12 +71,7 @@ static void process_free(struct process *p)
             break;
         }
     kernel->nprocs--;
-    for (int s = 1; s <= NSIG; s++)
-        while (p->sigq[s]) {
-            struct sigq *q = p->sigq[s];
-            p->sigq[s] = q->next;
-            kfree(q);
-        }
+    sigq_free_all(p->sigq);
     kfree(p->cmdline);
     kfree(p);
 }
@@ -308,12 +303,7 @@ __attribute__((noreturn)) static void process_end(int status)
     wake_all();
     for (struct thread *t = threads; t;) {
         struct thread *next = t->next_in_proc;
-        for (int s = 1; s <= NSIG; s++)
-            while (t->sigq[s]) {
-                struct sigq *q = t->sigq[s];
-                t->sigq[s] = q->next;
-                kfree(q);
-            }
+        sigq_free_all(t->sigq);
         kfree(t); /* the calling thread's too: nothing below uses it */
         t = next;
     }

@@ -77,10 +77,9 @@ static long do_wait(uint64_t uaddr, uint32_t val, uint64_t utimeout, int absolut
     int64_t deadline = -1;
     if (utimeout) {
         struct linux_timespec ts;
-        if (copy_from_user(&ts, utimeout, sizeof(ts)))
-            return -EFAULT;
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-            return -EINVAL;
+        long tr = timespec_from_user(utimeout, &ts);
+        if (tr < 0)
+            return tr;
         deadline = ts.tv_sec * 1000000000 + ts.tv_nsec;
         if (!absolute) {
             int64_t s, ns;

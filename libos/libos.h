@@ -317,6 +317,10 @@ void process_init_limits(struct process *p);
 /* After a call that ran with a temporary mask: keep old for the handler frame if interrupted. */
 void signal_restore_mask_after(uint64_t old, long ret);
 void fd_close_on_exec(void);
+/* Free every queued signal of a pending-signal array (sigq[1..NSIG]). */
+void sigq_free_all(struct sigq **q);
+/* Copy a struct timespec from the program and check it: 0, -EFAULT or -EINVAL. */
+WUR long timespec_from_user(uint64_t u, struct linux_timespec *ts);
 /* Threads (thread.c, futex.c). */
 struct thread *thread_by_tid(int tid);
 __attribute__((noreturn)) void thread_exit(int code);

@@ -105,6 +105,16 @@ static void dequeue(int sig, struct k_siginfo *out)
     }
 }
 
+void sigq_free_all(struct sigq **q)
+{
+    for (int s = 1; s <= NSIG; s++)
+        while (q[s]) {
+            struct sigq *n = q[s]->next;
+            kfree(q[s]);
+            q[s] = n;
+        }
+}
+
 /* Drop every queued instance of sig (it became ignored). */
 static void discard(int sig)
 {
@@ -595,10 +605,9 @@ SYS(rt_sigtimedwait)
     int64_t deadline = -1;
     if (a2) {
         struct linux_timespec ts;
-        if (copy_from_user(&ts, (uint64_t)a2, sizeof(ts)))
-            return -EFAULT;
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-            return -EINVAL;
+        long tr = timespec_from_user((uint64_t)a2, &ts);
+        if (tr < 0)
+            return tr;
         int64_t s, ns;
         if (pal_clock_get(CLOCK_MONOTONIC, &s, &ns) < 0)
             return -EIO;

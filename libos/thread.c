@@ -161,12 +161,7 @@ __attribute__((noreturn)) void thread_exit(int code)
         }
     p->nthreads--;
     /* Pending thread-directed signals die with the thread. */
-    for (int s = 1; s <= NSIG; s++)
-        while (t->sigq[s]) {
-            struct sigq *q = t->sigq[s];
-            t->sigq[s] = q->next;
-            kfree(q);
-        }
+    sigq_free_all(t->sigq);
     kfree(t);
     wake_all();
     bkl_unlock();

@@ -108,7 +108,7 @@ static long do_sleep(int clock, int absolute, const struct linux_timespec *req, 
     }
 }
 
-static long get_req(uint64_t ureq, struct linux_timespec *req)
+long timespec_from_user(uint64_t ureq, struct linux_timespec *req)
 {
     if (copy_from_user(req, ureq, sizeof(*req)))
         return -EFAULT;
@@ -120,7 +120,7 @@ static long get_req(uint64_t ureq, struct linux_timespec *req)
 SYS(nanosleep)
 {
     struct linux_timespec req;
-    long r = get_req((uint64_t)a0, &req);
+    long r = timespec_from_user((uint64_t)a0, &req);
     if (r < 0)
         return r;
     return do_sleep(CLOCK_MONOTONIC, 0, &req, (uint64_t)a1);
@@ -138,7 +138,7 @@ SYS(clock_nanosleep)
     if (a1 & ~TIMER_ABSTIME)
         return -EINVAL;
     struct linux_timespec req;
-    long r = get_req((uint64_t)a2, &req);
+    long r = timespec_from_user((uint64_t)a2, &req);
     if (r < 0)
         return r;
     return do_sleep(c, (a1 & TIMER_ABSTIME) != 0, &req, (uint64_t)a3);
