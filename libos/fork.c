@@ -107,6 +107,9 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->state = PROC_RUNNING;
     c->vfork_done = 0;
     c->pdeathsig = 0;
+    c->subreaper = 0;
+    c->did_exec = 0;
+    c->exit_signal = (int)(flags & 0xff);
     if (fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
         kfree(c), kfree(t);
         return -ENOMEM;
@@ -177,11 +180,13 @@ static void notify_parent(struct process *p)
     p->vfork_done = 1;
     if (!parent)
         return;
-    int sig = SIGCHLD;
+    int sig = p->exit_signal;
     const struct k_sigaction *a = &parent->act[SIGCHLD];
-    if (a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT)) {
-        /* Nobody will wait: the child is reaped at once. */
-        if (p->state == PROC_ZOMBIE)
+    /* SIGCHLD ignored, or SA_NOCLDWAIT: nobody will wait, the child is reaped at once (with
+     * SA_NOCLDWAIT the handler still hears of it). */
+    int autoreap = sig == SIGCHLD && (a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT));
+    if (sig == 0 || (sig == SIGCHLD && a->handler == SIG_IGN)) {
+        if (autoreap && p->state == PROC_ZOMBIE)
             process_free(p);
         wake_all();
         return;
@@ -194,6 +199,8 @@ static void notify_parent(struct process *p)
     si.u.chld.pid = p->pid;
     si.u.chld.status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : st & 0x7f;
     signal_send_process(parent, sig, &si);
+    if (autoreap && p->state == PROC_ZOMBIE)
+        process_free(p);
 }
 
 #define CLD_STOPPED 5
@@ -271,11 +278,17 @@ __attribute__((noreturn)) static void process_end(int status)
     for (int fd = 0; fd < p->fds.size; fd++)
         if (p->fds.ent[fd].f)
             IGNORE(fd_close(fd));
-    /* Orphans go to the enclave's first process; parent-death signals go out. */
+    /* Orphans go to the nearest subreaper ancestor, else to the enclave's first process;
+     * parent-death signals go out. */
     struct process *init = NULL;
     for (struct process *q = kernel->procs; q; q = q->next)
         if (q->ppid == 0)
             init = q;
+    for (struct process *a = process_by_pid(p->ppid); a; a = process_by_pid(a->ppid))
+        if (a->subreaper && a->state == PROC_RUNNING) {
+            init = a;
+            break;
+        }
     for (struct process *q = kernel->procs; q;) {
         struct process *next = q->next;
         if (q->ppid == p->pid) {
@@ -326,10 +339,14 @@ void process_exit_signal(int sig)
 }
 
 /* Does child q match wait4's pid selector for the caller? */
-static int wait_match(const struct process *q, int pid)
+static int wait_match(const struct process *q, int pid, int options)
 {
     const struct process *p = current->proc;
     if (q->ppid != p->pid)
+        return 0;
+    /* Children that announce their end with something else than SIGCHLD are "clone"
+     * children: only __WCLONE (or __WALL) waits for them, and __WCLONE only for them. */
+    if (!(options & __WALL) && ((q->exit_signal != SIGCHLD) != !!(options & __WCLONE)))
         return 0;
     if (pid > 0)
         return q->pid == pid;
@@ -353,7 +370,7 @@ static int wait_ready(void *arg)
     w->found = NULL;
     w->any = 0;
     for (struct process *q = kernel->procs; q; q = q->next) {
-        if (!wait_match(q, w->pid))
+        if (!wait_match(q, w->pid, w->options))
             continue;
         w->any = 1;
         if ((q->state == PROC_ZOMBIE && (w->options & WEXITED)) ||
@@ -501,12 +518,14 @@ SYS(getsid)
 SYS(setpgid)
 {
     struct process *me = current->proc;
-    int pid = a0 ? (int)a0 : me->pid, pgid = a1 ? (int)a1 : pid;
-    if (a1 < 0)
+    if ((int)a0 < 0 || (int)a1 < 0)
         return -EINVAL;
+    int pid = a0 ? (int)a0 : me->pid, pgid = a1 ? (int)a1 : pid;
     struct process *p = process_by_pid(pid);
     if (!p || (p != me && p->ppid != me->pid))
         return -ESRCH;
+    if (p != me && p->did_exec)
+        return -EACCES;
     if (p->sid != me->sid)
         return -EPERM;
     if (p->sid == p->pid)

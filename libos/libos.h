@@ -234,6 +234,9 @@ struct process {
     int vfork_done;                  /* a vfork parent waits for exec or exit */
     int stopped, stop_sig;           /* job control: stopped by stop_sig */
     int report;                      /* an unreported stop (1) or continue (2) for wait */
+    int exit_signal;                 /* what the parent gets at exit (clone's low byte) */
+    int subreaper;                   /* PR_SET_CHILD_SUBREAPER */
+    int did_exec;                    /* setpgid() by the parent gives EACCES after exec */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
@@ -261,6 +264,7 @@ struct thread {
     struct process *proc;
     struct thread *next_in_proc;
     int64_t host_tid;                /* the backend's id, for kicks */
+    int must_exit;                   /* another thread exec'd: leave at the next chance */
     struct pal_context *ctx;         /* context of the current entry */
     uint64_t sigmask;
     uint64_t sig_pending;
@@ -324,6 +328,10 @@ WUR long timespec_from_user(uint64_t u, struct linux_timespec *ts);
 /* Threads (thread.c, futex.c). */
 struct thread *thread_by_tid(int tid);
 __attribute__((noreturn)) void thread_exit(int code);
+/* execve: end every other thread of the calling process and wait until they are gone. */
+void threads_end_others(void);
+/* Called on the way out of every entry: a thread told to go leaves here. */
+void thread_check_exit(void);
 int futex_wake(uint64_t uaddr, int n, uint32_t mask);
 /* Put the program's FPU/SSE/AVX state in ctx back to its initial values. */
 void xstate_reset(struct pal_context *ctx);

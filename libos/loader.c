@@ -461,6 +461,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
     }
 
     /* ---- point of no return ---- */
+    threads_end_others();
     mm_unmap_all(mm);
     uint64_t bias = 0, ibias = 0;
     r = map_image(mm, img, PIE_BASE, &bias);
@@ -489,6 +490,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
 
     set_identity(canon, path, argv);
     fd_close_on_exec();
+    current->proc->did_exec = 1;
     if (!current->proc->vfork_done) {
         current->proc->vfork_done = 1; /* a vfork parent may go on */
         wake_all();

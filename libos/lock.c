@@ -49,7 +49,7 @@ int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns)
         if (cond(arg))
             return 0;
         signal_collect_host();
-        if (signal_pending_unblocked())
+        if (signal_pending_unblocked() || current->must_exit)
             return -ERESTARTSYS;
         int64_t slice = 100 * 1000 * 1000; /* re-check now and then, whatever happens */
         if (deadline_ns >= 0) {

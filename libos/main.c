@@ -95,6 +95,7 @@ int libos_main(const struct pal_boot *boot)
     }
     p->pid = p->pgid = p->sid = kernel->next_id++;
     p->ppid = 0;
+    p->exit_signal = SIGCHLD;
     p->host_id = pal_process_id();
     kernel->procs = p;
     kernel->nprocs = 1;
@@ -182,6 +183,7 @@ void libos_syscall(struct pal_context *ctx)
     }
     signal_collect_host();
     signal_deliver(ctx);
+    thread_check_exit();
     bkl_unlock();
 }
 
@@ -205,6 +207,7 @@ void libos_exception(struct pal_context *ctx, const struct pal_fault *f)
     si.u.fault.addr = f->addr;
     signal_force(f->signo, &si, f->trapno, f->err);
     signal_deliver(ctx);
+    thread_check_exit();
     bkl_unlock();
 }
 
@@ -214,5 +217,6 @@ void libos_interrupt(struct pal_context *ctx)
     current->ctx = ctx;
     signal_collect_host();
     signal_deliver(ctx);
+    thread_check_exit();
     bkl_unlock();
 }

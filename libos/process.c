@@ -322,6 +322,11 @@ SYS(prctl)
         return 1;
     case 4: /* PR_SET_DUMPABLE */
         return (a1 == 0 || a1 == 1) ? 0 : -EINVAL;
+    case 36: /* PR_SET_CHILD_SUBREAPER */
+        p->subreaper = a1 != 0;
+        return 0;
+    case 37: /* PR_GET_CHILD_SUBREAPER */
+        return copy_to_user((uint64_t)a1, &p->subreaper, sizeof(int));
     case 38: /* PR_SET_NO_NEW_PRIVS */
         if (a1 != 1 || a2 || a3 || a4)
             return -EINVAL;

@@ -50,7 +50,7 @@ static int parse_uint(const char *s, const char **end)
 enum pnode {
     P_NONE, P_ROOT, P_SELF, P_PIDDIR, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_CMDLINE, P_MAPS,
     P_STATUS, P_STAT, P_COMM, P_MOUNTS, P_MEMINFO, P_UPTIME, P_VERSION, P_THREADSELF,
-    P_FILESYSTEMS,
+    P_FILESYSTEMS, P_TASKDIR, P_TASK,
 };
 
 static const struct {
@@ -59,7 +59,7 @@ static const struct {
 } pid_entries[] = {{"exe", P_EXE},         {"cwd", P_CWD},   {"root", P_ROOTLINK},
                    {"fd", P_FDDIR},        {"cmdline", P_CMDLINE}, {"maps", P_MAPS},
                    {"status", P_STATUS},   {"stat", P_STAT}, {"comm", P_COMM},
-                   {"mounts", P_MOUNTS}},
+                   {"mounts", P_MOUNTS},       {"task", P_TASKDIR}},
   top_entries[] = {{"self", P_SELF},          {"thread-self", P_THREADSELF},
                    {"meminfo", P_MEMINFO},    {"mounts", P_MOUNTS},
                    {"uptime", P_UPTIME},      {"version", P_VERSION},
@@ -94,6 +94,15 @@ static enum pnode parse(const char *canon, int *fd)
     if (*end != '/')
         return P_NONE;
     rel = end + 1;
+    if (al_strncmp(rel, "task/", 5) == 0) {
+        int tid = parse_uint(rel + 5, &end);
+        if (tid < 0 || *end)
+            return P_NONE;
+        for (struct thread *t = tp->threads; t; t = t->next_in_proc)
+            if (t->tid == tid)
+                return P_TASK;
+        return P_NONE;
+    }
     if (al_strncmp(rel, "fd/", 3) == 0) {
         int n = parse_uint(rel + 3, &end);
         if (n < 0 || *end || n >= tp->fds.size || !tp->fds.ent[n].f)
@@ -124,6 +133,8 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
     case P_ROOT:
     case P_PIDDIR:
     case P_FDDIR:
+    case P_TASKDIR:
+    case P_TASK:
         *kind = PATH_KIND_DIR;
         st->mode = S_IFDIR | 0555;
         st->nlink = 2;
@@ -202,6 +213,12 @@ static void gen_mounts(struct sbuf *b)
     }
 }
 
+static int k_is_taskdir(const char *canon)
+{
+    size_t l = al_strlen(canon);
+    return l >= 5 && al_strcmp(canon + l - 5, "/task") == 0;
+}
+
 int proc_open(const char *canon, int flags, struct file **out)
 {
     int fd = -1;
@@ -209,7 +226,8 @@ int proc_open(const char *canon, int flags, struct file **out)
     if (n == P_NONE)
         return -ENOENT;
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
-        return n == P_ROOT || n == P_PIDDIR || n == P_FDDIR ? -EISDIR : -EACCES;
+        return n == P_ROOT || n == P_PIDDIR || n == P_FDDIR || n == P_TASKDIR || n == P_TASK
+                   ? -EISDIR : -EACCES;
     struct sbuf b = {0, 0, 0};
     char pidname[16];
     switch (n) {
@@ -244,7 +262,7 @@ int proc_open(const char *canon, int flags, struct file **out)
         for (unsigned i = 0; i < ARRAY_SIZE(pid_entries); i++) {
             names[i] = pid_entries[i].name;
             enum pnode e = pid_entries[i].node;
-            types[i] = e == P_FDDIR ? DT_DIR : (e == P_EXE || e == P_CWD || e == P_ROOTLINK) ? DT_LNK : DT_REG;
+            types[i] = e == P_FDDIR || e == P_TASKDIR ? DT_DIR : (e == P_EXE || e == P_CWD || e == P_ROOTLINK) ? DT_LNK : DT_REG;
         }
         *out = memdir_new(canon, names, types, (int)ARRAY_SIZE(pid_entries));
         return *out ? 0 : -ENOMEM;
@@ -271,6 +289,21 @@ int proc_open(const char *canon, int flags, struct file **out)
         }
         *out = memdir_new(canon, names, types, k);
         kfree(names), kfree(types), kfree(store);
+        return *out ? 0 : -ENOMEM;
+    }
+    case P_TASKDIR:
+    case P_TASK: {
+        /* One entry per thread (the per-thread directories themselves are empty). */
+        int n = 0;
+        const char *names[64];
+        uint8_t types[64];
+        char store[64][12];
+        for (struct thread *t = target_proc->threads; t && n < 64 && k_is_taskdir(canon); t = t->next_in_proc) {
+            al_snprintf(store[n], 12, "%d", t->tid);
+            names[n] = store[n];
+            types[n++] = DT_DIR;
+        }
+        *out = memdir_new(canon, names, types, n);
         return *out ? 0 : -ENOMEM;
     }
     case P_FD: {

@@ -139,6 +139,52 @@ static void robust_release(struct thread *t)
     }
 }
 
+/* Remove t from its process and free it; the caller's host thread must then end. */
+static void thread_unlink(struct thread *t)
+{
+    struct process *p = t->proc;
+    for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->next_in_proc)
+        if (*pp == t) {
+            *pp = t->next_in_proc;
+            break;
+        }
+    p->nthreads--;
+    sigq_free_all(t->sigq);
+    kfree(t);
+    wake_all();
+}
+
+static int alone(void *arg)
+{
+    return ((struct process *)arg)->nthreads <= 1;
+}
+
+void threads_end_others(void)
+{
+    struct process *p = current->proc;
+    if (p->nthreads <= 1)
+        return;
+    for (struct thread *t = p->threads; t; t = t->next_in_proc)
+        if (t != current) {
+            t->must_exit = 1;
+            pal_thread_kick(p->host_id, t->host_tid);
+        }
+    wake_all();
+    wait_plain(alone, p);
+    /* Like Linux, the thread that exec'd takes over the process's id as its tid. */
+    current->tid = p->pid;
+}
+
+void thread_check_exit(void)
+{
+    struct thread *t = current;
+    if (!t || !t->must_exit)
+        return;
+    thread_unlink(t);
+    bkl_unlock();
+    pal_thread_exit();
+}
+
 /* The calling thread ends; the process ends with it if it was the last one. */
 __attribute__((noreturn)) void thread_exit(int code)
 {
