@@ -307,6 +307,9 @@ __attribute__((noreturn)) static void process_end(int status)
     kfree(p->mm.v);
     p->mm.v = NULL;
     p->mm.n = p->mm.cap = 0;
+    int64_t cs = 0, cns = 0;
+    if (pal_clock_get(CLOCK_PROCESS_CPUTIME_ID, &cs, &cns) == 0)
+        p->cpu_ns = cs * 1000000000 + cns + p->children_cpu_ns;
     p->wait_status = status;
     p->state = PROC_ZOMBIE;
     p->nthreads = 0;
@@ -362,6 +365,7 @@ struct wait_req {
     int options;
     struct process *found;
     int any;
+    int64_t cpu_ns;
 };
 
 static int wait_ready(void *arg)
@@ -383,9 +387,11 @@ static int wait_ready(void *arg)
     return !w->any; /* no children at all: stop waiting (ECHILD) */
 }
 
-static long do_wait(int pid, int options, int *status, int *pid_out, int *code_out)
+static long do_wait(int pid, int options, int *status, int *pid_out, int64_t *cpu_out)
 {
-    struct wait_req w = {pid, options, NULL, 0};
+    struct wait_req w = {pid, options, NULL, 0, 0};
+    if (cpu_out)
+        *cpu_out = 0;
     int r = (options & WNOHANG) ? (wait_ready(&w), 0) : wait_until(wait_ready, &w);
     if (r < 0)
         return r;
@@ -394,7 +400,6 @@ static long do_wait(int pid, int options, int *status, int *pid_out, int *code_o
     if (!w.found)
         return 0; /* WNOHANG and nobody ready */
     *pid_out = w.found->pid;
-    (void)code_out;
     if (w.found->state != PROC_ZOMBIE) {
         /* A stop (status 0x7f | sig << 8) or a continue (0xffff), reported once. */
         *status = w.found->report == 1 ? 0x7f | (w.found->stop_sig << 8) : 0xffff;
@@ -403,8 +408,13 @@ static long do_wait(int pid, int options, int *status, int *pid_out, int *code_o
         return 1;
     }
     *status = w.found->wait_status;
-    if (!(options & WNOWAIT))
+    w.cpu_ns = w.found->cpu_ns;
+    if (!(options & WNOWAIT)) {
+        current->proc->children_cpu_ns += w.found->cpu_ns;
         process_free(w.found);
+    }
+    if (cpu_out)
+        *cpu_out = w.cpu_ns;
     return 1;
 }
 
@@ -416,7 +426,8 @@ SYS(wait4)
     if (pid == INT32_MIN)
         return -ESRCH;
     int status = 0, cpid = 0;
-    long r = do_wait(pid, options | WEXITED, &status, &cpid, NULL);
+    int64_t cpu = 0;
+    long r = do_wait(pid, options | WEXITED, &status, &cpid, &cpu);
     if (r <= 0)
         return r;
     if (a1 && copy_to_user((uint64_t)a1, &status, sizeof(status)))
@@ -424,6 +435,8 @@ SYS(wait4)
     if (a3) {
         struct linux_rusage ru;
         al_memset(&ru, 0, sizeof(ru));
+        ru.ru_utime.tv_sec = cpu / 1000000000; /* the host does not split user/system */
+        ru.ru_utime.tv_usec = cpu % 1000000000 / 1000;
         if (copy_to_user((uint64_t)a3, &ru, sizeof(ru)))
             return -EFAULT;
     }
@@ -457,7 +470,8 @@ SYS(waitid)
         return -EINVAL;
     }
     int status = 0, cpid = 0;
-    long r = do_wait(pid, options, &status, &cpid, NULL);
+    int64_t cpu = 0;
+    long r = do_wait(pid, options, &status, &cpid, &cpu);
     if (r < 0)
         return r;
     struct k_siginfo si;
@@ -481,6 +495,8 @@ SYS(waitid)
     if (a4) {
         struct linux_rusage ru;
         al_memset(&ru, 0, sizeof(ru));
+        ru.ru_utime.tv_sec = cpu / 1000000000;
+        ru.ru_utime.tv_usec = cpu % 1000000000 / 1000;
         if (copy_to_user((uint64_t)a4, &ru, sizeof(ru)))
             return -EFAULT;
     }

@@ -237,6 +237,8 @@ struct process {
     int exit_signal;                 /* what the parent gets at exit (clone's low byte) */
     int subreaper;                   /* PR_SET_CHILD_SUBREAPER */
     int did_exec;                    /* setpgid() by the parent gives EACCES after exec */
+    int64_t cpu_ns;                  /* CPU time used, recorded at exit (zombies) */
+    int64_t children_cpu_ns;         /* CPU time of reaped children (RUSAGE_CHILDREN) */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);

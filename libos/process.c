@@ -197,8 +197,13 @@ SYS(getrusage)
         return -EINVAL;
     struct linux_rusage ru;
     al_memset(&ru, 0, sizeof(ru));
-    if (who != -1)
+    if (who != -1) {
         cpu_time(&ru.ru_utime); /* the host does not split user and system time for us */
+    } else {
+        int64_t c = current->proc->children_cpu_ns;
+        ru.ru_utime.tv_sec = c / 1000000000;
+        ru.ru_utime.tv_usec = c % 1000000000 / 1000;
+    }
     return copy_to_user((uint64_t)a1, &ru, sizeof(ru));
 }
 
@@ -209,6 +214,7 @@ SYS(times)
     cpu_time(&tv);
     al_memset(&t, 0, sizeof(t));
     t.utime = tv.tv_sec * 100 + tv.tv_usec / 10000;
+    t.cutime = current->proc->children_cpu_ns / 10000000;
     if (a0 && copy_to_user((uint64_t)a0, &t, sizeof(t)))
         return -EFAULT;
     int64_t s, ns;
