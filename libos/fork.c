@@ -109,6 +109,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->pdeathsig = 0;
     c->subreaper = 0;
     c->did_exec = 0;
+    c->cpu_ns = c->children_cpu_ns = 0; /* the child's own account starts empty */
     c->exit_signal = (int)(flags & 0xff);
     if (fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
         kfree(c), kfree(t);

@@ -1,0 +1,137 @@
+/* prctl across processes and threads: PR_SET_NAME vs /proc/self/comm and
+ * /proc/self/task/<tid>/comm, name inherited by fork and reset by exec, writing comm;
+ * PR_SET_PDEATHSIG: cleared in a fork child, signal delivered when the parent exits. */
+#include "abi.h"
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static void show_comm(const char *label, const char *path)
+{
+    char buf[64];
+    long n = get_file(path, buf, sizeof buf);
+    if (n < 0) {
+        printf("%s: open failed %s\n", label, errname(errno));
+        return;
+    }
+    printf("%s: \"%s\"\n", label, strtok(buf, "\n") ? buf : "");
+}
+
+static void *thr(void *arg)
+{
+    (void)arg;
+    char path[64], name[32];
+    prctl(PR_SET_NAME, "worker-thread", 0, 0, 0);
+    prctl(PR_GET_NAME, name, 0, 0, 0);
+    printf("thread PR_GET_NAME: %s\n", name);
+    snprintf(path, sizeof path, "/proc/self/task/%ld/comm", xgettid());
+    show_comm("thread task comm", path);
+    snprintf(path, sizeof path, "/proc/thread-self/comm");
+    show_comm("/proc/thread-self/comm", path);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    char name[32];
+    if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+        prctl(PR_GET_NAME, name, 0, 0, 0);
+        printf("  after exec PR_GET_NAME: %s\n", name);
+        show_comm("  after exec /proc/self/comm", "/proc/self/comm");
+        return 0;
+    }
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    prctl(PR_GET_NAME, name, 0, 0, 0);
+    YN("initial name is the binary's basename", strcmp(name, base) == 0);
+    R("PR_SET_NAME", prctl(PR_SET_NAME, "main-name", 0, 0, 0));
+    show_comm("/proc/self/comm", "/proc/self/comm");
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)getpid());
+    show_comm("/proc/<pid>/comm", path);
+
+    pthread_t t;
+    pthread_create(&t, NULL, thr, NULL);
+    pthread_join(t, NULL);
+    prctl(PR_GET_NAME, name, 0, 0, 0);
+    printf("main name after thread renamed itself: %s\n", name);
+
+    /* writing /proc/self/comm renames the calling thread */
+    int fd = open("/proc/self/comm", O_WRONLY);
+    if (fd < 0)
+        printf("open comm for writing: %s\n", errname(errno));
+    else {
+        R("write comm", write(fd, "written-name", 12));
+        close(fd);
+    }
+    prctl(PR_GET_NAME, name, 0, 0, 0);
+    printf("PR_GET_NAME after write: %s\n", name);
+
+    /* fork inherits; exec resets to the basename of the new program */
+    int st;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        prctl(PR_GET_NAME, name, 0, 0, 0);
+        printf("  child PR_GET_NAME: %s\n", name);
+        char *av[] = {argv[0], "exec", NULL};
+        extern char **environ;
+        execve(argv[0], av, environ);
+        _exit(127);
+    }
+    waitpid(c, &st, 0);
+    printf("child status %d\n", WEXITSTATUS(st));
+
+    /* PR_SET_PDEATHSIG is cleared for fork children */
+    prctl(PR_SET_PDEATHSIG, SIGUSR2, 0, 0, 0);
+    fflush(stdout);
+    c = fork();
+    if (c == 0) {
+        int s = -1;
+        prctl(PR_GET_PDEATHSIG, &s, 0, 0, 0);
+        printf("  child pdeathsig after fork: %d\n", s);
+        _exit(0);
+    }
+    waitpid(c, &st, 0);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+
+    /* middle process M forks grandchild G; G sets PR_SET_PDEATHSIG=SIGUSR1 and waits for
+     * it (1 s timeout); M exits; G reports on a pipe */
+    int rep[2], ready[2];
+    MUST(pipe(rep));
+    MUST(pipe(ready));
+    fflush(stdout);
+    pid_t m = fork();
+    if (m == 0) {
+        pid_t mid = getpid();
+        pid_t g = fork();
+        if (g == 0) {
+            sigset_t set;
+            sigemptyset(&set);
+            sigaddset(&set, SIGUSR1);
+            sigprocmask(SIG_BLOCK, &set, NULL);
+            prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0);
+            if (getppid() != mid) { /* parent already gone */
+                write(rep[1], "E", 1);
+                _exit(0);
+            }
+            write(ready[1], "r", 1);
+            struct timespec to = {1, 0};
+            siginfo_t si;
+            int s = sigtimedwait(&set, &si, &to);
+            char r = s == SIGUSR1 ? 'S' : 'T';
+            write(rep[1], &r, 1);
+            _exit(0);
+        }
+        char x;
+        read(ready[0], &x, 1);
+        _exit(0);
+    }
+    waitpid(m, &st, 0);
+    char r = '?';
+    R("grandchild report", read(rep[0], &r, 1));
+    printf("pdeathsig delivered after parent exit: %s\n",
+           r == 'S' ? "yes" : r == 'T' ? "no (timeout)" : "setup race");
+    return 0;
+}
