@@ -1,6 +1,7 @@
 /* Resource accounting and limits around processes: getrusage(SELF/CHILDREN/THREAD), child
  * CPU time appears in RUSAGE_CHILDREN only after the wait, times(), RLIMIT_NPROC get/set and
- * inheritance by children (fork is either refused with EAGAIN or, for root, allowed). */
+ * inheritance by children (fork is either refused with EAGAIN or, for root, allowed).
+ * (ru_maxrss: proc_maxrss.) */
 #include "abi.h"
 #include <sys/resource.h>
 #include <sys/times.h>
@@ -54,7 +55,6 @@ int main(void)
     YN("wait4 rusage shows >= 10 ms cpu", cpu_us(&w4) >= 10000);
     getrusage(RUSAGE_CHILDREN, &ch);
     YN("RUSAGE_CHILDREN shows >= 10 ms cpu after the wait", cpu_us(&ch) >= 10000);
-    YN("RUSAGE_CHILDREN maxrss > 0", ch.ru_maxrss > 0);
 
     struct tms tm;
     errno = 0;
