@@ -73,7 +73,14 @@ test: all check-layers
 bench: all
 	$(V)bash bench/run.sh
 
+# Upstream suites (BusyBox's testsuite from Debian's source package, CPython's regression
+# tests from libpython3.11-testsuite), each compared with a native run in the same run.
+# Slow (minutes) and network-dependent (apt-get source), so not part of `make test` yet.
+test-upstream: all
+	$(V)bash tests/upstream/busybox.sh
+	$(V)bash tests/upstream/python.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test bench clean check-layers
+.PHONY: all test bench clean check-layers test-upstream

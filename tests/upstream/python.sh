@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# CPython's regression tests (Debian's libpython3.11-testsuite, /usr/lib/python3.11/test)
+# run with Debian's /usr/bin/python3 natively and under Alcove, one module at a time:
+#
+#   python3 -m test --timeout T -v --junit-xml FILE MODULE
+#
+# natively under env -i with a scratch HOME/TMPDIR, and in the enclave as
+#   alcove run --root / --mount S:/tmp:rw --mount SHM:/dev/shm:rw --env HOME=/tmp
+#              --env TMPDIR=/tmp --cwd /tmp /usr/bin/python3 -m test ...
+# Per-case results come from the JUnit XML (or the -v log if the run was killed).
+# One check per module: the cases that pass both natively and under Alcove must be at least
+# PY_THRESHOLD% (default 90) of the cases that pass natively.
+#
+# environment:
+#   ALCOVE=path          alcove binary (default <repo>/build/alcove)
+#   PY_MODULES="a b"     modules to run (default: the list below)
+#   PY_THRESHOLD=90      percent of a module's native passes Alcove must reach
+#   PY_TIMEOUT=300       regrtest --timeout (seconds per test case)
+#   PY_MODULE_TIMEOUT=600  wall-clock limit for one module on one side (timeout -s KILL)
+#   PY_OUT=dir           results (default <repo>/build/upstream/python-run)
+#   PY_SHOW=40           how many native-pass/alcove-fail cases to list per module
+#   ALCOVE_LOG etc. reach alcove (not the enclave).
+set -u
+umask 022
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+ALCOVE=${ALCOVE:-$REPO/build/alcove}
+[[ $ALCOVE == /* ]] || ALCOVE=$PWD/$ALCOVE
+# Sequential, no network. test_concurrent_futures and test_multiprocessing_* are left out
+# for time (2 min and 1 min natively); test_socket & co. because the enclave has no sockets.
+DEFAULT_MODULES="test_os test_posix test_subprocess test_signal test_threading test_thread
+ test_fork1 test_wait4 test_select test_selectors test_epoll test_fcntl test_mmap test_resource
+ test_time test_shutil test_tempfile test_glob test_pathlib test_stat test_fileio
+ test_posixpath test_tarfile test_zlib test_json test_re test_struct test_hashlib
+ test_queue test_sched"
+MODULES=${PY_MODULES:-$DEFAULT_MODULES}
+THRESHOLD=${PY_THRESHOLD:-90}
+CASE_TIMEOUT=${PY_TIMEOUT:-300}
+MOD_TIMEOUT=${PY_MODULE_TIMEOUT:-600}
+OUT=${PY_OUT:-$REPO/build/upstream/python-run}
+SHOW=${PY_SHOW:-40}
+PY=/usr/bin/python3
+PATHV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+bail() { echo "python.sh: $*"; echo "0 passed, 1 failed"; exit 1; }
+[ -x "$ALCOVE" ] || bail "no alcove binary at $ALCOVE (run make)"
+[ -x "$PY" ] || bail "$PY missing"
+[ -f /usr/lib/python3.11/test/test_os.py ] ||
+    bail "CPython's tests missing: apt-get install libpython3.11-testsuite"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+echo "CPython test suite: $(dpkg-query -W -f='${Package} ${Version}' libpython3.11-testsuite 2>/dev/null)," \
+     "python $($PY -c 'import sys; print(sys.version.split()[0])')"
+echo "check per module: alcove passes >= ${THRESHOLD}% of native passes"
+echo
+
+# run SIDE MODULE: leaves $OUT/MODULE/SIDE.{log,xml,rc,secs}
+run() {
+    local side=$1 mod=$2 d=$OUT/$2
+    local s=$d/$side.scratch shm=$d/$side.shm
+    mkdir -p "$s" "$shm"
+    local args=(-m test --timeout "$CASE_TIMEOUT" -v)
+    local t0=$SECONDS rc
+    if [ "$side" = native ]; then
+        (cd "$s" && timeout -s KILL "$MOD_TIMEOUT" env -i PATH=$PATHV HOME="$s" TMPDIR="$s" \
+            "$PY" "${args[@]}" --junit-xml "$s/junit.xml" "$mod" </dev/null >"$d/$side.log" 2>&1)
+        rc=$?
+    else
+        timeout -s KILL "$MOD_TIMEOUT" "$ALCOVE" run --root / --mount "$s:/tmp:rw" \
+            --mount "$shm:/dev/shm:rw" --env HOME=/tmp --env TMPDIR=/tmp --cwd /tmp \
+            "$PY" "${args[@]}" --junit-xml /tmp/junit.xml "$mod" </dev/null >"$d/$side.log" 2>&1
+        rc=$?
+    fi
+    echo $((SECONDS - t0)) >"$d/$side.secs"
+    echo $rc >"$d/$side.rc"
+    "$PY" "$HERE/pyresults.py" "$s/junit.xml" "$d/$side.log" >"$d/$side.res"
+    awk -F'\t' '$1=="PASS" { print $2 }' "$d/$side.res" | sort -u >"$d/$side.pass"
+    rm -rf "$s" "$shm"
+}
+
+passed=0 failed=0
+printf '%-18s %7s %7s %7s %6s %6s %7s  %s\n' module native alcove ratio n.secs a.secs a.rc check
+for mod in $MODULES; do
+    d=$OUT/$mod
+    mkdir -p "$d"
+    run native "$mod"
+    run alcove "$mod"
+    comm -23 "$d/native.pass" "$d/alcove.pass" >"$d/regressions"
+    np=$(wc -l <"$d/native.pass")
+    ap=$(comm -12 "$d/native.pass" "$d/alcove.pass" | wc -l)
+    arc=$(cat "$d/alcove.rc")
+    note=
+    [ "$arc" = 137 ] && note=" (alcove run killed after ${MOD_TIMEOUT}s)"
+    grep -q '^# source: junit' "$d/alcove.res" || note="$note (alcove: no junit xml, $(sed -n 's/^# source: //p' "$d/alcove.res") results)"
+    if [ "$np" -eq 0 ]; then
+        ratio=n/a ok=0
+        note="$note (nothing passed natively)"
+    else
+        ratio=$(awk -v a="$ap" -v n="$np" 'BEGIN { printf "%.1f%%", 100 * a / n }')
+        ok=$(awk -v a="$ap" -v n="$np" -v t="$THRESHOLD" 'BEGIN { print (100 * a >= t * n) ? 1 : 0 }')
+    fi
+    if [ "$ok" = 1 ]; then verdict=PASS; passed=$((passed + 1)); else verdict=FAIL; failed=$((failed + 1)); fi
+    printf '%-18s %7d %7d %7s %6s %6s %7s  %s%s\n' "$mod" "$np" "$ap" "$ratio" \
+        "$(cat "$d/native.secs")" "$(cat "$d/alcove.secs")" "$arc" "$verdict" "$note"
+done
+
+echo
+echo "test cases passing natively but not under alcove (first $SHOW per module; all in $OUT/MODULE/regressions):"
+for mod in $MODULES; do
+    d=$OUT/$mod
+    n=$(wc -l <"$d/regressions")
+    [ "$n" -gt 0 ] || continue
+    echo "$mod: $n"
+    head -n "$SHOW" "$d/regressions" | while IFS= read -r id; do
+        st=$(awk -F'\t' -v i="$id" '$2==i { print ($3 != "" ? $3 : "fail/error") }' "$d/alcove.res" | head -n 1)
+        printf '    %-11s %s\n' "${st:-not-run}" "$id"
+    done
+done
+
+if grep -qh 'unimplemented syscall' "$OUT"/*/alcove.log 2>/dev/null; then
+    echo
+    echo "alcove reported unimplemented syscalls (lines, over all modules):"
+    grep -oh 'unimplemented syscall [a-z0-9_]*' "$OUT"/*/alcove.log | sort | uniq -c | sort -rn | sed 's/^/ /'
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
