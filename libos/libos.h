@@ -55,6 +55,8 @@ struct process;
 struct kernel {
     uint32_t bkl;            /* lock.c: 0 free, 1 locked, 2 locked with waiters */
     uint32_t generation;     /* lock.c: bumped by wake_all() */
+    uint32_t gen_waiters;    /* lock.c: threads asleep (or about to be) on generation */
+    uint32_t wake_pending;   /* lock.c: wake_all() ran; wake sleepers once bkl is dropped */
     uint32_t heap_lock;      /* heap.c */
     int next_id;             /* next pid/tid: one number space, as in Linux */
     char *heap_cur, *heap_end;

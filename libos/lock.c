@@ -9,6 +9,12 @@
  * Waiting is generation based: any change that may satisfy a waiter calls wake_all(), which
  * bumps `generation` and wakes every sleeper; each one re-checks its own condition.  Simple
  * and free of lost wake-ups (a waiter samples the generation while holding the lock).
+ *
+ * Two refinements keep wake-ups cheap (they matter most when writer and reader share one
+ * CPU): the host is only asked to wake anybody when a thread is registered as sleeping on
+ * the generation (gen_waiters, counted under the lock), and the wake itself is deferred to
+ * bkl_unlock(), after the lock is free.  Woken before that, a sleeper would run straight
+ * into the held lock and sleep again on it: two extra host context switches per wake-up.
  */
 #include "libos.h"
 
@@ -33,14 +39,32 @@ void bkl_lock(void)
 
 void bkl_unlock(void)
 {
+    /* Read and clear under the lock: exactly one holder owes the wake-up. */
+    int wake = kernel->wake_pending;
+    kernel->wake_pending = 0;
     if (__atomic_exchange_n(&bkl, 0, __ATOMIC_RELEASE) == 2)
         pal_futex_wake(&bkl, 1);
+    if (wake)
+        pal_futex_wake(&generation, 0x7fffffff);
 }
 
+/* Called with the lock held (every caller is inside the core). */
 void wake_all(void)
 {
     __atomic_add_fetch(&generation, 1, __ATOMIC_SEQ_CST);
-    pal_futex_wake(&generation, 0x7fffffff);
+    if (__atomic_load_n(&kernel->gen_waiters, __ATOMIC_RELAXED))
+        kernel->wake_pending = 1;
+}
+
+/* Sleep on the generation sampled as GEN (lock held on entry and on return). */
+static int gen_sleep(uint32_t gen, int64_t slice)
+{
+    kernel->gen_waiters++;
+    bkl_unlock();
+    int r = pal_futex_wait(&generation, gen, slice);
+    bkl_lock();
+    kernel->gen_waiters--;
+    return r;
 }
 
 int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns)
@@ -62,9 +86,7 @@ int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns)
             slice = MIN(slice, deadline_ns - now);
         }
         uint32_t gen = __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
-        bkl_unlock();
-        int r = pal_futex_wait(&generation, gen, slice);
-        bkl_lock();
+        int r = gen_sleep(gen, slice);
         if (r < 0 && r != -ETIMEDOUT && r != -EINTR)
             return r;
     }
@@ -74,9 +96,7 @@ void wait_plain(int (*cond)(void *), void *arg)
 {
     while (!cond(arg)) {
         uint32_t gen = __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
-        bkl_unlock();
-        IGNORE(pal_futex_wait(&generation, gen, 100 * 1000 * 1000));
-        bkl_lock();
+        IGNORE(gen_sleep(gen, 100 * 1000 * 1000));
     }
 }
 
