@@ -15,7 +15,8 @@
 #   ALCOVE=path         alcove binary (default <repo>/build/alcove)
 #   BB_APPLETS="a b"    only these applets (runtest arguments); default: all
 #   BB_THRESHOLD=95     percent of native passes Alcove must reach
-#   BB_TIMEOUT=600      seconds allowed for one whole run of the suite (each side)
+#   BB_TIMEOUT=600      seconds allowed for one whole run of the suite (each side); cases
+#                       not reached by then count as failed
 #   BB_NATIVE_RUNS=2    native runs used to find flaky cases (1 skips the check)
 #   BB_OUT=dir          work and result directory (default <repo>/build/upstream/busybox-run)
 #   ALCOVE_LOG etc. reach alcove (not the enclave).
@@ -65,14 +66,45 @@ prepare() {
 # Prefix every output line with the seconds since the start (for the slowest-test list).
 stamp() { perl -MTime::HiRes=time -e '$|=1; $t0=time; while(<STDIN>){printf "%.3f %s", time-$t0, $_}'; }
 
+# Kill every process of session SID (setsid made the run's first process its leader; the
+# enclave's processes and the tests' children stay in that session).
+kill_session() {
+    local p
+    for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'); do
+        kill -KILL "$p" 2>/dev/null
+    done
+}
+
+# supervise W CMD...: run CMD (in its own session, output stamped into W/log) for at most
+# TIMEOUT seconds, or 5 s after alcove reports an internal error (the enclave may then hang
+# instead of exiting); leaves W/rc and W/secs.
+supervise() {
+    local w=$1; shift
+    local t0=$SECONDS why= panic_at=
+    setsid "$@" </dev/null > >(stamp >"$w/log") 2>&1 &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $((SECONDS - t0)) -ge "$TIMEOUT" ]; then why=timeout; break; fi
+        if [ -z "$panic_at" ] && grep -qs 'alcove: internal error' "$w/log"; then panic_at=$SECONDS; fi
+        if [ -n "$panic_at" ] && [ $((SECONDS - panic_at)) -ge 5 ]; then why="alcove internal error"; break; fi
+        sleep 1
+    done
+    local rc
+    if [ -n "$why" ]; then
+        kill_session "$pid"; wait "$pid" 2>/dev/null; rc=137
+    else
+        wait "$pid"; rc=$?; kill_session "$pid"
+    fi
+    sleep 0.2   # let the stamping process drain
+    echo "$rc" >"$w/rc"
+    echo "$why" >"$w/why"
+    echo $((SECONDS - t0)) >"$w/secs"
+}
+
 run_native() {
     local w=$1
     prepare "$w"
-    local t0=$SECONDS
-    (cd "$w/bin/testsuite" &&
-        timeout -s KILL "$TIMEOUT" env -i "${TEST_ENV[@]}" "$BUSYBOX" sh -c "$RUN_CMD" \
-            </dev/null 2>&1 | stamp >"$w/log")
-    echo $((SECONDS - t0)) >"$w/secs"
+    (cd "$w/bin/testsuite" && supervise "$w" env -i "${TEST_ENV[@]}" "$BUSYBOX" sh -c "$RUN_CMD")
 }
 
 run_alcove() {
@@ -80,12 +112,8 @@ run_alcove() {
     prepare "$w"
     local envs=() e
     for e in "${TEST_ENV[@]}"; do envs+=(--env "$e"); done
-    local t0=$SECONDS
-    timeout -s KILL "$TIMEOUT" "$ALCOVE" run --root / --mount "$w/bin:$GUEST:rw" \
-        --mount "$w/tmp:/tmp:rw" "${envs[@]}" --cwd "$GUEST/testsuite" \
-        "$BUSYBOX" sh -c "$RUN_CMD" </dev/null 2>&1 | stamp >"$w/log"
-    echo "${PIPESTATUS[0]}" >"$w/rc"
-    echo $((SECONDS - t0)) >"$w/secs"
+    supervise "$w" "$ALCOVE" run --root / --mount "$w/bin:$GUEST:rw" --mount "$w/tmp:/tmp:rw" \
+        "${envs[@]}" --cwd "$GUEST/testsuite" "$BUSYBOX" sh -c "$RUN_CMD"
 }
 
 # log -> "STATUS<TAB>name" lines; a name seen before gets " #2", " #3"... (runtest's names
@@ -95,17 +123,20 @@ results() {
         awk -F'\t' '{ n = ++seen[$2]; name = (n > 1) ? $2 " #" n : $2; print $1 "\t" name }'
 }
 
+rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "busybox testsuite: $(dpkg-query -W -f='${source:Package} ${source:Version}' busybox-static 2>/dev/null)," \
      "applets: ${APPLETS:-all}"
 
 for i in $(seq 1 "$NATIVE_RUNS"); do
     run_native "$OUT/native$i"
-    echo "native run $i: $(cat "$OUT/native$i/secs") s"
+    why=$(cat "$OUT/native$i/why")
+    echo "native run $i: $(cat "$OUT/native$i/secs") s (exit $(cat "$OUT/native$i/rc")${why:+, killed: $why})"
 done
 run_alcove "$OUT/alcove"
-arc=$(cat "$OUT/alcove/rc")
-echo "alcove run: $(cat "$OUT/alcove/secs") s (exit $arc$([ "$arc" = 137 ] && echo ", killed after ${TIMEOUT}s timeout"))"
+why=$(cat "$OUT/alcove/why")
+echo "alcove run: $(cat "$OUT/alcove/secs") s (exit $(cat "$OUT/alcove/rc")${why:+, killed: $why})"
+[ -z "$why" ] || { echo "last lines of the alcove run:"; tail -n 5 "$OUT/alcove/log" | sed 's/^/  /'; }
 
 for i in $(seq 1 "$NATIVE_RUNS"); do results "$OUT/native$i/log" >"$OUT/native$i.res"; done
 results "$OUT/alcove/log" >"$OUT/alcove.res"

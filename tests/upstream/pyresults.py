@@ -6,8 +6,10 @@ usage: pyresults.py JUNIT_XML VERBOSE_LOG
 A case passed when regrtest's --junit-xml has a named <testcase> for it with no <error>,
 <failure> or <skipped> child (expected failures count as passes; a case with a failing
 subtest is left unnamed by regrtest and so does not count). If the XML is missing or broken
-(the run was killed or crashed), the `-v` log is used instead: "DESC (ID) ... ok" lines.
-Prints "# source: junit|verbose|none" first, then "PASS<TAB>id" and "NOTPASS<TAB>id" lines.
+(the run was killed or crashed), the `-v` log is used instead: "DESC (ID) ... ok" lines, and
+the case that was started last and never finished is reported as CRASHED.
+Prints "# source: junit|verbose|none" first, then "STATUS<TAB>id<TAB>note" lines, STATUS being
+PASS, NOTPASS or CRASHED.
 """
 import re
 import sys
@@ -27,37 +29,49 @@ def from_junit(path):
     return out
 
 
-DESC = re.compile(r'^\s*(\w+) \(([\w.]+)\)')
+DESC = re.compile(r'^(\w+) \(([\w.]+)\)')
 
 
 def from_log(path):
+    """Results from the -v log; also the case that was started but never finished."""
     out = {}
     last = None
     with open(path, errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
             m = DESC.match(line)
-            if m and not line.startswith('  '):
+            if m:
                 last = m.group(2)
-            if last and ' ... ' in line or (last and line.startswith(('ok', 'FAIL', 'ERROR', 'skipped'))):
+            if not last:
+                continue
+            if ' ... ' in line:
                 status = line.rsplit(' ... ', 1)[-1]
-                if status == 'ok' or status == 'expected failure':
-                    out.setdefault(last, 'PASS')
-                elif status.startswith(('FAIL', 'ERROR', 'skipped', 'unexpected success')):
-                    out[last] = 'NOTPASS'
-    return [(v, k, '') for k, v in out.items()]
+            elif line.startswith(('ok', 'FAIL', 'ERROR', 'skipped', 'expected', 'unexpected')):
+                status = line
+            else:
+                continue
+            if status in ('ok', 'expected failure'):
+                out.setdefault(last, 'PASS')
+            elif status.startswith(('FAIL', 'ERROR', 'skipped', 'unexpected success')):
+                out[last] = 'NOTPASS'
+    crashed = last if last and last not in out else None
+    return [(v, k, '') for k, v in out.items()], crashed
 
 
 def main():
     xml_path, log_path = sys.argv[1], sys.argv[2]
+    crashed = None
     try:
         res, src = from_junit(xml_path), 'junit'
     except (OSError, ET.ParseError):
         try:
-            res, src = from_log(log_path), 'verbose'
+            res, crashed = from_log(log_path)
+            src = 'verbose'
         except OSError:
             res, src = [], 'none'
     print('# source:', src)
+    if crashed:
+        print(f'CRASHED\t{crashed}\tcrashed/hung')
     for status, name, note in res:
         print(f'{status}\t{name}\t{note}')
 

@@ -15,8 +15,10 @@
 #   ALCOVE=path          alcove binary (default <repo>/build/alcove)
 #   PY_MODULES="a b"     modules to run (default: the list below)
 #   PY_THRESHOLD=90      percent of a module's native passes Alcove must reach
-#   PY_TIMEOUT=300       regrtest --timeout (seconds per test case)
-#   PY_MODULE_TIMEOUT=600  wall-clock limit for one module on one side (timeout -s KILL)
+#   PY_TIMEOUT=300       regrtest --timeout (seconds per test case; 0: no --timeout)
+#   PY_MODULE_TIMEOUT=auto  wall-clock limit for one module under alcove, all resumes
+#                        included; auto = 4 x native time + 60 s, at most 600 s
+#   PY_RESUMES=3         how many times a module whose alcove run died is resumed
 #   PY_OUT=dir           results (default <repo>/build/upstream/python-run)
 #   PY_SHOW=40           how many native-pass/alcove-fail cases to list per module
 #   ALCOVE_LOG etc. reach alcove (not the enclave).
@@ -37,7 +39,9 @@ DEFAULT_MODULES="test_os test_posix test_subprocess test_signal test_threading t
 MODULES=${PY_MODULES:-$DEFAULT_MODULES}
 THRESHOLD=${PY_THRESHOLD:-90}
 CASE_TIMEOUT=${PY_TIMEOUT:-300}
-MOD_TIMEOUT=${PY_MODULE_TIMEOUT:-600}
+MOD_TIMEOUT=${PY_MODULE_TIMEOUT:-auto}
+NATIVE_LIMIT=600
+RESUMES=${PY_RESUMES:-3}
 OUT=${PY_OUT:-$REPO/build/upstream/python-run}
 SHOW=${PY_SHOW:-40}
 PY=/usr/bin/python3
@@ -56,28 +60,86 @@ echo "CPython test suite: $(dpkg-query -W -f='${Package} ${Version}' libpython3.
 echo "check per module: alcove passes >= ${THRESHOLD}% of native passes"
 echo
 
-# run SIDE MODULE: leaves $OUT/MODULE/SIDE.{log,xml,rc,secs}
-run() {
-    local side=$1 mod=$2 d=$OUT/$2
+# Kill what a run left behind: every process of the session SID (setsid made the run's first
+# process its leader, and the enclave's processes stay in it).
+kill_session() {
+    local p
+    for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'); do
+        kill -KILL "$p" 2>/dev/null
+    done
+}
+
+# One attempt: run SIDE MODULE [IGNOREFILE] within LIMIT seconds; stop early if alcove reports
+# an internal error (the enclave may then hang rather than exit).
+attempt() {
+    local side=$1 mod=$2 limit=$3 ign=$4 d=$OUT/$2 n=$5
     local s=$d/$side.scratch shm=$d/$side.shm
-    mkdir -p "$s" "$shm"
-    local args=(-m test --timeout "$CASE_TIMEOUT" -v)
-    local t0=$SECONDS rc
-    if [ "$side" = native ]; then
-        (cd "$s" && timeout -s KILL "$MOD_TIMEOUT" env -i PATH=$PATHV HOME="$s" TMPDIR="$s" \
-            "$PY" "${args[@]}" --junit-xml "$s/junit.xml" "$mod" </dev/null >"$d/$side.log" 2>&1)
-        rc=$?
-    else
-        timeout -s KILL "$MOD_TIMEOUT" "$ALCOVE" run --root / --mount "$s:/tmp:rw" \
-            --mount "$shm:/dev/shm:rw" --env HOME=/tmp --env TMPDIR=/tmp --cwd /tmp \
-            "$PY" "${args[@]}" --junit-xml /tmp/junit.xml "$mod" </dev/null >"$d/$side.log" 2>&1
-        rc=$?
-    fi
-    echo $((SECONDS - t0)) >"$d/$side.secs"
-    echo $rc >"$d/$side.rc"
-    "$PY" "$HERE/pyresults.py" "$s/junit.xml" "$d/$side.log" >"$d/$side.res"
-    awk -F'\t' '$1=="PASS" { print $2 }' "$d/$side.res" | sort -u >"$d/$side.pass"
     rm -rf "$s" "$shm"
+    mkdir -p "$s" "$shm"
+    local args=(-m test -v)
+    [ "$CASE_TIMEOUT" = 0 ] || args+=(--timeout "$CASE_TIMEOUT")
+    local log=$d/$side.log.$n gs pid
+    if [ "$side" = native ]; then
+        gs=$s
+        [ -n "$ign" ] && cp "$ign" "$s/ignore.txt" && args+=(--ignorefile "$gs/ignore.txt")
+        (cd "$s" && exec setsid env -i PATH=$PATHV HOME="$s" TMPDIR="$s" \
+            "$PY" "${args[@]}" --junit-xml "$gs/junit.xml" "$mod" </dev/null >"$log" 2>&1) &
+        pid=$!
+    else
+        gs=/tmp
+        [ -n "$ign" ] && cp "$ign" "$s/ignore.txt" && args+=(--ignorefile "$gs/ignore.txt")
+        setsid "$ALCOVE" run --root / --mount "$s:/tmp:rw" --mount "$shm:/dev/shm:rw" \
+            --env HOME=/tmp --env TMPDIR=/tmp --cwd /tmp \
+            "$PY" "${args[@]}" --junit-xml "$gs/junit.xml" "$mod" </dev/null >"$log" 2>&1 &
+        pid=$!
+    fi
+    local t0=$SECONDS panic_at= rc why=
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $((SECONDS - t0)) -ge "$limit" ]; then why=timeout; break; fi
+        if [ -z "$panic_at" ] && grep -q 'alcove: internal error' "$log"; then panic_at=$SECONDS; fi
+        if [ -n "$panic_at" ] && [ $((SECONDS - panic_at)) -ge 3 ]; then why=panic; break; fi
+        sleep 0.5
+    done
+    if [ -n "$why" ]; then
+        kill_session "$pid"
+        wait "$pid" 2>/dev/null
+        rc=137
+        echo "[python.sh: $side killed: $why after $((SECONDS - t0)) s]" >>"$log"
+    else
+        wait "$pid"; rc=$?
+        kill_session "$pid"   # daemons or a hung enclave left after the first process ended
+    fi
+    "$PY" "$HERE/pyresults.py" "$s/junit.xml" "$log" >"$d/$side.res.$n"
+    ATTEMPT_RC=$rc ATTEMPT_WHY=$why
+    rm -rf "$s" "$shm"
+}
+
+# run SIDE MODULE LIMIT: leaves $OUT/MODULE/SIDE.{log.N,res,pass,rc,secs,notes}. When a run
+# dies without its JUnit XML (alcove internal error, hang, crash), the case that was running
+# is counted as failed and the module is run again without it and without the cases that
+# already reported (--ignorefile), up to PY_RESUMES times and within LIMIT seconds in all.
+run() {
+    local side=$1 mod=$2 limit=$3 d=$OUT/$2
+    local t0=$SECONDS n=0 ign= notes=
+    : >"$d/$side.res"
+    while :; do
+        local left=$((limit - (SECONDS - t0)))
+        [ "$left" -gt 5 ] || { notes="$notes out-of-time"; break; }
+        attempt "$side" "$mod" "$left" "$ign" "$n"
+        grep -v '^#' "$d/$side.res.$n" >>"$d/$side.res"
+        grep -q '^# source: junit' "$d/$side.res.$n" && break
+        local crashed
+        crashed=$(awk -F'\t' '$1=="CRASHED" { print $2 }' "$d/$side.res.$n")
+        notes="$notes ${ATTEMPT_WHY:-exit $ATTEMPT_RC}${crashed:+ in ${crashed##*.}}"
+        [ -n "$crashed" ] && [ "$n" -lt "$RESUMES" ] || break
+        n=$((n + 1))
+        ign=$d/$side.ignore
+        cut -f2 "$d/$side.res" | sort -u >"$ign"
+    done
+    echo $((SECONDS - t0)) >"$d/$side.secs"
+    echo "$ATTEMPT_RC" >"$d/$side.rc"
+    echo "$notes" >"$d/$side.notes"
+    awk -F'\t' '$1=="PASS" { print $2 }' "$d/$side.res" | sort -u >"$d/$side.pass"
 }
 
 passed=0 failed=0
@@ -85,15 +147,22 @@ printf '%-18s %7s %7s %7s %6s %6s %7s  %s\n' module native alcove ratio n.secs a
 for mod in $MODULES; do
     d=$OUT/$mod
     mkdir -p "$d"
-    run native "$mod"
-    run alcove "$mod"
+    run native "$mod" "$NATIVE_LIMIT"
+    nsecs=$(cat "$d/native.secs")
+    if [ "$MOD_TIMEOUT" = auto ]; then
+        limit=$((4 * nsecs + 60)); [ "$limit" -le 600 ] || limit=600
+    else
+        limit=$MOD_TIMEOUT
+    fi
+    run alcove "$mod" "$limit"
     comm -23 "$d/native.pass" "$d/alcove.pass" >"$d/regressions"
     np=$(wc -l <"$d/native.pass")
     ap=$(comm -12 "$d/native.pass" "$d/alcove.pass" | wc -l)
     arc=$(cat "$d/alcove.rc")
     note=
-    [ "$arc" = 137 ] && note=" (alcove run killed after ${MOD_TIMEOUT}s)"
-    grep -q '^# source: junit' "$d/alcove.res" || note="$note (alcove: no junit xml, $(sed -n 's/^# source: //p' "$d/alcove.res") results)"
+    an=$(cat "$d/alcove.notes"); nn=$(cat "$d/native.notes")
+    [ -z "$an" ] || note=" (alcove:$an; limit ${limit}s)"
+    [ -z "$nn" ] || note="$note (native:$nn)"
     if [ "$np" -eq 0 ]; then
         ratio=n/a ok=0
         note="$note (nothing passed natively)"
@@ -114,7 +183,7 @@ for mod in $MODULES; do
     [ "$n" -gt 0 ] || continue
     echo "$mod: $n"
     head -n "$SHOW" "$d/regressions" | while IFS= read -r id; do
-        st=$(awk -F'\t' -v i="$id" '$2==i { print ($3 != "" ? $3 : "fail/error") }' "$d/alcove.res" | head -n 1)
+        st=$(awk -F'\t' -v i="$id" '$2==i { print ($3 != "" ? $3 : "fail/error") }' "$d/alcove.res" | tail -n 1)
         printf '    %-11s %s\n' "${st:-not-run}" "$id"
     done
 done
