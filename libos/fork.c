@@ -143,6 +143,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
          * parent still holds the core lock; take it in turn before going on. */
         pal_thread_set_self(t);
         bkl_lock();
+        futex_fork_child();
         t->ctx = ctx;
         c->host_id = pal_process_id();
         t->host_tid = pal_thread_id();

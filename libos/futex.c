@@ -32,6 +32,13 @@ struct waiter {
 
 static struct waiter *queue;
 
+/* In a forked child only the forking thread exists: the parent's other threads' waiters
+ * (on their core stacks, which the child's new threads will reuse) must not be seen. */
+void futex_fork_child(void)
+{
+    queue = NULL;
+}
+
 long raw_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t newv, uint32_t *cur);
 
 static int woken(void *arg)

@@ -337,6 +337,7 @@ void threads_end_others(void);
 /* Called on the way out of every entry: a thread told to go leaves here. */
 void thread_check_exit(void);
 int futex_wake(uint64_t uaddr, int n, uint32_t mask);
+void futex_fork_child(void); /* forget the parent's waiters (fork.c, in the child) */
 /* Put the program's FPU/SSE/AVX state in ctx back to its initial values. */
 void xstate_reset(struct pal_context *ctx);
 /* Bytes of address space the program has mapped (RLIMIT_AS). */
