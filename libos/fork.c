@@ -606,8 +606,22 @@ void signal_send_process(struct process *p, int sig, const struct k_siginfo *inf
         p->sig_pending |= bit;
     }
     wake_all();
-    if (p != current->proc)
-        pal_process_kick(p->host_id);
+    /* Make one thread that can take it look now, as Linux's complete_signal() does: the
+     * caller itself if it may (it looks on its way out), else the first thread of p that
+     * does not block it; with every thread blocking it the signal just stays pending. */
+    if (p == current->proc && !(current->sigmask & bit))
+        return;
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT) {
+        if (p != current->proc)
+            pal_process_kick(p->host_id);
+        return;
+    }
+    for (struct thread *t = p->threads; t; t = t->next_in_proc)
+        if (!(t->sigmask & bit)) {
+            if (t != current && t->host_tid)
+                pal_thread_kick(p->host_id, t->host_tid);
+            return;
+        }
 }
 
 SYS(kill)

@@ -152,7 +152,9 @@ void signal_collect_host(void)
             al_memset(&si, 0, sizeof(si));
             si.si_signo = s;
             si.si_code = SI_USER; /* sent from outside the enclave */
-            signal_send_thread(current, s, &si);
+            /* Process-directed (a host kill, an interval timer): whichever host thread
+             * caught it, any thread of the process that does not block it takes it. */
+            signal_send_process(current->proc, s, &si);
             m &= ~SIGBIT(s);
         }
     }
