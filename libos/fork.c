@@ -98,6 +98,9 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->ppid = p->pid;
     c->cmdline = NULL;
     c->cmdline_len = 0;
+    /* Named after the forking thread, as in Linux. */
+    al_memcpy(c->comm, current->comm, sizeof(c->comm));
+    al_memcpy(t->comm, current->comm, sizeof(t->comm));
     if (p->cmdline && (c->cmdline = kmalloc(p->cmdline_len + 1)) != NULL) {
         al_memcpy(c->cmdline, p->cmdline, p->cmdline_len);
         c->cmdline_len = p->cmdline_len;

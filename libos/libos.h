@@ -282,6 +282,8 @@ struct thread {
     uint64_t saved_sigmask;          /* mask to restore after a ppoll/sigsuspend-style wait */
     int has_saved_mask;
     uint64_t fault_trapno, fault_err, fault_addr; /* for the signal frame of a fault */
+    char comm[16];                   /* the thread's name (PR_SET_NAME); the leader's is
+                                      * also the process's, proc->comm */
 };
 
 /* The calling thread: found through the backend, never through program registers. */
@@ -336,6 +338,8 @@ __attribute__((noreturn)) void thread_exit(int code);
 void threads_end_others(void);
 /* Called on the way out of every entry: a thread told to go leaves here. */
 void thread_check_exit(void);
+/* Rename thread t (15 bytes at most); the leader's name is also the process's. */
+void thread_set_comm(struct thread *t, const char *name);
 int futex_wake(uint64_t uaddr, int n, uint32_t mask);
 void futex_fork_child(void); /* forget the parent's waiters (fork.c, in the child) */
 /* Put the program's FPU/SSE/AVX state in ctx back to its initial values. */

@@ -342,6 +342,7 @@ static void set_identity(const char *canon, const char *filename, const struct s
     const char *base = al_strrchr(filename, '/');
     base = base ? base + 1 : filename;
     al_strlcpy(p->comm, base, sizeof(p->comm));
+    al_memcpy(current->comm, p->comm, sizeof(p->comm)); /* the only thread left */
     kfree(p->cmdline);
     p->cmdline = kmalloc(argv->bytes ? argv->bytes : 1);
     p->cmdline_len = 0;

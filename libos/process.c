@@ -312,11 +312,11 @@ SYS(prctl)
         if (r == -EFAULT)
             return r;
         name[15] = '\0';
-        al_strlcpy(p->comm, name, sizeof(p->comm));
+        thread_set_comm(current, name);
         return 0;
     }
     case 16: /* PR_GET_NAME */
-        return copy_to_user((uint64_t)a1, p->comm, sizeof(p->comm));
+        return copy_to_user((uint64_t)a1, current->comm, sizeof(current->comm));
     case 1: /* PR_SET_PDEATHSIG */
         if (a1 < 0 || a1 > NSIG)
             return -EINVAL;

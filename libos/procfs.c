@@ -53,6 +53,12 @@ enum pnode {
     P_FILESYSTEMS, P_TASKDIR, P_TASK,
 };
 
+/* What a /proc/<pid>/task/<tid> directory holds. */
+static const struct {
+    const char *name;
+    enum pnode node;
+} task_entries[] = {{"comm", P_COMM}, {"stat", P_STAT}, {"status", P_STATUS}};
+
 static const struct {
     const char *name;
     enum pnode node;
@@ -65,13 +71,26 @@ static const struct {
                    {"uptime", P_UPTIME},      {"version", P_VERSION},
                    {"filesystems", P_FILESYSTEMS}};
 
-/* The process a /proc path is about (set by parse()). */
+/* The process a /proc path is about, and the thread for task/<tid>/... paths (NULL for
+ * the process as a whole); both set by parse(). */
 static struct process *target_proc;
+static struct thread *target_thread;
+
+/* The name and id shown for the target: the thread's under task/, else the process's. */
+static const char *target_comm(void)
+{
+    return target_thread ? target_thread->comm : target_proc->comm;
+}
+static int target_id(void)
+{
+    return target_thread ? target_thread->tid : target_proc->pid;
+}
 
 /* Parse a canonical /proc path; *fd gets the number for P_FD, target_proc the process. */
 static enum pnode parse(const char *canon, int *fd)
 {
     target_proc = current->proc;
+    target_thread = NULL;
     const char *rel = path_under(canon, "/proc");
     if (!rel)
         return P_NONE;
@@ -96,11 +115,19 @@ static enum pnode parse(const char *canon, int *fd)
     rel = end + 1;
     if (al_strncmp(rel, "task/", 5) == 0) {
         int tid = parse_uint(rel + 5, &end);
-        if (tid < 0 || *end)
+        if (tid < 0 || (*end && *end != '/'))
             return P_NONE;
-        for (struct thread *t = tp->threads; t; t = t->next_in_proc)
-            if (t->tid == tid)
+        for (struct thread *t = tp->threads; t; t = t->next_in_proc) {
+            if (t->tid != tid)
+                continue;
+            if (!*end)
                 return P_TASK;
+            target_thread = t;
+            for (unsigned i = 0; i < ARRAY_SIZE(task_entries); i++)
+                if (al_strcmp(end + 1, task_entries[i].name) == 0)
+                    return task_entries[i].node;
+            return P_NONE;
+        }
         return P_NONE;
     }
     if (al_strncmp(rel, "fd/", 3) == 0) {
@@ -140,9 +167,15 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
         st->nlink = 2;
         break;
     case P_SELF:
-    case P_THREADSELF:
         *kind = PATH_KIND_SYMLINK;
         al_snprintf(target, tsize, "%d", current->proc->pid);
+        break;
+    case P_THREADSELF:
+        *kind = PATH_KIND_SYMLINK;
+        al_snprintf(target, tsize, "%d/task/%d", current->proc->pid, current->tid);
+        break;
+    case P_COMM:
+        st->mode = S_IFREG | 0644;
         break;
     case P_EXE:
         *kind = PATH_KIND_SYMLINK;
@@ -193,15 +226,16 @@ static void gen_maps(struct sbuf *b)
 static void gen_status(struct sbuf *b)
 {
     struct process *p = target_proc;
+    struct thread *t = target_thread ? target_thread : p->threads;
     sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
                  "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n"
                  "Groups:\t\nThreads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
                  "SigBlk:\t%016lx\nCpus_allowed_list:\t0-%d\n",
-              p->comm, p->umask, p->state == PROC_ZOMBIE ? "Z (zombie)" : p->stopped ? "T (stopped)" : "R (running)",
-              p->pid, p->pid, p->ppid, p->fds.size, p->nthreads,
-              (unsigned long)(p->threads ? p->threads->sig_pending : 0),
+              target_comm(), p->umask, p->state == PROC_ZOMBIE ? "Z (zombie)" : p->stopped ? "T (stopped)" : "R (running)",
+              p->pid, target_id(), p->ppid, p->fds.size, p->nthreads,
+              (unsigned long)(t ? t->sig_pending : 0),
               (unsigned long)p->sig_pending,
-              (unsigned long)(p->threads ? p->threads->sigmask : 0), boot_info->ncpus - 1);
+              (unsigned long)(t ? t->sigmask : 0), boot_info->ncpus - 1);
 }
 
 static void gen_mounts(struct sbuf *b)
@@ -213,10 +247,88 @@ static void gen_mounts(struct sbuf *b)
     }
 }
 
-static int k_is_taskdir(const char *canon)
+/* An open comm file: reads the name as it was at open, writes rename the thread (or the
+ * process's leader), as Linux's comm_write: at most 15 bytes taken, newline included,
+ * only within the caller's own process (else EINVAL). */
+struct comm_file {
+    int pid, tid; /* tid 0: the process's leader */
+    char text[20];
+    size_t len;
+};
+
+static long comm_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf)
 {
-    size_t l = al_strlen(canon);
-    return l >= 5 && al_strcmp(canon + l - 5, "/task") == 0;
+    struct comm_file *c = f->priv;
+    if (*pos >= (int64_t)c->len)
+        return 0;
+    size_t k = MIN(n, c->len - (size_t)*pos);
+    if (io_out(buf, c->text + *pos, k, kbuf))
+        return -EFAULT;
+    *pos += (int64_t)k;
+    return (long)k;
+}
+
+static long comm_write(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf)
+{
+    (void)pos;
+    struct comm_file *c = f->priv;
+    char name[16];
+    al_memset(name, 0, sizeof(name));
+    if (io_in(name, buf, MIN(n, sizeof(name) - 1), kbuf))
+        return -EFAULT;
+    struct process *p = process_by_pid(c->pid);
+    if (!p)
+        return -ESRCH;
+    if (p != current->proc)
+        return -EINVAL;
+    int tid = c->tid ? c->tid : p->pid;
+    for (struct thread *t = p->threads; t; t = t->next_in_proc)
+        if (t->tid == tid) {
+            thread_set_comm(t, name);
+            return (long)n;
+        }
+    if (c->tid)
+        return -ESRCH;
+    al_strlcpy(p->comm, name, sizeof(p->comm)); /* the leader has gone */
+    return (long)n;
+}
+
+static int comm_stat(struct file *f, struct pal_stat *st)
+{
+    (void)f;
+    al_memset(st, 0, sizeof(*st));
+    st->mode = S_IFREG | 0644;
+    st->nlink = 1;
+    st->blksize = 1024;
+    st->dev = 4;
+    return 0;
+}
+
+static void comm_release(struct file *f)
+{
+    kfree(f->priv);
+}
+
+static const struct file_ops comm_ops = {
+    .read = comm_read, .write = comm_write, .stat = comm_stat, .release = comm_release,
+    .seekable = 1,
+};
+
+static int comm_open(const char *canon, int flags, struct file **out)
+{
+    struct comm_file *c = kzalloc(sizeof(*c));
+    struct file *f = c ? file_alloc(&comm_ops, flags & (O_ACCMODE | O_APPEND), canon) : NULL;
+    if (!f) {
+        kfree(c);
+        return -ENOMEM;
+    }
+    c->pid = target_proc->pid;
+    c->tid = target_thread ? target_thread->tid : 0;
+    c->len = (size_t)al_snprintf(c->text, sizeof(c->text), "%s\n", target_comm());
+    f->priv = c;
+    f->mode = S_IFREG;
+    *out = f;
+    return 0;
 }
 
 int proc_open(const char *canon, int flags, struct file **out)
@@ -225,6 +337,8 @@ int proc_open(const char *canon, int flags, struct file **out)
     enum pnode n = parse(canon, &fd);
     if (n == P_NONE)
         return -ENOENT;
+    if (n == P_COMM && !(flags & O_CREAT))
+        return comm_open(canon, flags, out);
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
         return n == P_ROOT || n == P_PIDDIR || n == P_FDDIR || n == P_TASKDIR || n == P_TASK
                    ? -EISDIR : -EACCES;
@@ -291,19 +405,33 @@ int proc_open(const char *canon, int flags, struct file **out)
         kfree(names), kfree(types), kfree(store);
         return *out ? 0 : -ENOMEM;
     }
-    case P_TASKDIR:
-    case P_TASK: {
-        /* One entry per thread (the per-thread directories themselves are empty). */
-        int n = 0;
-        const char *names[64];
-        uint8_t types[64];
-        char store[64][12];
-        for (struct thread *t = target_proc->threads; t && n < 64 && k_is_taskdir(canon); t = t->next_in_proc) {
-            al_snprintf(store[n], 12, "%d", t->tid);
-            names[n] = store[n];
+    case P_TASKDIR: {
+        /* One directory per thread. */
+        int n = 0, max = target_proc->nthreads + 1;
+        const char **names = kmalloc(sizeof(char *) * (size_t)max);
+        uint8_t *types = kmalloc((size_t)max);
+        char *store = kmalloc((size_t)max * 12);
+        if (!names || !types || !store) {
+            kfree(names), kfree(types), kfree(store);
+            return -ENOMEM;
+        }
+        for (struct thread *t = target_proc->threads; t && n < max; t = t->next_in_proc) {
+            al_snprintf(store + n * 12, 12, "%d", t->tid);
+            names[n] = store + n * 12;
             types[n++] = DT_DIR;
         }
         *out = memdir_new(canon, names, types, n);
+        kfree(names), kfree(types), kfree(store);
+        return *out ? 0 : -ENOMEM;
+    }
+    case P_TASK: {
+        const char *names[ARRAY_SIZE(task_entries)];
+        uint8_t types[ARRAY_SIZE(task_entries)];
+        for (unsigned i = 0; i < ARRAY_SIZE(task_entries); i++) {
+            names[i] = task_entries[i].name;
+            types[i] = DT_REG;
+        }
+        *out = memdir_new(canon, names, types, (int)ARRAY_SIZE(task_entries));
         return *out ? 0 : -ENOMEM;
     }
     case P_FD: {
@@ -332,13 +460,13 @@ int proc_open(const char *canon, int flags, struct file **out)
         break;
     case P_STAT:
         sb_printf(&b, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 0 0\n",
-                  target_proc->pid, target_proc->comm,
+                  target_id(), target_comm(),
                   target_proc->state == PROC_ZOMBIE ? 'Z' : target_proc->stopped ? 'T' : 'R',
                   target_proc->ppid,
                   target_proc->pgid, target_proc->sid, target_proc->nthreads);
         break;
     case P_COMM:
-        sb_printf(&b, "%s\n", target_proc->comm);
+        sb_printf(&b, "%s\n", target_comm());
         break;
     case P_MOUNTS:
         gen_mounts(&b);

@@ -69,6 +69,7 @@ SYS(clone)
         return -ENOMEM;
     t->tid = kernel->next_id++;
     t->proc = p;
+    al_memcpy(t->comm, current->comm, sizeof(t->comm)); /* inherited from the creator */
     t->sigmask = current->sigmask;
     t->altstack_flags = SS_DISABLE;
     if (flags & CLONE_CHILD_CLEARTID)
@@ -173,6 +174,14 @@ void threads_end_others(void)
     wait_plain(alone, p);
     /* Like Linux, the thread that exec'd takes over the process's id as its tid. */
     current->tid = p->pid;
+}
+
+void thread_set_comm(struct thread *t, const char *name)
+{
+    al_memset(t->comm, 0, sizeof(t->comm));
+    al_strlcpy(t->comm, name, sizeof(t->comm));
+    if (t->tid == t->proc->pid)
+        al_memcpy(t->proc->comm, t->comm, sizeof(t->comm));
 }
 
 void thread_check_exit(void)
