@@ -67,15 +67,20 @@ $(BUILD)/alcove: $(CLI_OBJ)
 check-layers: $(BUILD)/alcove-direct
 	$(V)sh tests/check-layers.sh $(BUILD)
 
+# Everything, the upstream suites included (about 10 minutes on 2 cores).
 test: all check-layers
 	$(V)sh tests/run-all.sh
+
+# Without the upstream suites (under a minute): for the edit-compile-test loop.
+test-quick: all check-layers
+	$(V)ALCOVE_QUICK=1 sh tests/run-all.sh
 
 bench: all
 	$(V)bash bench/run.sh
 
-# Upstream suites (BusyBox's testsuite from Debian's source package, CPython's regression
-# tests from libpython3.11-testsuite), each compared with a native run in the same run.
-# Slow (minutes) and network-dependent (apt-get source), so not part of `make test` yet.
+# Only the upstream suites (BusyBox's testsuite from Debian's source package, CPython's
+# regression tests from libpython3.11-testsuite), each compared with a native run in the
+# same run; both are also part of `make test`.
 test-upstream: all
 	$(V)bash tests/upstream/busybox.sh
 	$(V)bash tests/upstream/python.sh
@@ -83,4 +88,4 @@ test-upstream: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test bench clean check-layers test-upstream
+.PHONY: all test test-quick bench clean check-layers test-upstream

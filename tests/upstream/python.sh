@@ -30,10 +30,13 @@ REPO=$(cd "$HERE/../.." && pwd)
 ALCOVE=${ALCOVE:-$REPO/build/alcove}
 [[ $ALCOVE == /* ]] || ALCOVE=$PWD/$ALCOVE
 # Sequential, no network. test_concurrent_futures and test_multiprocessing_* are left out
-# for time (2 min and 1 min natively); test_socket & co. because the enclave has no sockets.
+# for time (2 min and 1 min natively); test_socket & co. because the enclave has no sockets
+# yet, and so are test_epoll (its setUp opens a TCP listener) and test_stat (imports fail
+# without socket(AF_UNIX)): add them back when sockets arrive. test_pty does not apply:
+# the enclave has no pseudo-terminals.
 DEFAULT_MODULES="test_os test_posix test_subprocess test_signal test_threading test_thread
- test_fork1 test_wait4 test_select test_selectors test_epoll test_fcntl test_mmap test_resource
- test_time test_shutil test_tempfile test_glob test_pathlib test_stat test_fileio
+ test_fork1 test_wait4 test_select test_selectors test_fcntl test_mmap test_resource
+ test_time test_shutil test_tempfile test_glob test_pathlib test_fileio
  test_posixpath test_tarfile test_zlib test_json test_re test_struct test_hashlib
  test_queue test_sched"
 MODULES=${PY_MODULES:-$DEFAULT_MODULES}
