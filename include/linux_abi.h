@@ -302,7 +302,8 @@ struct linux_sysinfo {
 };
 struct linux_rusage {
     struct linux_timeval ru_utime, ru_stime;
-    int64_t rest[14];
+    int64_t ru_maxrss; /* KiB */
+    int64_t rest[13];
 };
 struct linux_tms {
     int64_t utime, stime, cutime, cstime;

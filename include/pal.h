@@ -135,6 +135,8 @@ void pal_futex_wake(uint32_t *word, int n);
 /* --- processes -------------------------------------------------------------------------- */
 /* The backend's id for the calling process (the host pid in direct mode). */
 int64_t pal_process_id(void);
+/* Peak resident memory of the calling process so far, in KiB (0 if the backend cannot tell). */
+int64_t pal_process_maxrss(void);
 /* Duplicate the calling process: its address space (private memory copied, the shared region
  * and shared mappings still shared), its handles, and only the calling thread.  Returns the
  * child's id in the parent, 0 in the child, or -errno. */

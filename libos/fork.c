@@ -113,6 +113,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->subreaper = 0;
     c->did_exec = 0;
     c->cpu_ns = c->children_cpu_ns = 0; /* the child's own account starts empty */
+    c->maxrss_kb = c->children_maxrss_kb = 0;
     c->exit_signal = (int)(flags & 0xff);
     if (fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
         kfree(c), kfree(t);
@@ -315,6 +316,7 @@ __attribute__((noreturn)) static void process_end(int status)
     int64_t cs = 0, cns = 0;
     if (pal_clock_get(CLOCK_PROCESS_CPUTIME_ID, &cs, &cns) == 0)
         p->cpu_ns = cs * 1000000000 + cns + p->children_cpu_ns;
+    p->maxrss_kb = MAX(pal_process_maxrss(), p->children_maxrss_kb);
     p->wait_status = status;
     p->state = PROC_ZOMBIE;
     p->nthreads = 0;
@@ -392,7 +394,8 @@ static int wait_ready(void *arg)
     return !w->any; /* no children at all: stop waiting (ECHILD) */
 }
 
-static long do_wait(int pid, int options, int *status, int *pid_out, int64_t *cpu_out)
+static long do_wait(int pid, int options, int *status, int *pid_out, int64_t *cpu_out,
+                    int64_t *rss_out)
 {
     struct wait_req w = {pid, options, NULL, 0, 0};
     if (cpu_out)
@@ -414,8 +417,12 @@ static long do_wait(int pid, int options, int *status, int *pid_out, int64_t *cp
     }
     *status = w.found->wait_status;
     w.cpu_ns = w.found->cpu_ns;
+    if (rss_out)
+        *rss_out = w.found->maxrss_kb;
     if (!(options & WNOWAIT)) {
-        current->proc->children_cpu_ns += w.found->cpu_ns;
+        struct process *me = current->proc;
+        me->children_cpu_ns += w.found->cpu_ns;
+        me->children_maxrss_kb = MAX(me->children_maxrss_kb, w.found->maxrss_kb);
         process_free(w.found);
     }
     if (cpu_out)
@@ -431,8 +438,8 @@ SYS(wait4)
     if (pid == INT32_MIN)
         return -ESRCH;
     int status = 0, cpid = 0;
-    int64_t cpu = 0;
-    long r = do_wait(pid, options | WEXITED, &status, &cpid, &cpu);
+    int64_t cpu = 0, rss = 0;
+    long r = do_wait(pid, options | WEXITED, &status, &cpid, &cpu, &rss);
     if (r <= 0)
         return r;
     if (a1 && copy_to_user((uint64_t)a1, &status, sizeof(status)))
@@ -442,6 +449,7 @@ SYS(wait4)
         al_memset(&ru, 0, sizeof(ru));
         ru.ru_utime.tv_sec = cpu / 1000000000; /* the host does not split user/system */
         ru.ru_utime.tv_usec = cpu % 1000000000 / 1000;
+        ru.ru_maxrss = rss;
         if (copy_to_user((uint64_t)a3, &ru, sizeof(ru)))
             return -EFAULT;
     }
@@ -475,8 +483,8 @@ SYS(waitid)
         return -EINVAL;
     }
     int status = 0, cpid = 0;
-    int64_t cpu = 0;
-    long r = do_wait(pid, options, &status, &cpid, &cpu);
+    int64_t cpu = 0, rss = 0;
+    long r = do_wait(pid, options, &status, &cpid, &cpu, &rss);
     if (r < 0)
         return r;
     struct k_siginfo si;
@@ -502,6 +510,7 @@ SYS(waitid)
         al_memset(&ru, 0, sizeof(ru));
         ru.ru_utime.tv_sec = cpu / 1000000000;
         ru.ru_utime.tv_usec = cpu % 1000000000 / 1000;
+        ru.ru_maxrss = rss;
         if (copy_to_user((uint64_t)a4, &ru, sizeof(ru)))
             return -EFAULT;
     }

@@ -241,6 +241,9 @@ struct process {
     int did_exec;                    /* setpgid() by the parent gives EACCES after exec */
     int64_t cpu_ns;                  /* CPU time used, recorded at exit (zombies) */
     int64_t children_cpu_ns;         /* CPU time of reaped children (RUSAGE_CHILDREN) */
+    int64_t maxrss_kb;               /* a zombie's peak resident memory, its reaped
+                                      * descendants' included (wait4's ru_maxrss) */
+    int64_t children_maxrss_kb;      /* largest of the reaped children's (RUSAGE_CHILDREN) */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);

@@ -199,10 +199,12 @@ SYS(getrusage)
     al_memset(&ru, 0, sizeof(ru));
     if (who != -1) {
         cpu_time(&ru.ru_utime); /* the host does not split user and system time for us */
+        ru.ru_maxrss = pal_process_maxrss(); /* the LibOS's own pages included */
     } else {
         int64_t c = current->proc->children_cpu_ns;
         ru.ru_utime.tv_sec = c / 1000000000;
         ru.ru_utime.tv_usec = c % 1000000000 / 1000;
+        ru.ru_maxrss = current->proc->children_maxrss_kb;
     }
     return copy_to_user((uint64_t)a1, &ru, sizeof(ru));
 }

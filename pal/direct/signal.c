@@ -189,6 +189,15 @@ int64_t pal_process_id(void)
     return HSYS0(__NR_getpid);
 }
 
+int64_t pal_process_maxrss(void)
+{
+    /* struct rusage: two timevals, then ru_maxrss (KiB), then 13 more longs. */
+    long ru[18];
+    if (HSYS2(__NR_getrusage, 0 /* RUSAGE_SELF */, ru) < 0)
+        return 0;
+    return ru[4] > 0 ? ru[4] : 0;
+}
+
 void pal_process_kick(int64_t id)
 {
     HSYS2(__NR_kill, id, SIGKICK);
