@@ -241,6 +241,9 @@ struct process {
     int did_exec;                    /* setpgid() by the parent gives EACCES after exec */
     int64_t cpu_ns;                  /* CPU time used, recorded at exit (zombies) */
     int64_t children_cpu_ns;         /* CPU time of reaped children (RUSAGE_CHILDREN) */
+    int nice;                        /* -20..19 (sched.c): recorded, the host is not told */
+    int ngroups;                     /* supplementary groups (cred.c), sorted */
+    uint32_t *groups;                /* kmalloc'd, NULL when ngroups == 0; own copy per process */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
@@ -282,6 +285,10 @@ struct thread {
     uint64_t saved_sigmask;          /* mask to restore after a ppoll/sigsuspend-style wait */
     int has_saved_mask;
     uint64_t fault_trapno, fault_err, fault_addr; /* for the signal frame of a fault */
+    /* scheduling attributes (sched.c): recorded only, the host scheduler is not changed */
+    int sched_policy, sched_prio, sched_reset_on_fork;
+    int has_affinity;                /* affinity[] set by sched_setaffinity (else all CPUs) */
+    uint64_t affinity[16];
 };
 
 /* The calling thread: found through the backend, never through program registers. */
@@ -329,6 +336,16 @@ void fd_close_on_exec(void);
 void sigq_free_all(struct sigq **q);
 /* Copy a struct timespec from the program and check it: 0, -EFAULT or -EINVAL. */
 WUR long timespec_from_user(uint64_t u, struct linux_timespec *ts);
+/* A new thread t (of process c) inherits the scheduling attributes of the caller, with
+ * SCHED_RESET_ON_FORK applied (sched.c). */
+void sched_fork(struct thread *t, struct process *c);
+/* Copy the caller's supplementary groups into a new process c: 0 or -ENOMEM (cred.c). */
+WUR int groups_fork(struct process *c);
+/* The pid a pidfd (or /proc/PID directory fd) names, and whether it is O_NONBLOCK: the
+ * pid or -EBADF (pidfd.c). */
+int pidfd_pid(int fd, int *nonblock);
+/* Any thread of the enclave by tid (running processes only), NULL if none. */
+struct thread *task_by_tid(int tid);
 /* Threads (thread.c, futex.c). */
 struct thread *thread_by_tid(int tid);
 __attribute__((noreturn)) void thread_exit(int code);
