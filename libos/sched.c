@@ -226,16 +226,20 @@ SYS(sched_getparam)
     return copy_to_user((uint64_t)a1, &prio, sizeof(prio));
 }
 
+/* Linux answers 0 for SCHED_EXT (7) too, although it can be set only while a BPF scheduler
+ * is loaded (never here: sched_setscheduler gives EINVAL for it). */
+#define SCHED_EXT 7
+
 SYS(sched_get_priority_max)
 {
     int p = (int)a0;
-    return rt_policy(p) ? 99 : (valid_policy(p) ? 0 : -EINVAL);
+    return rt_policy(p) ? 99 : (valid_policy(p) || p == SCHED_EXT ? 0 : -EINVAL);
 }
 
 SYS(sched_get_priority_min)
 {
     int p = (int)a0;
-    return rt_policy(p) ? 1 : (valid_policy(p) ? 0 : -EINVAL);
+    return rt_policy(p) ? 1 : (valid_policy(p) || p == SCHED_EXT ? 0 : -EINVAL);
 }
 
 /* sched_rr_get_interval(2): 100 ms for SCHED_RR (Linux's default timeslice), 0 for
