@@ -209,8 +209,8 @@ static void gen_status(struct sbuf *b)
               p->pid, p->pid, p->ppid, p->ruid, p->euid, p->suid, p->fsuid, p->rgid, p->egid,
               p->sgid, p->fsgid, p->fds.size);
     for (int i = 0; i < p->ngroups; i++)
-        sb_printf(b, "%u ", p->groups[i]);
-    sb_printf(b, "\nThreads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+        sb_printf(b, i ? " %u" : "%u", p->groups[i]);
+    sb_printf(b, " \nThreads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
                  "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\nCpus_allowed_list:\t0-%d\n",
               p->nthreads, (unsigned long)(p->threads ? p->threads->sig_pending : 0),
               (unsigned long)p->sig_pending,
