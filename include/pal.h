@@ -236,6 +236,11 @@ uint64_t pal_take_interrupts(void);
 /* clock: Linux clock id (REALTIME, MONOTONIC, BOOTTIME, PROCESS/THREAD_CPUTIME...). */
 PAL_WUR int pal_clock_get(int clock, int64_t *sec, int64_t *nsec);
 PAL_WUR int pal_clock_res(int clock, int64_t *sec, int64_t *nsec);
+/* CPU time of another host thread (thread != 0; id from pal_thread_id/pal_thread_start) or
+ * host process (thread == 0; id from pal_process_id/pal_process_fork).  which: 0 user +
+ * system ("prof"), 1 user ("virt"), 2 scheduler runtime.  -EINVAL when the host no longer
+ * knows the id. */
+PAL_WUR int pal_cpu_clock_get(int64_t id, int thread, int which, int64_t *sec, int64_t *nsec);
 /* Sleep on clock until the absolute or relative time; -EINTR when an asynchronous event
  * arrived (the core then handles it). */
 PAL_WUR int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec);

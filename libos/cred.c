@@ -139,13 +139,74 @@ SYS(setfsgid)
     return old;
 }
 
+/* ---- supplementary groups ------------------------------------------------------------ */
+
+#define NGROUPS_MAX 65536
+
+int groups_fork(struct process *c)
+{
+    const struct process *p = current->proc;
+    c->groups = NULL;
+    c->ngroups = p->ngroups;
+    if (!p->ngroups)
+        return 0;
+    c->groups = kmalloc(sizeof(uint32_t) * (size_t)p->ngroups);
+    if (!c->groups)
+        return -ENOMEM;
+    al_memcpy(c->groups, p->groups, sizeof(uint32_t) * (size_t)p->ngroups);
+    return 0;
+}
+
+/* setgroups(2): EPERM without privilege, EINVAL above NGROUPS_MAX, EFAULT; the list is
+ * kept sorted (Linux's groups_sort()), duplicates included, and replaces the process's
+ * own.  The groups decide nothing inside the enclave yet (host files are accessed with the
+ * backend's identity); they are reported by getgroups and /proc/PID/status. */
 SYS(setgroups)
 {
-    if ((int)a0 < 0 || a0 > 65536)
-        return -EINVAL;
+    int n = (int)a0;
     if (!privileged())
         return -EPERM;
-    return 0; /* no supplementary groups are kept */
+    if ((unsigned)n > NGROUPS_MAX)
+        return -EINVAL;
+    uint32_t *g = NULL;
+    if (n) {
+        g = kmalloc(sizeof(uint32_t) * (size_t)n);
+        if (!g)
+            return -ENOMEM;
+        if (copy_from_user(g, (uint64_t)a1, sizeof(uint32_t) * (size_t)n)) {
+            kfree(g);
+            return -EFAULT;
+        }
+        /* Shell sort: the list may hold 65536 entries. */
+        for (int gap = n / 2; gap > 0; gap /= 2)
+            for (int i = gap; i < n; i++)
+                for (int j = i; j >= gap && g[j - gap] > g[j]; j -= gap) {
+                    uint32_t x = g[j];
+                    g[j] = g[j - gap];
+                    g[j - gap] = x;
+                }
+    }
+    struct process *p = current->proc;
+    kfree(p->groups);
+    p->groups = g;
+    p->ngroups = n;
+    return 0;
+}
+
+/* getgroups(2): size 0 asks for the count; a smaller buffer than the list is EINVAL. */
+SYS(getgroups)
+{
+    int size = (int)a0;
+    const struct process *p = current->proc;
+    if (size < 0)
+        return -EINVAL;
+    if (size) {
+        if (p->ngroups > size)
+            return -EINVAL;
+        if (p->ngroups && copy_to_user((uint64_t)a1, p->groups, sizeof(uint32_t) * (size_t)p->ngroups))
+            return -EFAULT;
+    }
+    return p->ngroups;
 }
 
 /* ---- chown --------------------------------------------------------------------------- */

@@ -72,6 +72,7 @@ static void process_free(struct process *p)
         }
     kernel->nprocs--;
     sigq_free_all(p->sigq);
+    kfree(p->groups);
     kfree(p->cmdline);
     kfree(p);
 }
@@ -115,8 +116,9 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->cpu_ns = c->children_cpu_ns = 0; /* the child's own account starts empty */
     c->maxrss_kb = c->children_maxrss_kb = 0;
     c->exit_signal = (int)(flags & 0xff);
-    if (fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
-        kfree(c), kfree(t);
+    c->groups = NULL;
+    if (groups_fork(c) < 0 || fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
+        kfree(c->groups), kfree(c), kfree(t);
         return -ENOMEM;
     }
     t->tid = c->pid;
@@ -125,6 +127,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     t->altstack_sp = current->altstack_sp;
     t->altstack_size = current->altstack_size;
     t->altstack_flags = current->altstack_flags;
+    sched_fork(t, c);
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = ctid;
     c->threads = t;
@@ -464,7 +467,7 @@ SYS(waitid)
         return -EINVAL;
     if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
         return -EINVAL;
-    int pid;
+    int pid, eagain = 0;
     switch (idtype) {
     case 0: /* P_ALL */
         pid = -1;
@@ -479,6 +482,17 @@ SYS(waitid)
             return -EINVAL;
         pid = id ? -id : 0;
         break;
+    case 3: { /* P_PIDFD: the child a pidfd names; O_NONBLOCK on it implies WNOHANG */
+        if (id < 0)
+            return -EINVAL;
+        int nonblock = 0;
+        pid = pidfd_pid(id, &nonblock);
+        if (pid < 0)
+            return pid;
+        if (nonblock && !(options & WNOHANG))
+            eagain = 1, options |= WNOHANG;
+        break;
+    }
     default:
         return -EINVAL;
     }
@@ -487,6 +501,8 @@ SYS(waitid)
     long r = do_wait(pid, options, &status, &cpid, &cpu, &rss);
     if (r < 0)
         return r;
+    if (r == 0 && eagain)
+        return -EAGAIN;
     struct k_siginfo si;
     al_memset(&si, 0, sizeof(si));
     if (r > 0) {

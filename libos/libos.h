@@ -244,6 +244,9 @@ struct process {
     int64_t maxrss_kb;               /* a zombie's peak resident memory, its reaped
                                       * descendants' included (wait4's ru_maxrss) */
     int64_t children_maxrss_kb;      /* largest of the reaped children's (RUSAGE_CHILDREN) */
+    int nice;                        /* -20..19 (sched.c): recorded, the host is not told */
+    int ngroups;                     /* supplementary groups (cred.c), sorted */
+    uint32_t *groups;                /* kmalloc'd, NULL when ngroups == 0; own copy per process */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
@@ -287,6 +290,10 @@ struct thread {
     uint64_t fault_trapno, fault_err, fault_addr; /* for the signal frame of a fault */
     char comm[16];                   /* the thread's name (PR_SET_NAME); the leader's is
                                       * also the process's, proc->comm */
+    /* scheduling attributes (sched.c): recorded only, the host scheduler is not changed */
+    int sched_policy, sched_prio, sched_reset_on_fork;
+    int has_affinity;                /* affinity[] set by sched_setaffinity (else all CPUs) */
+    uint64_t affinity[16];
 };
 
 /* The calling thread: found through the backend, never through program registers. */
@@ -334,6 +341,16 @@ void fd_close_on_exec(void);
 void sigq_free_all(struct sigq **q);
 /* Copy a struct timespec from the program and check it: 0, -EFAULT or -EINVAL. */
 WUR long timespec_from_user(uint64_t u, struct linux_timespec *ts);
+/* A new thread t (of process c) inherits the scheduling attributes of the caller, with
+ * SCHED_RESET_ON_FORK applied (sched.c). */
+void sched_fork(struct thread *t, struct process *c);
+/* Copy the caller's supplementary groups into a new process c: 0 or -ENOMEM (cred.c). */
+WUR int groups_fork(struct process *c);
+/* The pid a pidfd (or /proc/PID directory fd) names, and whether it is O_NONBLOCK: the
+ * pid or -EBADF (pidfd.c). */
+int pidfd_pid(int fd, int *nonblock);
+/* Any thread of the enclave by tid (running processes only), NULL if none. */
+struct thread *task_by_tid(int tid);
 /* Threads (thread.c, futex.c). */
 struct thread *thread_by_tid(int tid);
 __attribute__((noreturn)) void thread_exit(int code);

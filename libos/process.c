@@ -82,13 +82,6 @@ SYS(getresgid)
     return 0;
 }
 
-SYS(getgroups)
-{
-    if ((int)a0 < 0)
-        return -EINVAL;
-    return 0;
-}
-
 SYS(arch_prctl)
 {
     struct pal_context *ctx = current->ctx;
@@ -256,54 +249,6 @@ SYS(sysinfo)
     return copy_to_user((uint64_t)a0, &si, sizeof(si));
 }
 
-SYS(sched_getaffinity)
-{
-    size_t len = (size_t)a1;
-    if (a0 != 0 && a0 != current->tid && a0 != current->proc->pid)
-        return -ESRCH;
-    if (len < 8 || (len & 7))
-        return -EINVAL;
-    uint64_t mask[16];
-    al_memset(mask, 0, sizeof(mask));
-    int n = boot_info->ncpus;
-    for (int i = 0; i < n && i < 1024; i++)
-        mask[i / 64] |= 1ull << (i % 64);
-    size_t out = (size_t)((n + 63) / 64) * 8;
-    if (out > len)
-        return -EINVAL;
-    if (copy_to_user((uint64_t)a2, mask, out))
-        return -EFAULT;
-    return (long)out;
-}
-
-SYS(sched_setaffinity)
-{
-    if (a0 != 0 && a0 != current->tid && a0 != current->proc->pid)
-        return -ESRCH;
-    uint64_t m = 0;
-    if (copy_from_user(&m, (uint64_t)a2, MIN((size_t)a1, sizeof(m))))
-        return -EFAULT;
-    uint64_t all = boot_info->ncpus >= 64 ? ~0ull : (1ull << boot_info->ncpus) - 1;
-    if (!(m & all))
-        return -EINVAL;
-    return 0; /* placement is the host scheduler's business */
-}
-
-SYS(sched_yield)
-{
-    return 0;
-}
-
-SYS(getcpu)
-{
-    unsigned z = 0;
-    if (a0 && copy_to_user((uint64_t)a0, &z, 4))
-        return -EFAULT;
-    if (a1 && copy_to_user((uint64_t)a1, &z, 4))
-        return -EFAULT;
-    return 0;
-}
-
 SYS(prctl)
 {
     struct process *p = current->proc;
@@ -371,62 +316,6 @@ SYS(getrandom)
     }
     al_memset(buf, 0, sizeof(buf));
     return (long)n;
-}
-
-static long sched_target(long pid)
-{
-    if (pid < 0)
-        return -EINVAL;
-    if (pid != 0 && pid != current->tid && pid != current->proc->pid)
-        return -ESRCH;
-    return 0;
-}
-
-SYS(sched_getscheduler)
-{
-    long r = sched_target(a0);
-    return r < 0 ? r : 0; /* SCHED_OTHER */
-}
-
-SYS(sched_getparam)
-{
-    long r = sched_target(a0);
-    if (r < 0)
-        return r;
-    if (!a1)
-        return -EINVAL;
-    int prio = 0;
-    return copy_to_user((uint64_t)a1, &prio, sizeof(prio));
-}
-
-SYS(sched_setscheduler)
-{
-    long r = sched_target(a0);
-    if (r < 0)
-        return r;
-    int prio;
-    if (!a2)
-        return -EINVAL;
-    if (copy_from_user(&prio, (uint64_t)a2, sizeof(prio)))
-        return -EFAULT;
-    int policy = (int)a1 & ~0x40000000; /* SCHED_RESET_ON_FORK */
-    if (policy == 0 || policy == 3 || policy == 5) /* OTHER, BATCH, IDLE */
-        return prio == 0 ? 0 : -EINVAL;
-    if (policy == 1 || policy == 2) /* FIFO, RR: real-time is the host's to grant */
-        return (prio < 1 || prio > 99) ? -EINVAL : -EPERM;
-    return -EINVAL;
-}
-
-SYS(sched_get_priority_max)
-{
-    int p = (int)a0;
-    return (p == 1 || p == 2) ? 99 : (p == 0 || p == 3 || p == 5) ? 0 : -EINVAL;
-}
-
-SYS(sched_get_priority_min)
-{
-    int p = (int)a0;
-    return (p == 1 || p == 2) ? 1 : (p == 0 || p == 3 || p == 5) ? 0 : -EINVAL;
 }
 
 SYS(socket)

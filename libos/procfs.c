@@ -227,15 +227,29 @@ static void gen_status(struct sbuf *b)
 {
     struct process *p = target_proc;
     struct thread *t = target_thread ? target_thread : p->threads;
+    /* Ignored and caught signals, bit n-1 for signal n (what `ps s` and CPython's
+     * restore_signals test read). */
+    uint64_t ign = 0, cgt = 0;
+    for (int sig = 1; sig <= NSIG; sig++) {
+        if (p->act[sig].handler == SIG_IGN)
+            ign |= SIGBIT(sig);
+        else if (p->act[sig].handler != SIG_DFL)
+            cgt |= SIGBIT(sig);
+    }
     sb_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-                 "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n"
-                 "Groups:\t\nThreads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
-                 "SigBlk:\t%016lx\nCpus_allowed_list:\t0-%d\n",
+                 "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+                 "FDSize:\t%d\nGroups:\t",
               target_comm(), p->umask, p->state == PROC_ZOMBIE ? "Z (zombie)" : p->stopped ? "T (stopped)" : "R (running)",
-              p->pid, target_id(), p->ppid, p->fds.size, p->nthreads,
-              (unsigned long)(t ? t->sig_pending : 0),
+              p->pid, target_id(), p->ppid, p->ruid, p->euid, p->suid, p->fsuid, p->rgid, p->egid,
+              p->sgid, p->fsgid, p->fds.size);
+    for (int i = 0; i < p->ngroups; i++)
+        sb_printf(b, i ? " %u" : "%u", p->groups[i]);
+    sb_printf(b, " \nThreads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+                 "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\nCpus_allowed_list:\t0-%d\n",
+              p->nthreads, (unsigned long)(t ? t->sig_pending : 0),
               (unsigned long)p->sig_pending,
-              (unsigned long)(t ? t->sigmask : 0), boot_info->ncpus - 1);
+              (unsigned long)(t ? t->sigmask : 0), (unsigned long)ign,
+              (unsigned long)cgt, boot_info->ncpus - 1);
 }
 
 static void gen_mounts(struct sbuf *b)

@@ -72,6 +72,7 @@ SYS(clone)
     al_memcpy(t->comm, current->comm, sizeof(t->comm)); /* inherited from the creator */
     t->sigmask = current->sigmask;
     t->altstack_flags = SS_DISABLE;
+    sched_fork(t, p);
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = ctid;
     if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &t->tid, sizeof(int))) {

@@ -5,16 +5,91 @@
 
 static int valid_clock(int c)
 {
-    return c >= 0 && c <= 11 && c != 8 && c != 9 && c != 10; /* no alarm clocks or TAI here */
+    return c >= 0 && c <= 11 && c != 8 && c != 9 && c != 10; /* no alarm clocks here */
+}
+
+/* ---- CPU-time clocks of a given thread or process --------------------------------------
+ * A negative clock id encodes one (Linux's posix-cpu-timers): ~pid << 3, bit 2 for a
+ * thread, and in bits 0-1 what is counted: 0 user+system, 1 user, 2 scheduler runtime
+ * (CPUCLOCK_SCHED: what pthread_getcpuclockid and clock_getcpuclockid produce).  Ids with
+ * (id & 7) == 3 are dynamic clocks (a posix clock device's fd): none exist here.  The pid
+ * 0 means the caller; a thread clock must name a thread of the caller's process, and a
+ * process clock a process (or, for reading, the caller's own tid).  The enclave's ids are
+ * translated to the backend's ids before the host is asked. */
+
+#define CPUCLOCK_PERTHREAD 4
+#define CPUCLOCK_SCHED 2
+#define CLOCK_SELF(thread, which) (-8 | ((thread) ? CPUCLOCK_PERTHREAD : 0) | (which))
+
+/* The host's view of a CPU clock: fills id and thread for pal_cpu_clock_get, or self (the
+ * caller's own thread or process: a plain host clock id), or *zombie_ns.  0 or -EINVAL. */
+struct cpu_clock {
+    int self;          /* a host clock id for the caller itself, or 0 */
+    int64_t id;        /* else the backend's id */
+    int thread, which;
+    int zombie;        /* a zombie process: its recorded CPU time */
+    int64_t zombie_ns;
+};
+
+static int cpu_clock_find(int c, int gettime, struct cpu_clock *cc)
+{
+    al_memset(cc, 0, sizeof(*cc));
+    if ((c & 7) == 3 || (c & 3) == 3)
+        return -EINVAL;
+    int pid = ~(c >> 3), thread = (c & CPUCLOCK_PERTHREAD) != 0, which = c & 3;
+    cc->thread = thread;
+    cc->which = which;
+    if (thread) {
+        struct thread *t = pid == 0 ? current : thread_by_tid(pid);
+        if (!t)
+            return -EINVAL;
+        if (t == current)
+            cc->self = CLOCK_SELF(1, which);
+        else
+            cc->id = t->host_tid;
+        return 0;
+    }
+    struct process *p = pid == 0 ? current->proc : process_by_pid(pid);
+    if (!p && gettime && pid == current->tid)
+        p = current->proc;
+    if (!p)
+        return -EINVAL;
+    if (p == current->proc)
+        cc->self = CLOCK_SELF(0, which);
+    else if (p->state == PROC_ZOMBIE)
+        cc->zombie = 1, cc->zombie_ns = p->cpu_ns;
+    else
+        cc->id = p->host_id;
+    return 0;
+}
+
+static int cpu_clock_get(int c, struct linux_timespec *ts)
+{
+    struct cpu_clock cc;
+    int r = cpu_clock_find(c, 1, &cc);
+    if (r < 0)
+        return r;
+    if (cc.zombie) {
+        ts->tv_sec = cc.zombie_ns / 1000000000;
+        ts->tv_nsec = cc.zombie_ns % 1000000000;
+        return 0;
+    }
+    if (cc.self)
+        return pal_clock_get(cc.self, &ts->tv_sec, &ts->tv_nsec);
+    return pal_cpu_clock_get(cc.id, cc.thread, cc.which, &ts->tv_sec, &ts->tv_nsec);
 }
 
 SYS(clock_gettime)
 {
     int c = (int)a0;
-    if (!valid_clock(c) && c != 11)
-        return -EINVAL;
     struct linux_timespec ts;
-    int r = pal_clock_get(c, &ts.tv_sec, &ts.tv_nsec);
+    int r;
+    if (c < 0)
+        r = cpu_clock_get(c, &ts);
+    else if (!valid_clock(c))
+        return -EINVAL;
+    else
+        r = pal_clock_get(c, &ts.tv_sec, &ts.tv_nsec);
     if (r < 0)
         return r;
     return copy_to_user((uint64_t)a1, &ts, sizeof(ts));
@@ -23,10 +98,20 @@ SYS(clock_gettime)
 SYS(clock_getres)
 {
     int c = (int)a0;
-    if (!valid_clock(c))
-        return -EINVAL;
     struct linux_timespec ts;
-    int r = pal_clock_res(c, &ts.tv_sec, &ts.tv_nsec);
+    int r;
+    if (c < 0) {
+        /* Same resolution for every thread and process: ask the host about the caller's. */
+        struct cpu_clock cc;
+        r = cpu_clock_find(c, 0, &cc);
+        if (r < 0)
+            return r;
+        r = pal_clock_res(CLOCK_SELF(cc.thread, cc.which), &ts.tv_sec, &ts.tv_nsec);
+    } else if (!valid_clock(c)) {
+        return -EINVAL;
+    } else {
+        r = pal_clock_res(c, &ts.tv_sec, &ts.tv_nsec);
+    }
     if (r < 0)
         return r;
     if (a1 && copy_to_user((uint64_t)a1, &ts, sizeof(ts)))
@@ -144,16 +229,23 @@ SYS(clock_nanosleep)
     return do_sleep(c, (a1 & TIMER_ABSTIME) != 0, &req, (uint64_t)a3);
 }
 
+/* clock_settime(2), in Linux's order: EINVAL for a clock that cannot be set (every clock
+ * but CLOCK_REALTIME, and CPU clocks that name nobody), EFAULT, then EINVAL for a bad
+ * time, and EPERM: existing CPU clocks are never settable, and the enclave's real-time
+ * clock is the host's, which the enclave may not move (even as its root). */
 SYS(clock_settime)
 {
+    int c = (int)a0;
+    struct cpu_clock cc;
+    if (c < 0 ? cpu_clock_find(c, 0, &cc) < 0 : c != CLOCK_REALTIME)
+        return -EINVAL;
     struct linux_timespec ts;
     if (copy_from_user(&ts, (uint64_t)a1, sizeof(ts)))
         return -EFAULT;
-    if ((int)a0 != CLOCK_REALTIME)
-        return -EINVAL;
+    if (c < 0)
+        return -EPERM;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
         return -EINVAL;
-    /* The enclave's time comes from the platform; it may not move the host's clock. */
     return -EPERM;
 }
 

@@ -480,6 +480,15 @@ int pal_clock_res(int clock, int64_t *sec, int64_t *nsec)
     return 0;
 }
 
+int pal_cpu_clock_get(int64_t id, int thread, int which, int64_t *sec, int64_t *nsec)
+{
+    if (id <= 0 || id > 0x3fffffff || which < 0 || which > 2)
+        return -EINVAL;
+    /* Linux's CPU clock ids: ~pid << 3 | per-thread bit 4 | which. */
+    int clock = (int)((unsigned)~(int)id << 3) | (thread ? 4 : 0) | which;
+    return pal_clock_get(clock, sec, nsec);
+}
+
 int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec)
 {
     struct host_timespec ts = {sec, nsec};
