@@ -18,6 +18,10 @@
  */
 #include "libos.h"
 
+#ifndef GEN_SPINS
+#define GEN_SPINS 200
+#endif
+
 #define bkl (kernel->bkl)
 #define generation (kernel->generation)
 
@@ -59,6 +63,20 @@ void wake_all(void)
 /* Sleep on the generation sampled as GEN (lock held on entry and on return). */
 static int gen_sleep(uint32_t gen, int64_t slice)
 {
+    /* With another CPU to make progress, watch the generation a little before sleeping:
+     * a pipe or futex partner often answers within microseconds, and a spinning waiter
+     * costs the waker no host wake-up and itself no host sleep. */
+    if (boot_info->ncpus > 1 && GEN_SPINS > 0) {
+        bkl_unlock();
+        for (int i = 0; i < GEN_SPINS; i++) {
+            if (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) != gen)
+                break;
+            __asm__ volatile("pause");
+        }
+        bkl_lock();
+        if (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) != gen)
+            return 0;
+    }
     kernel->gen_waiters++;
     bkl_unlock();
     int r = pal_futex_wait(&generation, gen, slice);
