@@ -105,10 +105,61 @@ SYS(clone)
     return t->tid;
 }
 
+/* clone3(args, size): the same processes and threads as clone(), described by struct
+ * clone_args (stack as base + size).  Linux's checks: size from 64 (version 0) to a page,
+ * (E2BIG above), bytes past the fields known here must be zero (E2BIG), no exit signal or
+ * CLONE_DETACHED in the flags, a
+ * stack base and size both set or both zero.  CLONE_PIDFD stores a pidfd of the new
+ * process at args.pidfd; set_tid (choosing the child's pid) needs privileges over a pid
+ * namespace and is refused with EINVAL, as is cgroup placement. */
 SYS(clone3)
 {
-    /* libc falls back to clone() on ENOSYS, which covers every use here. */
-    return -ENOSYS;
+    struct {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+            set_tid, set_tid_size, cgroup;
+    } ca;
+    size_t size = (size_t)a1;
+    if (size > 4096)
+        return -E2BIG;
+    if (size < 64)
+        return -EINVAL;
+    al_memset(&ca, 0, sizeof(ca));
+    if (copy_from_user(&ca, (uint64_t)a0, MIN(size, sizeof(ca))))
+        return -EFAULT;
+    for (size_t off = sizeof(ca); off < size; off += 8) {
+        uint64_t w = 0;
+        size_t n = MIN((size_t)8, size - off);
+        if (copy_from_user(&w, (uint64_t)a0 + off, n))
+            return -EFAULT;
+        if (w)
+            return -E2BIG;
+    }
+    const uint64_t CLONE_PIDFD_ = 0x1000, CLONE_CLEAR_SIGHAND = 0x100000000ull,
+                   CLONE_INTO_CGROUP = 0x200000000ull;
+    if (ca.flags & (0xff | CLONE_DETACHED)) /* the exit signal has its own field */
+        return -EINVAL;
+    if (ca.exit_signal > NSIG || ((ca.flags & CLONE_THREAD) && ca.exit_signal))
+        return -EINVAL;
+    if ((ca.stack == 0) != (ca.stack_size == 0))
+        return -EINVAL;
+    if (ca.set_tid || ca.set_tid_size || (ca.flags & (CLONE_INTO_CGROUP | CLONE_CLEAR_SIGHAND)))
+        return -EINVAL;
+    if ((ca.flags & CLONE_PIDFD_) && (ca.flags & CLONE_THREAD))
+        return -EINVAL;
+    if ((ca.flags >> 32) != 0)
+        return -EINVAL;
+    uint64_t newsp = ca.stack ? ca.stack + ca.stack_size : 0;
+    unsigned long flags = (unsigned long)(ca.flags & ~CLONE_PIDFD_) | (unsigned long)ca.exit_signal;
+    long pid = sys_clone((long)flags, (long)newsp, (long)ca.parent_tid, (long)ca.child_tid,
+                         (long)ca.tls, 0);
+    if (pid <= 0 || !(ca.flags & CLONE_PIDFD_))
+        return pid;
+    long fd = sys_pidfd_open(pid, 0, 0, 0, 0, 0);
+    if (fd >= 0) {
+        int v = (int)fd;
+        IGNORE(copy_to_user(ca.pidfd, &v, sizeof(v)));
+    }
+    return pid;
 }
 
 /* Robust futexes: mark every lock the dying thread still holds as owner-died and wake one
