@@ -77,8 +77,119 @@ static void process_free(struct process *p)
     kfree(p);
 }
 
-/* fork(), vfork() and clone() without CLONE_VM (or with CLONE_VFORK, treated as fork whose
- * parent waits until the child execs or exits). */
+/* ---- vfork: the child borrows its parent's host thread ----------------------------------
+ * vfork() and clone(CLONE_VM|CLONE_VFORK) (posix_spawn) share the parent's memory until the
+ * child execs or exits, and the parent thread is suspended meanwhile.  So the child simply
+ * runs on the parent's host thread, in the parent's address space: vfork saves the
+ * parent's context (registers and FPU state) and returns 0 into the same host signal
+ * frame as the child.  When the child ends (process_end) or execs (vfork_exec_split moves
+ * it to a host process of its own at the point of no return), the core unwinds to the
+ * entry of the child's current system call (VFORK_ENTRY) and returns from there into the
+ * parent's saved context with the child's pid.  Stores the child made are seen by the
+ * parent, as glibc's posix_spawn needs for its error report. */
+struct vfork_save {
+    struct pal_context ctx;
+    uint32_t xsize;
+    char xstate[];
+};
+
+/* Set by the child's end, read by vfork_resumed() after the unwind (one host thread at a
+ * time: the core lock is held throughout). */
+static struct {
+    struct vfork_save *save;
+    struct thread *parent;
+    int pid;
+} vf_resume;
+
+static long vfork_start(struct process *c, struct thread *t, unsigned long flags, uint64_t newsp,
+                        uint64_t ctid, uint64_t tls)
+{
+    struct pal_context *ctx = current->ctx;
+    uint32_t xs = ctx->xstate ? ctx->xstate_size : 0;
+    struct vfork_save *s = kmalloc(sizeof(*s) + xs);
+    if (!s) {
+        process_free(c);
+        kfree(t);
+        return -ENOMEM;
+    }
+    s->ctx = *ctx;
+    s->xsize = xs;
+    if (xs)
+        al_memcpy(s->xstate, ctx->xstate, xs);
+    int64_t cs = 0, cns = 0;
+    if (pal_clock_get(CLOCK_THREAD_CPUTIME_ID, &cs, &cns) == 0)
+        c->vf_cpu0 = cs * 1000000000 + cns;
+    c->vf_save = s;
+    c->vf_parent = current;
+    c->vf_jb = NULL;
+    c->host_id = current->proc->host_id;
+    t->host_tid = current->host_tid;
+    pal_thread_set_self(t);
+    t->ctx = ctx;
+    if (flags & CLONE_CHILD_SETTID)
+        IGNORE(copy_to_user(ctid, &t->tid, sizeof(int)));
+    if (newsp)
+        ctx->rsp = newsp;
+    if (flags & CLONE_SETTLS)
+        ctx->fs_base = tls;
+    return 0; /* to the child; the parent hears the pid when it resumes */
+}
+
+/* Unwind to the child's entry and resume the parent there. */
+__attribute__((noreturn)) static void vfork_resume_parent(struct core_jmp *jb,
+                                                         struct vfork_save *save,
+                                                         struct thread *parent, int pid)
+{
+    if (!jb)
+        panic("vfork child %d ended outside a core entry", pid);
+    vf_resume.save = save;
+    vf_resume.parent = parent;
+    vf_resume.pid = pid;
+    core_longjmp(jb);
+}
+
+void vfork_resumed(struct pal_context *ctx)
+{
+    struct vfork_save *s = vf_resume.save;
+    void *xs = ctx->xstate;
+    uint32_t xsz = ctx->xstate_size;
+    *ctx = s->ctx;
+    ctx->xstate = xs;
+    ctx->xstate_size = xsz;
+    if (xs && s->xsize)
+        al_memcpy(xs, s->xstate, MIN(xsz, s->xsize));
+    ctx->rax = (uint64_t)(int64_t)vf_resume.pid;
+    kfree(s);
+    pal_thread_set_self(vf_resume.parent);
+    current->ctx = ctx;
+    signal_collect_host();
+    signal_deliver(ctx);
+    thread_check_exit();
+}
+
+int vfork_exec_split(void)
+{
+    struct process *c = current->proc;
+    int64_t id = pal_process_fork();
+    if (id < 0)
+        return id == -ENOMEM ? -ENOMEM : -EAGAIN;
+    if (id == 0) {
+        /* The child's own host process; the old one holds the lock until the parent is
+         * back on its way. */
+        bkl_lock();
+        futex_fork_child();
+        c->host_id = pal_process_id();
+        current->host_tid = pal_thread_id();
+        c->vf_save = NULL;
+        c->vf_parent = NULL;
+        c->vf_jb = NULL;
+        return 0;
+    }
+    c->host_id = id;
+    vfork_resume_parent(c->vf_jb, c->vf_save, c->vf_parent, c->pid);
+}
+
+/* fork(), vfork() and clone() without CLONE_VM (or with CLONE_VM|CLONE_VFORK: see above). */
 long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
     struct process *p = current->proc;
@@ -115,6 +226,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->did_exec = 0;
     c->cpu_ns = c->children_cpu_ns = 0; /* the child's own account starts empty */
     c->maxrss_kb = c->children_maxrss_kb = 0;
+    c->vf_save = NULL, c->vf_parent = NULL, c->vf_jb = NULL;
     c->exit_signal = (int)(flags & 0xff);
     c->groups = NULL;
     if (groups_fork(c) < 0 || fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
@@ -139,6 +251,8 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
         { /* Linux ignores a fault here too */ }
 
     struct pal_context *ctx = current->ctx;
+    if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+        return vfork_start(c, t, flags, newsp, ctid, tls);
     int64_t id = pal_process_fork();
     if (id < 0) {
         process_free(c);
@@ -317,14 +431,24 @@ __attribute__((noreturn)) static void process_end(int status)
     p->mm.v = NULL;
     p->mm.n = p->mm.cap = 0;
     int64_t cs = 0, cns = 0;
-    if (pal_clock_get(CLOCK_PROCESS_CPUTIME_ID, &cs, &cns) == 0)
+    if (p->vf_save) {
+        /* A vfork child on its parent's host thread: that thread's time since vfork. */
+        if (pal_clock_get(CLOCK_THREAD_CPUTIME_ID, &cs, &cns) == 0)
+            p->cpu_ns = cs * 1000000000 + cns - p->vf_cpu0 + p->children_cpu_ns;
+    } else if (pal_clock_get(CLOCK_PROCESS_CPUTIME_ID, &cs, &cns) == 0) {
         p->cpu_ns = cs * 1000000000 + cns + p->children_cpu_ns;
+    }
     p->maxrss_kb = MAX(pal_process_maxrss(), p->children_maxrss_kb);
     p->wait_status = status;
     p->state = PROC_ZOMBIE;
     p->nthreads = 0;
     struct thread *threads = p->threads;
     p->threads = NULL;
+    /* A vfork child's end resumes its parent (which may reap p at once). */
+    struct core_jmp *vf_jb = p->vf_jb;
+    struct vfork_save *vf_save = p->vf_save;
+    struct thread *vf_parent = p->vf_parent;
+    int pid = p->pid;
     notify_parent(p); /* may reap p at once: p is not touched after this */
     wake_all();
     for (struct thread *t = threads; t;) {
@@ -333,6 +457,8 @@ __attribute__((noreturn)) static void process_end(int status)
         kfree(t); /* the calling thread's too: nothing below uses it */
         t = next;
     }
+    if (vf_save)
+        vfork_resume_parent(vf_jb, vf_save, vf_parent, pid);
     bkl_unlock();
     pal_exit(0);
 }

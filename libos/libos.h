@@ -234,6 +234,12 @@ struct process {
     int64_t host_id;                 /* the backend's id for kicks and teardown */
     struct sigq *sigq[65];           /* process-directed signals */
     int vfork_done;                  /* a vfork parent waits for exec or exit */
+    /* A vfork child running on its parent's host thread (fork.c): the parent's saved
+     * context, the parent thread, the core entry to unwind to when the child ends. */
+    struct vfork_save *vf_save;      /* NULL for every other process */
+    struct thread *vf_parent;
+    struct core_jmp *vf_jb;
+    int64_t vf_cpu0;                 /* the host thread's CPU time when the child began */
     int stopped, stop_sig;           /* job control: stopped by stop_sig */
     int report;                      /* an unreported stop (1) or continue (2) for wait */
     int exit_signal;                 /* what the parent gets at exit (clone's low byte) */
@@ -362,6 +368,31 @@ void thread_check_exit(void);
 void thread_set_comm(struct thread *t, const char *name);
 int futex_wake(uint64_t uaddr, int n, uint32_t mask);
 void futex_fork_child(void); /* forget the parent's waiters (fork.c, in the child) */
+
+/* A non-local exit to a core entry (jump.S), used to resume a vfork parent. */
+struct core_jmp {
+    uint64_t r[8];
+};
+__attribute__((returns_twice)) int core_setjmp(struct core_jmp *jb);
+__attribute__((noreturn)) void core_longjmp(struct core_jmp *jb);
+/* At a core entry that core_longjmp'ed back: the vfork child has ended or moved to a host
+ * process of its own; ctx becomes the parent's context again (fork.c). */
+void vfork_resumed(struct pal_context *ctx);
+/* execve in a vfork child, at the point of no return: move the child to a host process of
+ * its own.  Returns 0 there; in the old host process resumes the parent (no return). */
+int vfork_exec_split(void);
+/* Every core entry: remember where to resume a vfork parent if the child ends here. */
+#define VFORK_ENTRY(ctx, jb)                                                                \
+    do {                                                                                   \
+        if (current->proc->vf_save) {                                                      \
+            if (core_setjmp(&(jb))) {                                                      \
+                vfork_resumed(ctx);                                                        \
+                bkl_unlock();                                                              \
+                return;                                                                    \
+            }                                                                              \
+            current->proc->vf_jb = &(jb);                                                  \
+        }                                                                                  \
+    } while (0)
 /* Put the program's FPU/SSE/AVX state in ctx back to its initial values. */
 void xstate_reset(struct pal_context *ctx);
 /* Bytes of address space the program has mapped (RLIMIT_AS). */

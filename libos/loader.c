@@ -461,6 +461,12 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
         goto out;
     }
 
+    /* A vfork child leaves its parent's address space here (the parent resumes). */
+    if (current->proc->vf_save) {
+        r = vfork_exec_split();
+        if (r < 0)
+            goto out;
+    }
     /* ---- point of no return ---- */
     threads_end_others();
     mm_unmap_all(mm);

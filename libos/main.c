@@ -147,6 +147,8 @@ static unsigned char warned[1024];
 void libos_syscall(struct pal_context *ctx)
 {
     bkl_lock();
+    struct core_jmp jb, jb_child;
+    VFORK_ENTRY(ctx, jb);
     struct thread *t = current;
     long nr = (long)ctx->rax;
     long a[6] = {(long)ctx->rdi, (long)ctx->rsi, (long)ctx->rdx,
@@ -181,6 +183,10 @@ void libos_syscall(struct pal_context *ctx)
     } else {
         ctx->rax = (uint64_t)ret;
     }
+    if (current != t) {
+        /* vfork made this host thread the child's: it may end before its next entry. */
+        VFORK_ENTRY(ctx, jb_child);
+    }
     signal_collect_host();
     signal_deliver(ctx);
     thread_check_exit();
@@ -199,6 +205,8 @@ void libos_exception(struct pal_context *ctx, const struct pal_fault *f)
               (void *)ctx->rip, (void *)f->addr, current ? current->cur_nr : -1L);
     }
     bkl_lock();
+    struct core_jmp jb;
+    VFORK_ENTRY(ctx, jb);
     current->ctx = ctx;
     struct k_siginfo si;
     al_memset(&si, 0, sizeof(si));
@@ -214,6 +222,8 @@ void libos_exception(struct pal_context *ctx, const struct pal_fault *f)
 void libos_interrupt(struct pal_context *ctx)
 {
     bkl_lock();
+    struct core_jmp jb;
+    VFORK_ENTRY(ctx, jb);
     current->ctx = ctx;
     signal_collect_host();
     signal_deliver(ctx);
