@@ -38,6 +38,10 @@ static const struct syscall_desc table[] = {
     E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
     E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"),
     E(fstatfs, "fp"),
+    /* extended attributes (xattr.c) */
+    E(setxattr, "sspux"), E(lsetxattr, "sspux"), E(fsetxattr, "fspux"), E(getxattr, "sspu"),
+    E(lgetxattr, "sspu"), E(fgetxattr, "fspu"), E(listxattr, "spu"), E(llistxattr, "spu"),
+    E(flistxattr, "fpu"), E(removexattr, "ss"), E(lremovexattr, "ss"), E(fremovexattr, "fs"),
     /* memory */
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
