@@ -238,9 +238,8 @@ SYS(fcntl)
         return r;
     }
     case F_GETPIPE_SZ:
-        return (f->mode & S_IFMT) != S_IFIFO ? -EBADF : 65536;
     case F_SETPIPE_SZ:
-        return (f->mode & S_IFMT) != S_IFIFO ? -EBADF : 65536;
+        return pipe_fcntl(f, cmd, (unsigned long)a2);
     case F_GETOWN:
         return 0;
     case F_SETOWN:

@@ -1,6 +1,6 @@
 /*
  * file.c - syscalls on open descriptors: read/write and friends, lseek, getdents64, ioctl,
- * fsync/ftruncate, poll/select, sendfile.
+ * fsync/ftruncate, poll/select (sendfile, splice and copy_file_range are in splice.c).
  */
 #include "libos.h"
 
@@ -334,72 +334,6 @@ SYS(fadvise64)
     if ((int)a3 < 0 || (int)a3 > 5 || a2 < 0)
         return -EINVAL;
     return 0; /* advice only: the host's page cache decides */
-}
-
-static long do_sendfile(struct file *out, struct file *in, long a2, long a3);
-
-SYS(sendfile)
-{
-    struct file *out, *in;
-    long r = rw_file((int)a0, 1, &out);
-    if (r < 0)
-        return r;
-    r = rw_file((int)a1, 0, &in);
-    if (r < 0)
-        return put_ret(out, r);
-    r = do_sendfile(out, in, a2, a3);
-    file_put(in);
-    return put_ret(out, r);
-}
-
-static long do_sendfile(struct file *out, struct file *in, long a2, long a3)
-{
-    long r = 0;
-    int64_t off, *pos = stream_pos(in);
-    if (a2) {
-        if (!in->ops->seekable)
-            return -ESPIPE;
-        if (copy_from_user(&off, (uint64_t)a2, sizeof(off)))
-            return -EFAULT;
-        if (off < 0)
-            return -EINVAL;
-        pos = &off;
-    }
-    size_t left = (size_t)a3;
-    if (left > MAX_RW)
-        left = MAX_RW;
-    char *buf = kmalloc(65536);
-    if (!buf)
-        return -ENOMEM;
-    long total = 0;
-    while (left) {
-        size_t chunk = MIN(left, (size_t)65536);
-        int64_t before = pos ? *pos : 0;
-        long n = in->ops->read(in, buf, chunk, pos, 1);
-        if (n <= 0) {
-            r = n;
-            break;
-        }
-        long w = out->ops->write(out, buf, (size_t)n, stream_pos(out), 1);
-        if (w < 0) {
-            if (pos)
-                *pos = before;
-            r = w;
-            if (w == -EPIPE)
-                signal_send_thread(current, SIGPIPE, NULL);
-            break;
-        }
-        if (w < n && pos)
-            *pos = before + w;
-        total += w;
-        left -= (size_t)w;
-        if (w < n)
-            break;
-    }
-    kfree(buf);
-    if (a2 && copy_to_user((uint64_t)a2, &off, sizeof(off)))
-        return -EFAULT;
-    return total ? total : (r < 0 ? r : 0);
 }
 
 /* ---- poll/select ------------------------------------------------------------------------ */

@@ -189,3 +189,6 @@ SYS(flistxattr);
 SYS(removexattr);
 SYS(lremovexattr);
 SYS(fremovexattr);
+SYS(copy_file_range);
+SYS(splice);
+SYS(tee);
