@@ -99,6 +99,8 @@ struct file_ops {
     int (*stat)(struct file *f, struct pal_stat *st);
     int (*truncate)(struct file *f, int64_t len);
     int (*fsync)(struct file *f, int datasync);
+    /* fallocate(2) with a validated mode and range (NULL: EOPNOTSUPP). */
+    int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
     /* Readiness for poll: returns POLLIN/POLLOUT/... bits without blocking. */
     int (*poll)(struct file *f, int events);
     void (*release)(struct file *f);

@@ -22,7 +22,8 @@ static const struct syscall_desc table[] = {
     /* files: data */
     E(read, "fpu"), E(write, "fpu"), E(pread64, "fpud"), E(pwrite64, "fpud"), E(readv, "fpd"),
     E(writev, "fpd"), E(preadv, "fpdd"), E(pwritev, "fpdd"), E(lseek, "fdd"), E(sendfile, "ffpu"),
-    E(copy_file_range, "fpfpux"), E(splice, "fpfpux"), E(tee, "ffux"),
+    E(preadv2, "fpdddx"), E(pwritev2, "fpdddx"), E(fallocate, "fxdd"), E(sync, ""),
+    E(syncfs, "f"), E(memfd_create, "sx"), E(copy_file_range, "fpfpux"), E(splice, "fpfpux"), E(tee, "ffux"),
     E(close, "f"), E(close_range, "ffx"), E(dup, "f"), E(dup2, "ff"), E(dup3, "ffx"),
     E(fcntl, "fdx"), E(ioctl, "fxp"), E(pipe, "p"), E(pipe2, "px"), E(flock, "fx"),
     E(fsync, "f"), E(fdatasync, "f"), E(ftruncate, "fd"), E(truncate, "sd"), E(fadvise64, "fddd"),
