@@ -214,6 +214,12 @@ PAL_WUR long pal_fs_getdents(pal_handle_t h, void *buf, size_t n);
 /* Rewind a directory handle to its first entry. */
 PAL_WUR int pal_fs_rewinddir(pal_handle_t h);
 PAL_WUR int pal_fs_truncate(pal_handle_t h, int64_t len);
+/* Allocate (mode 0, FALLOC_FL_KEEP_SIZE) or punch/zero space of a file handle, as Linux's
+ * fallocate(2); the core has validated mode and range. */
+PAL_WUR int pal_fs_fallocate(pal_handle_t h, int mode, int64_t off, int64_t len);
+/* A new anonymous in-memory file (Linux memfd_create; name is only a label, flags are
+ * MFD_* without MFD_CLOEXEC).  OUT *out: its handle, usable like a regular file's. */
+PAL_WUR int pal_fs_memfd(const char *name, unsigned flags, pal_handle_t *out);
 PAL_WUR int pal_fs_fsync(pal_handle_t h, int datasync);
 PAL_WUR int pal_fs_fchmod(pal_handle_t h, int mode);
 /* File system statistics in Linux struct statfs layout (15 words). */

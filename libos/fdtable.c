@@ -238,9 +238,15 @@ SYS(fcntl)
         return r;
     }
     case F_GETPIPE_SZ:
-        return (f->mode & S_IFMT) != S_IFIFO ? -EBADF : 65536;
     case F_SETPIPE_SZ:
-        return (f->mode & S_IFMT) != S_IFIFO ? -EBADF : 65536;
+        return pipe_fcntl(f, cmd, (unsigned long)a2);
+    case 1026: /* F_NOTIFY (dnotify) */
+        /* No directory notifications are delivered in the enclave: clearing them (no event
+         * bits, DN_MULTISHOT alone) succeeds, asking for events is EINVAL as on a kernel
+         * with dnotify disabled. */
+        if (!((unsigned long)a2 & 0x7fffffffu))
+            return 0;
+        return S_ISDIR(f->mode) ? -EINVAL : -ENOTDIR;
     case F_GETOWN:
         return 0;
     case F_SETOWN:

@@ -1,6 +1,6 @@
 /*
  * file.c - syscalls on open descriptors: read/write and friends, lseek, getdents64, ioctl,
- * fsync/ftruncate, poll/select, sendfile.
+ * fsync/ftruncate, poll/select (sendfile, splice and copy_file_range are in splice.c).
  */
 #include "libos.h"
 
@@ -197,6 +197,80 @@ SYS(pwritev)
     return do_vec((int)a0, (uint64_t)a1, a2, 1, &pos);
 }
 
+/* preadv2/pwritev2: offset -1 means the file's current position (as readv/writev).
+ * Flags: RWF_HIPRI is a hint; RWF_DSYNC/RWF_SYNC make a write durable (fsync after it);
+ * RWF_APPEND writes at the end of the file (the offset is ignored); RWF_NOAPPEND is
+ * accepted; RWF_NOWAIT is accepted on regular files.  RWF_NOWAIT elsewhere, RWF_ATOMIC, RWF_DONTCACHE and unknown bits give EOPNOTSUPP, as
+ * on a Linux file that does not support them.  As in Linux, an empty vector returns 0
+ * before the flags are looked at. */
+#define RWF_HIPRI 1
+#define RWF_DSYNC 2
+#define RWF_SYNC 4
+#define RWF_NOWAIT 8
+#define RWF_APPEND 0x10
+#define RWF_NOAPPEND 0x20
+static long do_vec2(int fd, uint64_t uiov, long cnt, int64_t off, int flags, int writing)
+{
+    struct file *f;
+    if (off < -1)
+        return -EINVAL;
+    long r = rw_file(fd, writing, &f);
+    if (r < 0)
+        return r;
+    if (off != -1 && !f->ops->seekable)
+        return put_ret(f, -ESPIPE);
+    if (cnt < 0 || cnt > IOV_MAX)
+        return put_ret(f, -EINVAL);
+    /* Total length first: a zero-length transfer ignores the flags. */
+    uint64_t sum = 0;
+    for (long i = 0; i < cnt; i++) {
+        struct linux_iovec v;
+        if (copy_from_user(&v, uiov + (uint64_t)i * sizeof(v), sizeof(v)))
+            return put_ret(f, -EFAULT);
+        if ((int64_t)v.len < 0)
+            return put_ret(f, -EINVAL);
+        sum += v.len;
+    }
+    if (sum == 0)
+        return put_ret(f, 0);
+    int known = RWF_HIPRI | (writing ? RWF_DSYNC | RWF_SYNC | RWF_APPEND | RWF_NOAPPEND : 0);
+    if (!writing && (flags & (RWF_DSYNC | RWF_SYNC | RWF_APPEND | RWF_NOAPPEND)))
+        known |= flags & (RWF_DSYNC | RWF_SYNC | RWF_APPEND | RWF_NOAPPEND); /* no effect on reads */
+    if (f->ops->seekable && S_ISREG(f->mode))
+        known |= RWF_NOWAIT; /* a host file's I/O does not wait on other I/O of ours */
+    if (flags & ~known)
+        return put_ret(f, -EOPNOTSUPP);
+    int64_t pos = off;
+    int64_t *pp = off == -1 ? NULL : &pos;
+    if (writing && (flags & RWF_APPEND) && f->ops->seekable && f->ops->stat) {
+        struct pal_stat st;
+        r = f->ops->stat(f, &st);
+        if (r < 0)
+            return put_ret(f, r);
+        pos = st.size;
+        pp = &pos;
+    }
+    r = do_vec_file(f, uiov, cnt, writing, pp);
+    if (writing && (flags & RWF_APPEND) && pp && off == -1 && r >= 0)
+        f->pos = pos; /* writing at the current position moves it, to the new end */
+    if (writing && r > 0 && (flags & (RWF_DSYNC | RWF_SYNC)) && f->ops->fsync) {
+        long s = f->ops->fsync(f, !(flags & RWF_SYNC));
+        if (s < 0)
+            r = s;
+    }
+    return put_ret(f, r);
+}
+
+SYS(preadv2)
+{
+    return do_vec2((int)a0, (uint64_t)a1, a2, a3, (int)a5, 0);
+}
+
+SYS(pwritev2)
+{
+    return do_vec2((int)a0, (uint64_t)a1, a2, a3, (int)a5, 1);
+}
+
 SYS(lseek)
 {
     struct file *f = fd_get((int)a0);
@@ -324,6 +398,83 @@ SYS(ftruncate)
     return f->ops->truncate(f, a1);
 }
 
+/* fallocate(2), checked in Linux's order (vfs_fallocate): EBADF, EINVAL for the range,
+ * EOPNOTSUPP for mode combinations Linux refuses, EBADF unless open for writing, ESPIPE on
+ * pipes, EISDIR, ENODEV for other non-regular files, EFBIG when off + len wraps; then the
+ * file system: host files pass the mode to the host file (mode 0 allocates and extends,
+ * FALLOC_FL_KEEP_SIZE does not extend, the others as the host file system supports them);
+ * files without the operation give EOPNOTSUPP. */
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FALLOC_FL_ZERO_RANGE 0x10
+#define FALLOC_FL_INSERT_RANGE 0x20
+#define FALLOC_FL_UNSHARE_RANGE 0x40
+#define FALLOC_FL_WRITE_ZEROES 0x80
+SYS(fallocate)
+{
+    int mode = (int)a1;
+    int64_t off = a2, len = a3;
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (off < 0 || len <= 0)
+        return -EINVAL;
+    const int modes = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
+                      FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_WRITE_ZEROES;
+    if (mode & ~(modes | FALLOC_FL_KEEP_SIZE))
+        return -EOPNOTSUPP;
+    switch (mode & modes) {
+    case 0:
+    case FALLOC_FL_UNSHARE_RANGE:
+    case FALLOC_FL_ZERO_RANGE:
+        break;
+    case FALLOC_FL_PUNCH_HOLE:
+        if (!(mode & FALLOC_FL_KEEP_SIZE))
+            return -EOPNOTSUPP;
+        break;
+    case FALLOC_FL_COLLAPSE_RANGE:
+    case FALLOC_FL_INSERT_RANGE:
+    case FALLOC_FL_WRITE_ZEROES:
+        if (mode & FALLOC_FL_KEEP_SIZE)
+            return -EOPNOTSUPP;
+        break;
+    default:
+        return -EOPNOTSUPP;
+    }
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if ((f->mode & S_IFMT) == S_IFIFO)
+        return -ESPIPE;
+    if (S_ISDIR(f->mode))
+        return -EISDIR;
+    if (!S_ISREG(f->mode))
+        return -ENODEV;
+    if (off + len < 0)
+        return -EFBIG;
+    if (!f->ops->fallocate)
+        return -EOPNOTSUPP;
+    if (f->mnt && !f->mnt->rw)
+        return -EROFS;
+    return f->ops->fallocate(f, mode, off, len);
+}
+
+/* sync(2), syncfs(2): the LibOS keeps no file data of its own (host files are written to
+ * the host with each write, memfds live in the host), so there is nothing to flush here;
+ * the host kernel writes its cache back as for any other process.  syncfs checks its fd. */
+SYS(sync)
+{
+    return 0;
+}
+
+SYS(syncfs)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    return 0;
+}
+
 SYS(fadvise64)
 {
     struct file *f = fd_get((int)a0);
@@ -334,72 +485,6 @@ SYS(fadvise64)
     if ((int)a3 < 0 || (int)a3 > 5 || a2 < 0)
         return -EINVAL;
     return 0; /* advice only: the host's page cache decides */
-}
-
-static long do_sendfile(struct file *out, struct file *in, long a2, long a3);
-
-SYS(sendfile)
-{
-    struct file *out, *in;
-    long r = rw_file((int)a0, 1, &out);
-    if (r < 0)
-        return r;
-    r = rw_file((int)a1, 0, &in);
-    if (r < 0)
-        return put_ret(out, r);
-    r = do_sendfile(out, in, a2, a3);
-    file_put(in);
-    return put_ret(out, r);
-}
-
-static long do_sendfile(struct file *out, struct file *in, long a2, long a3)
-{
-    long r = 0;
-    int64_t off, *pos = stream_pos(in);
-    if (a2) {
-        if (!in->ops->seekable)
-            return -ESPIPE;
-        if (copy_from_user(&off, (uint64_t)a2, sizeof(off)))
-            return -EFAULT;
-        if (off < 0)
-            return -EINVAL;
-        pos = &off;
-    }
-    size_t left = (size_t)a3;
-    if (left > MAX_RW)
-        left = MAX_RW;
-    char *buf = kmalloc(65536);
-    if (!buf)
-        return -ENOMEM;
-    long total = 0;
-    while (left) {
-        size_t chunk = MIN(left, (size_t)65536);
-        int64_t before = pos ? *pos : 0;
-        long n = in->ops->read(in, buf, chunk, pos, 1);
-        if (n <= 0) {
-            r = n;
-            break;
-        }
-        long w = out->ops->write(out, buf, (size_t)n, stream_pos(out), 1);
-        if (w < 0) {
-            if (pos)
-                *pos = before;
-            r = w;
-            if (w == -EPIPE)
-                signal_send_thread(current, SIGPIPE, NULL);
-            break;
-        }
-        if (w < n && pos)
-            *pos = before + w;
-        total += w;
-        left -= (size_t)w;
-        if (w < n)
-            break;
-    }
-    kfree(buf);
-    if (a2 && copy_to_user((uint64_t)a2, &off, sizeof(off)))
-        return -EFAULT;
-    return total ? total : (r < 0 ? r : 0);
 }
 
 /* ---- poll/select ------------------------------------------------------------------------ */

@@ -104,6 +104,17 @@ static int host_truncate(struct file *f, int64_t len)
     return pal_fs_truncate(f->h, len);
 }
 
+static int host_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+    /* Growing the file past RLIMIT_FSIZE: EFBIG and SIGXFSZ, as for a write. */
+    uint64_t lim = current->proc->rlim[RLIMIT_FSIZE].cur;
+    if (!(mode & 1 /* FALLOC_FL_KEEP_SIZE */) && lim != RLIM_INFINITY && (uint64_t)(off + len) > lim) {
+        signal_send_thread(current, SIGXFSZ, NULL);
+        return -EFBIG;
+    }
+    return pal_fs_fallocate(f->h, mode, off, len);
+}
+
 static int host_fsync(struct file *f, int datasync)
 {
     return pal_fs_fsync(f->h, datasync);
@@ -208,6 +219,7 @@ const struct file_ops host_file_ops = {
     .stat = host_stat,
     .truncate = host_truncate,
     .fsync = host_fsync,
+    .fallocate = host_fallocate,
     .seekable = 1,
 };
 
@@ -241,4 +253,51 @@ int stdio_install(const pal_handle_t h[3])
         }
     }
     return 0;
+}
+
+/* memfd_create(2): an anonymous in-memory file.  The enclave asks the host for a memfd and
+ * treats it as a regular host file (read/write/ftruncate/fallocate/mmap, MAP_SHARED
+ * coherent across fork).  Flags as Linux checks them; the name is at most 249 bytes and
+ * /proc/self/fd shows "/memfd:NAME (deleted)".  Sealing (F_ADD_SEALS) is not offered. */
+#define MFD_CLOEXEC 1u
+#define MFD_ALLOW_SEALING 2u
+#define MFD_HUGETLB 4u
+#define MFD_NOEXEC_SEAL 8u
+#define MFD_EXEC 0x10u
+#define MFD_NAME_MAX 249
+SYS(memfd_create)
+{
+    unsigned flags = (unsigned)a1;
+    char name[MFD_NAME_MAX + 1];
+    if (flags & MFD_HUGETLB) {
+        if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL |
+                      MFD_EXEC | (0x3fu << 26)))
+            return -EINVAL;
+    } else if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) {
+        return -EINVAL;
+    }
+    if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL))
+        return -EINVAL;
+    long n = strncpy_from_user(name, (uint64_t)a0, sizeof(name));
+    if (n == -EFAULT)
+        return n;
+    if (n < 0)
+        return -EINVAL; /* longer than MFD_NAME_MAX */
+    if (flags & MFD_HUGETLB)
+        return -EINVAL; /* the enclave has no huge pages to back it */
+    char path[MFD_NAME_MAX + 32];
+    al_snprintf(path, sizeof(path), "/memfd:%s (deleted)", name);
+    struct file *f = file_alloc(&host_file_ops, O_RDWR | O_LARGEFILE, path);
+    if (!f)
+        return -ENOMEM;
+    int r = pal_fs_memfd(name, flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING), &f->h);
+    if (r < 0) {
+        file_put(f);
+        return r;
+    }
+    f->mode = S_IFREG;
+    r = fd_install(f, (flags & MFD_CLOEXEC) != 0, 0);
+    if (r < 0)
+        file_put(f);
+    return r;
 }

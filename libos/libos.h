@@ -99,6 +99,8 @@ struct file_ops {
     int (*stat)(struct file *f, struct pal_stat *st);
     int (*truncate)(struct file *f, int64_t len);
     int (*fsync)(struct file *f, int datasync);
+    /* fallocate(2) with a validated mode and range (NULL: EOPNOTSUPP). */
+    int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
     /* Readiness for poll: returns POLLIN/POLLOUT/... bits without blocking. */
     int (*poll)(struct file *f, int events);
     void (*release)(struct file *f);
@@ -172,6 +174,20 @@ struct file *memfile_new(const char *path, char *data, size_t len, uint32_t mode
 struct file *memdir_new(const char *path, const char *const *names, const uint8_t *types, int n);
 extern const struct file_ops host_file_ops, host_stream_ops;
 WUR int pipe_create(struct file **rd, struct file **wr, int flags);
+/* F_GETPIPE_SZ / F_SETPIPE_SZ (pipe.c): the size, or -EBADF/-EINVAL/-EPERM/-EBUSY. */
+long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
+/* Direct access to a pipe's ring for splice/tee (pipe.c).  pipe_of: NULL if f is not an
+ * enclave pipe.  pipe_wait_data: 1 data, 0 end of file, -EAGAIN (nonblock), -ERESTARTSYS.
+ * pipe_wait_room: free bytes, -EPIPE (no reader; SIGPIPE sent), -EAGAIN, -ERESTARTSYS.
+ * peek copies without consuming; consume drops; append adds at most the free room.  Each
+ * returns the bytes handled and wakes waiters when the ring changed. */
+struct pipe;
+struct pipe *pipe_of(struct file *f);
+WUR int pipe_wait_data(struct pipe *p, int nonblock);
+WUR long pipe_wait_room(struct pipe *p, int nonblock);
+size_t pipe_peek(struct pipe *p, void *buf, size_t n);
+void pipe_consume(struct pipe *p, size_t n);
+size_t pipe_append(struct pipe *p, const void *buf, size_t n);
 
 /* ---- per-process state ------------------------------------------------------------------- */
 #define FD_MAX 4096

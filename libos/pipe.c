@@ -1,20 +1,24 @@
 /*
- * pipe.c - pipes inside the enclave: a 64 KiB ring buffer in the core's heap.
+ * pipe.c - pipes inside the enclave: a ring buffer in the shared heap (64 KiB, resizable
+ * with F_SETPIPE_SZ), so both ends work between processes.
  *
  * Readers and writers wait with wait_until(), which sleeps interruptibly; writes of up to
- * PIPE_BUF bytes are atomic.  (One process today; the ring moves to the shared region
- * when processes arrive.)
+ * PIPE_BUF bytes are atomic.  The pipe_* helpers at the end let splice.c move data in and
+ * out of a ring directly.
  */
 #include "libos.h"
 
-#define PIPE_SIZE 65536
+#define PIPE_DEF_SIZE 65536
 #define PIPE_BUF 4096
+#define PIPE_MAX_SIZE 1048576 /* /proc/sys/fs/pipe-max-size */
 
 struct pipe {
-    char buf[PIPE_SIZE];
+    char *buf;
+    size_t size;      /* ring size: a power of two, at least one page */
     size_t head, len; /* read position, bytes stored */
     int readers, writers;
 };
+#define PIPE_SIZE (p->size)
 
 struct pipe_end {
     struct pipe *p;
@@ -61,7 +65,7 @@ struct wr_wait {
 static int can_write(void *arg)
 {
     struct wr_wait *w = arg;
-    return w->p->readers == 0 || PIPE_SIZE - w->p->len >= w->need;
+    return w->p->readers == 0 || w->p->size - w->p->len >= w->need;
 }
 
 static long pipe_write(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf)
@@ -140,8 +144,10 @@ static void pipe_release(struct file *f)
         p->writers--;
     else
         p->readers--;
-    if (!p->readers && !p->writers)
+    if (!p->readers && !p->writers) {
+        kfree(p->buf);
         kfree(p);
+    }
     kfree(e);
     wake_all(); /* EOF or EPIPE for the other end */
 }
@@ -159,19 +165,22 @@ static const struct file_ops pipe_ops = {
 int pipe_create(struct file **rd, struct file **wr, int flags)
 {
     struct pipe *p = kzalloc(sizeof(*p));
+    char *ring = kmalloc(PIPE_DEF_SIZE);
     struct pipe_end *re = kzalloc(sizeof(*re)), *we = kzalloc(sizeof(*we));
     char name[32];
     al_snprintf(name, sizeof(name), "pipe:[%lu]", (unsigned long)((uint64_t)p >> 4));
     struct file *r = file_alloc(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK), name);
     struct file *w = file_alloc(&pipe_ops, O_WRONLY | (flags & O_NONBLOCK), name);
-    if (!p || !re || !we || !r || !w) {
-        kfree(p), kfree(re), kfree(we);
+    if (!p || !ring || !re || !we || !r || !w) {
+        kfree(p), kfree(ring), kfree(re), kfree(we);
         if (r)
             kfree(r->path), kfree(r);
         if (w)
             kfree(w->path), kfree(w);
         return -ENOMEM;
     }
+    p->buf = ring;
+    p->size = PIPE_DEF_SIZE;
     re->p = we->p = p;
     we->writer = 1;
     p->readers = p->writers = 1;
@@ -220,4 +229,122 @@ SYS(pipe)
 SYS(pipe2)
 {
     return do_pipe2((uint64_t)a0, (int)a1);
+}
+
+/* ---- F_GETPIPE_SZ / F_SETPIPE_SZ -------------------------------------------------------- */
+
+/* fcntl on a pipe (Linux's pipe_fcntl): the ring size, or resize it.  The new size is rounded
+ * up to a power of two of at least one page; above pipe-max-size (1 MiB) is EPERM (the
+ * enclave has no CAP_SYS_RESOURCE), above 2 GiB EINVAL, and EBUSY if the content would
+ * not fit.  -EBADF for anything that is not an enclave pipe. */
+long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
+{
+    if (f->ops != &pipe_ops) {
+        /* A host FIFO: its ring is the host's; report the default size and keep it. */
+        if ((f->mode & S_IFMT) == S_IFIFO)
+            return PIPE_DEF_SIZE;
+        return -EBADF;
+    }
+    struct pipe *p = ((struct pipe_end *)f->priv)->p;
+    if (cmd == F_GETPIPE_SZ)
+        return (long)p->size;
+    unsigned int req = (unsigned int)arg; /* Linux takes the argument as an unsigned int */
+    if (req > (1u << 31))
+        return -EINVAL;
+    size_t size = PAGE_SIZE;
+    while (size < req)
+        size <<= 1;
+    if (size > PIPE_MAX_SIZE)
+        return -EPERM;
+    if (size == p->size)
+        return (long)size;
+    if (p->len > size)
+        return -EBUSY;
+    char *nb = kmalloc(size);
+    if (!nb)
+        return -ENOMEM;
+    size_t n = pipe_peek(p, nb, p->len);
+    kfree(p->buf);
+    p->buf = nb;
+    p->size = size;
+    p->head = 0;
+    p->len = n;
+    wake_all(); /* a bigger ring may let a writer go on */
+    return (long)size;
+}
+
+/* ---- helpers for splice, tee, sendfile (splice.c) ---------------------------------------- */
+
+struct pipe *pipe_of(struct file *f)
+{
+    return f->ops == &pipe_ops ? ((struct pipe_end *)f->priv)->p : NULL;
+}
+
+static int has_data(void *arg)
+{
+    struct pipe *p = arg;
+    return p->len > 0 || p->writers == 0;
+}
+
+int pipe_wait_data(struct pipe *p, int nonblock)
+{
+    if (!has_data(p)) {
+        if (nonblock)
+            return -EAGAIN;
+        int r = wait_until(has_data, p);
+        if (r < 0)
+            return r;
+    }
+    return p->len > 0;
+}
+
+static int has_room(void *arg)
+{
+    struct pipe *p = arg;
+    return p->readers == 0 || p->len < p->size;
+}
+
+long pipe_wait_room(struct pipe *p, int nonblock)
+{
+    if (!has_room(p)) {
+        if (nonblock)
+            return -EAGAIN;
+        int r = wait_until(has_room, p);
+        if (r < 0)
+            return r;
+    }
+    if (p->readers == 0) {
+        signal_send_thread(current, SIGPIPE, NULL);
+        return -EPIPE;
+    }
+    return (long)(p->size - p->len);
+}
+
+size_t pipe_peek(struct pipe *p, void *buf, size_t n)
+{
+    n = MIN(n, p->len);
+    size_t first = MIN(n, p->size - p->head);
+    al_memcpy(buf, p->buf + p->head, first);
+    al_memcpy((char *)buf + first, p->buf, n - first);
+    return n;
+}
+
+void pipe_consume(struct pipe *p, size_t n)
+{
+    n = MIN(n, p->len);
+    p->head = (p->head + n) % p->size;
+    p->len -= n;
+    wake_all();
+}
+
+size_t pipe_append(struct pipe *p, const void *buf, size_t n)
+{
+    n = MIN(n, p->size - p->len);
+    size_t tail = (p->head + p->len) % p->size;
+    size_t first = MIN(n, p->size - tail);
+    al_memcpy(p->buf + tail, buf, first);
+    al_memcpy(p->buf, (const char *)buf + first, n - first);
+    p->len += n;
+    wake_all();
+    return n;
 }

@@ -22,6 +22,8 @@ static const struct syscall_desc table[] = {
     /* files: data */
     E(read, "fpu"), E(write, "fpu"), E(pread64, "fpud"), E(pwrite64, "fpud"), E(readv, "fpd"),
     E(writev, "fpd"), E(preadv, "fpdd"), E(pwritev, "fpdd"), E(lseek, "fdd"), E(sendfile, "ffpu"),
+    E(preadv2, "fpdddx"), E(pwritev2, "fpdddx"), E(fallocate, "fxdd"), E(sync, ""),
+    E(syncfs, "f"), E(memfd_create, "sx"), E(copy_file_range, "fpfpux"), E(splice, "fpfpux"), E(tee, "ffux"),
     E(close, "f"), E(close_range, "ffx"), E(dup, "f"), E(dup2, "ff"), E(dup3, "ffx"),
     E(fcntl, "fdx"), E(ioctl, "fxp"), E(pipe, "p"), E(pipe2, "px"), E(flock, "fx"),
     E(fsync, "f"), E(fdatasync, "f"), E(ftruncate, "fd"), E(truncate, "sd"), E(fadvise64, "fddd"),
@@ -38,6 +40,10 @@ static const struct syscall_desc table[] = {
     E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
     E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"),
     E(fstatfs, "fp"),
+    /* extended attributes (xattr.c) */
+    E(setxattr, "sspux"), E(lsetxattr, "sspux"), E(fsetxattr, "fspux"), E(getxattr, "sspu"),
+    E(lgetxattr, "sspu"), E(fgetxattr, "fspu"), E(listxattr, "spu"), E(llistxattr, "spu"),
+    E(flistxattr, "fpu"), E(removexattr, "ss"), E(lremovexattr, "ss"), E(fremovexattr, "fs"),
     /* memory */
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),

@@ -409,6 +409,20 @@ int pal_fs_truncate(pal_handle_t h, int64_t len)
     return (int)host_ret(HSYS2(__NR_ftruncate, h, len));
 }
 
+int pal_fs_fallocate(pal_handle_t h, int mode, int64_t off, int64_t len)
+{
+    return (int)host_ret(HSYS4(__NR_fallocate, h, mode, off, len));
+}
+
+int pal_fs_memfd(const char *name, unsigned flags, pal_handle_t *out)
+{
+    long r = host_ret(HSYS2(__NR_memfd_create, name, flags | 1u /* MFD_CLOEXEC */));
+    if (r < 0)
+        return (int)r;
+    *out = r;
+    return 0;
+}
+
 int pal_fs_fsync(pal_handle_t h, int datasync)
 {
     return (int)host_ret(HSYS1(datasync ? __NR_fdatasync : __NR_fsync, h));

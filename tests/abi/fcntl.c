@@ -64,5 +64,10 @@ int main(void)
     int wo;
     MUST(wo = open("f", O_WRONLY));
     fl("O_WRONLY", wo);
+    /* F_NOTIFY (1026) with DN_MULTISHOT alone clears notifications (CPython test_fcntl). */
+    int dfd;
+    MUST(dfd = open(".", O_RDONLY));
+    R("F_NOTIFY clear on a directory", syscall(SYS_fcntl, dfd, 1026, 0x80000000ul));
+    R("F_NOTIFY on a file", syscall(SYS_fcntl, wo, 1026, 0x80000000ul));
     return 0;
 }
