@@ -210,10 +210,12 @@ void pal_process_kill(int64_t id)
 
 void pal_context_enter(const struct pal_context *ctx)
 {
-    write_fs_base(ctx->fs_base);
+    struct pal_context *c = pal_direct_entry_area(); /* see there */
+    *c = *ctx;
+    write_fs_base(c->fs_base);
     uint64_t none = 0;
     HSYS4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);
-    pal_direct_jump(ctx);
+    pal_direct_jump(c);
     __builtin_unreachable();
 }
 

@@ -76,6 +76,19 @@ void *pal_thread_self(void)
     return *(void **)((sp & ~(SLOT_SIZE - 1)) + 4096);
 }
 
+/* Where pal_context_enter keeps the context it is about to load: the calling thread's
+ * slot page just below its signal stack (the core's pointer is at its start).  No signal
+ * frame can reach it, unlike the signal stack itself: once pal_direct_jump has moved %rsp
+ * to the program's stack, a signal arriving before the final `ret` is delivered at the top
+ * of the signal stack, and would overwrite a context kept there (the new thread then
+ * started at address 0). */
+struct pal_context *pal_direct_entry_area(void)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    return (struct pal_context *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 256);
+}
+
 void pal_thread_set_self(void *td)
 {
     uint64_t sp;
