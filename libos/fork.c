@@ -167,6 +167,43 @@ void vfork_resumed(struct pal_context *ctx)
     thread_check_exit();
 }
 
+/* clone(CLONE_VM) without CLONE_VFORK: the child runs concurrently in the parent's address
+ * space, so it becomes a new host thread of the parent's host process, belonging to a
+ * process of its own in the core.  It ends with its host thread (process_end) or moves to
+ * a host process of its own when it execs (vfork_exec_split). */
+static long vm_child_start(struct process *c, struct thread *t, unsigned long flags,
+                           uint64_t newsp, uint64_t ctid, uint64_t tls)
+{
+    struct pal_context ctx = *current->ctx;
+    ctx.rax = 0;
+    if (newsp)
+        ctx.rsp = newsp;
+    if (flags & CLONE_SETTLS)
+        ctx.fs_base = tls;
+    ctx.xstate = NULL; /* a clean FPU state, as for a new thread */
+    ctx.xstate_size = 0;
+    c->vm_hosted = 1;
+    c->host_id = current->proc->host_id;
+    if (flags & CLONE_CHILD_SETTID)
+        IGNORE(copy_to_user(ctid, &t->tid, sizeof(int)));
+    int r = pal_thread_start(&ctx, t, &t->host_tid);
+    if (r < 0) {
+        process_free(c);
+        kfree(t);
+        return r == -ENOMEM ? -EAGAIN : r;
+    }
+    return c->pid;
+}
+
+/* Does another live process of the enclave run in the caller's host process? */
+static int host_shared(const struct process *p)
+{
+    for (struct process *q = kernel->procs; q; q = q->next)
+        if (q != p && q->state == PROC_RUNNING && q->host_id == p->host_id)
+            return 1;
+    return 0;
+}
+
 int vfork_exec_split(void)
 {
     struct process *c = current->proc;
@@ -183,18 +220,21 @@ int vfork_exec_split(void)
         c->vf_save = NULL;
         c->vf_parent = NULL;
         c->vf_jb = NULL;
+        c->vm_hosted = 0;
         return 0;
     }
     c->host_id = id;
-    vfork_resume_parent(c->vf_jb, c->vf_save, c->vf_parent, c->pid);
+    if (c->vf_save)
+        vfork_resume_parent(c->vf_jb, c->vf_save, c->vf_parent, c->pid);
+    /* A clone(CLONE_VM) child: its host thread here is done. */
+    bkl_unlock();
+    pal_thread_exit();
 }
 
 /* fork(), vfork() and clone() without CLONE_VM (or with CLONE_VM|CLONE_VFORK: see above). */
 long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
     struct process *p = current->proc;
-    if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-        return -EINVAL; /* a shared address space in another process: not supported */
     if ((uint64_t)kernel->nprocs >= p->rlim[RLIMIT_NPROC].cur)
         return -EAGAIN;
 
@@ -227,6 +267,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->cpu_ns = c->children_cpu_ns = 0; /* the child's own account starts empty */
     c->maxrss_kb = c->children_maxrss_kb = 0;
     c->vf_save = NULL, c->vf_parent = NULL, c->vf_jb = NULL;
+    c->vm_hosted = 0;
     c->exit_signal = (int)(flags & 0xff);
     c->groups = NULL;
     if (groups_fork(c) < 0 || fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
@@ -253,6 +294,8 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     struct pal_context *ctx = current->ctx;
     if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
         return vfork_start(c, t, flags, newsp, ctid, tls);
+    if (flags & CLONE_VM)
+        return vm_child_start(c, t, flags, newsp, ctid, tls);
     int64_t id = pal_process_fork();
     if (id < 0) {
         process_free(c);
@@ -391,12 +434,17 @@ __attribute__((noreturn)) static void process_end(int status)
     /* The enclave ends with its first process: stop every other one, leave nothing behind. */
     if (p->ppid == 0) {
         for (struct process *q = kernel->procs; q; q = q->next)
-            if (q != p && q->state == PROC_RUNNING && q->host_id > 0)
+            if (q != p && q->state == PROC_RUNNING && q->host_id > 0 && q->host_id != p->host_id)
                 pal_process_kill(q->host_id);
         if ((status & 0x7f) == 0)
             pal_exit((status >> 8) & 0xff);
         pal_exit_signal(status & 0x7f);
     }
+    /* Sharing the host process with another live process: the host process must outlive
+     * this one, so its other threads leave one by one (as for exec) instead of with it. */
+    int keep_host = !p->vf_save && host_shared(p);
+    if (keep_host)
+        threads_end_others();
     /* Close every descriptor: pipes see EOF, files are released. */
     for (int fd = 0; fd < p->fds.size; fd++)
         if (p->fds.ent[fd].f)
@@ -459,6 +507,12 @@ __attribute__((noreturn)) static void process_end(int status)
     }
     if (vf_save)
         vfork_resume_parent(vf_jb, vf_save, vf_parent, pid);
+    if (keep_host) {
+        /* Other processes live in this host process (clone(CLONE_VM) children, or the
+         * parent of one): end only this thread; the host process ends with its last. */
+        bkl_unlock();
+        pal_thread_exit();
+    }
     bkl_unlock();
     pal_exit(0);
 }
@@ -766,8 +820,11 @@ void signal_send_process(struct process *p, int sig, const struct k_siginfo *inf
     if (p == current->proc && !(current->sigmask & bit))
         return;
     if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT) {
-        if (p != current->proc)
-            pal_process_kick(p->host_id);
+        /* Every thread must look (a stop halts them all); kicked one by one, since p may
+         * share its host process with another process. */
+        for (struct thread *t = p->threads; t; t = t->next_in_proc)
+            if (t != current && t->host_tid)
+                pal_thread_kick(p->host_id, t->host_tid);
         return;
     }
     for (struct thread *t = p->threads; t; t = t->next_in_proc)

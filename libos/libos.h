@@ -253,6 +253,8 @@ struct process {
     /* A vfork child running on its parent's host thread (fork.c): the parent's saved
      * context, the parent thread, the core entry to unwind to when the child ends. */
     struct vfork_save *vf_save;      /* NULL for every other process */
+    int vm_hosted;                   /* clone(CLONE_VM) child: a host thread of its parent's
+                                      * host process until it execs (fork.c) */
     struct thread *vf_parent;
     struct core_jmp *vf_jb;
     int64_t vf_cpu0;                 /* the host thread's CPU time when the child began */
@@ -394,8 +396,9 @@ __attribute__((noreturn)) void core_longjmp(struct core_jmp *jb);
 /* At a core entry that core_longjmp'ed back: the vfork child has ended or moved to a host
  * process of its own; ctx becomes the parent's context again (fork.c). */
 void vfork_resumed(struct pal_context *ctx);
-/* execve in a vfork child, at the point of no return: move the child to a host process of
- * its own.  Returns 0 there; in the old host process resumes the parent (no return). */
+/* execve in a process sharing another's host process (a vfork child, a clone(CLONE_VM)
+ * child), at the point of no return: move it to a host process of its own.  Returns 0
+ * there; in the old host process resumes the vfork parent or ends the host thread. */
 int vfork_exec_split(void);
 /* Every core entry: remember where to resume a vfork parent if the child ends here. */
 #define VFORK_ENTRY(ctx, jb)                                                                \

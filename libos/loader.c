@@ -461,8 +461,8 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
         goto out;
     }
 
-    /* A vfork child leaves its parent's address space here (the parent resumes). */
-    if (current->proc->vf_save) {
+    /* A vfork or clone(CLONE_VM) child leaves its parent's address space here. */
+    if (current->proc->vf_save || current->proc->vm_hosted) {
         r = vfork_exec_split();
         if (r < 0)
             goto out;
