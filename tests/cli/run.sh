@@ -93,5 +93,57 @@ check no_program        2   'no program'                      -- $ALCOVE run --r
 check unknown_option    2   'unknown option'                  -- $ALCOVE run --root / --bogus x /bin/true
 check bad_log           2   'log must be'                     -- $ALCOVE run --root / --log loud /bin/true
 check unknown_command   2   'unknown command'                 -- $ALCOVE frobnicate
+check bad_max_procs     2   'max-procs'                       -- $ALCOVE run --root / --max-procs x /bin/true
+
+# Limits: --max-procs N counts every process of the enclave, --max-threads N the threads of
+# one process; past them fork/clone fail with EAGAIN (never a hang), and the enclave goes on.
+cat > "$W/limits.c" <<'C'
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+static int gate[2];
+static void *idle(void *a) { char c; (void)a; read(gate[0], &c, 1); return 0; }
+int main(void)
+{
+    pipe(gate);
+    pid_t kids[64];
+    int n = 0, err = 0;
+    for (; n < 64; n++) {
+        pid_t p = fork();
+        if (p < 0) { err = errno; break; }
+        if (p == 0) { char c; read(gate[0], &c, 1); _exit(0); }
+        kids[n] = p;
+    }
+    printf("forks: %d, then %s\n", n, err == EAGAIN ? "EAGAIN" : strerror(err));
+    for (int i = 0; i < n; i++) kill(kids[i], SIGKILL);
+    for (int i = 0; i < n; i++) waitpid(kids[i], 0, 0);
+    pid_t p = fork();
+    if (p == 0) _exit(3);
+    int st = 0;
+    waitpid(p, &st, 0);
+    printf("fork after the children were reaped: exit %d\n", WEXITSTATUS(st));
+    pthread_t t[64];
+    int m = 0, terr = 0;
+    for (; m < 64; m++)
+        if ((terr = pthread_create(&t[m], 0, idle, 0)) != 0) break;
+    printf("threads: %d, then %s\n", m, terr == EAGAIN ? "EAGAIN" : strerror(terr));
+    close(gate[1]);
+    return 0;
+}
+C
+gcc -O1 -pthread -o "$W/limits" "$W/limits.c"
+want=$'forks: 4, then EAGAIN\nfork after the children were reaped: exit 3\nthreads: 2, then EAGAIN'
+got=$(timeout -s KILL 30 $ALCOVE run --root / --max-procs 5 --max-threads 3 "$W/limits" 2>&1); rc=$?
+if [ "$rc" = 0 ] && [ "$got" = "$want" ]; then
+    echo "PASS limits_procs_threads"; pass=$((pass + 1))
+else
+    echo "FAIL limits_procs_threads: status $rc, output: $(printf '%s' "$got" | tr '\n' '|')"
+    fail=$((fail + 1))
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
