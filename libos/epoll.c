@@ -186,18 +186,6 @@ static int epoll_poll(struct file *f, int events)
     return r > 0 ? (events & (POLLIN | POLLRDNORM)) : 0;
 }
 
-static int epoll_stat(struct file *f, struct pal_stat *st)
-{
-    (void)f;
-    al_memset(st, 0, sizeof(*st));
-    st->mode = 0600; /* anonymous inode, as Linux shows it */
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 14;
-    st->ino = 1;
-    return 0;
-}
-
 static void epoll_release(struct file *f)
 {
     struct eventpoll *ep = f->priv;
@@ -207,7 +195,7 @@ static void epoll_release(struct file *f)
 
 static const struct file_ops epoll_ops = {
     .poll = epoll_poll,
-    .stat = epoll_stat,
+    .stat = anon_inode_stat,
     .release = epoll_release,
     .seekable = 0,
 };

@@ -96,30 +96,12 @@ static int efd_poll(struct file *f, int events)
     return r & (events | POLLERR | POLLHUP);
 }
 
-/* Linux shows every eventfd as the shared anonymous inode: mode 0600, no file type. */
-static int efd_stat(struct file *f, struct pal_stat *st)
-{
-    (void)f;
-    al_memset(st, 0, sizeof(*st));
-    st->mode = 0600;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 14; /* anon_inodefs */
-    st->ino = 1;
-    return 0;
-}
-
-static void efd_release(struct file *f)
-{
-    kfree(f->priv);
-}
-
 static const struct file_ops eventfd_ops = {
     .read = efd_read,
     .write = efd_write,
     .poll = efd_poll,
-    .stat = efd_stat,
-    .release = efd_release,
+    .stat = anon_inode_stat, /* Linux shows every eventfd as the shared anonymous inode */
+    .release = file_release_priv,
     .seekable = 0,
 };
 

@@ -13,6 +13,26 @@ int fdtable_init(struct fdtable *t)
     return t->ent ? 0 : -ENOMEM;
 }
 
+/* stat of the files Linux keeps on its one anonymous inode (eventfd, epoll, pidfd...):
+ * mode 0600 without a file type, anon_inodefs' device. */
+int anon_inode_stat(struct file *f, struct pal_stat *st)
+{
+    (void)f;
+    al_memset(st, 0, sizeof(*st));
+    st->mode = 0600;
+    st->nlink = 1;
+    st->blksize = 4096;
+    st->dev = 14; /* anon_inodefs */
+    st->ino = 1;
+    return 0;
+}
+
+/* release of a file whose priv is one kmalloc'd block. */
+void file_release_priv(struct file *f)
+{
+    kfree(f->priv);
+}
+
 struct file *file_alloc(const struct file_ops *ops, int flags, const char *path)
 {
     struct file *f = kzalloc(sizeof(*f));

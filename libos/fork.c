@@ -128,10 +128,7 @@ static long vfork_start(struct process *c, struct thread *t, unsigned long flags
     t->ctx = ctx;
     if (flags & CLONE_CHILD_SETTID)
         IGNORE(copy_to_user(ctid, &t->tid, sizeof(int)));
-    if (newsp)
-        ctx->rsp = newsp;
-    if (flags & CLONE_SETTLS)
-        ctx->fs_base = tls;
+    clone_child_ctx(ctx, flags, newsp, tls);
     return 0; /* to the child; the parent hears the pid when it resumes */
 }
 
@@ -174,14 +171,7 @@ void vfork_resumed(struct pal_context *ctx)
 static long vm_child_start(struct process *c, struct thread *t, unsigned long flags,
                            uint64_t newsp, uint64_t ctid, uint64_t tls)
 {
-    struct pal_context ctx = *current->ctx;
-    ctx.rax = 0;
-    if (newsp)
-        ctx.rsp = newsp;
-    if (flags & CLONE_SETTLS)
-        ctx.fs_base = tls;
-    ctx.xstate = NULL; /* a clean FPU state, as for a new thread */
-    ctx.xstate_size = 0;
+    struct pal_context ctx = clone_host_thread_ctx(flags, newsp, tls);
     c->vm_hosted = 1;
     c->host_id = current->proc->host_id;
     if (flags & CLONE_CHILD_SETTID)
@@ -313,10 +303,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
         t->host_tid = pal_thread_id();
         if (flags & CLONE_CHILD_SETTID)
             IGNORE(copy_to_user(ctid, &t->tid, sizeof(int)));
-        if (newsp)
-            ctx->rsp = newsp;
-        if (flags & CLONE_SETTLS)
-            ctx->fs_base = tls;
+        clone_child_ctx(ctx, flags, newsp, tls);
         return 0;
     }
     c->host_id = id;

@@ -152,6 +152,8 @@ extern struct mount mounts[PAL_MAX_MOUNTS];
 extern int nmounts;
 
 struct file *file_alloc(const struct file_ops *ops, int flags, const char *path);
+int anon_inode_stat(struct file *f, struct pal_stat *st); /* file_ops.stat of anon inodes */
+void file_release_priv(struct file *f);                    /* file_ops.release: kfree(priv) */
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
 
@@ -284,6 +286,11 @@ long lock_fcntl(struct file *f, int cmd, uint64_t uarg);
 long lock_flock(struct file *f, int op);
 void lock_release(struct file *f, int posix);
 long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
+/* A clone child's start (thread.c): the caller's context with return value 0 and the new
+ * stack and TLS if given; in place, or as a copy for a child that starts on a host thread
+ * of its own (from a clean FPU state). */
+void clone_child_ctx(struct pal_context *ctx, unsigned long flags, uint64_t newsp, uint64_t tls);
+struct pal_context clone_host_thread_ctx(unsigned long flags, uint64_t newsp, uint64_t tls);
 /* Queue a signal for a process (any of its threads may take it) and make it notice. */
 void signal_send_process(struct process *p, int sig, const struct k_siginfo *info);
 

@@ -26,13 +26,8 @@ static int mem_stat(struct file *f, struct pal_stat *st)
     return 0;
 }
 
-static void mem_release(struct file *f)
-{
-    kfree(f->priv);
-}
-
 static const struct file_ops mem_ops = {
-    .read = mem_read, .stat = mem_stat, .release = mem_release, .seekable = 1,
+    .read = mem_read, .stat = mem_stat, .release = file_release_priv, .seekable = 1,
 };
 
 struct file *memfile_new(const char *path, char *data, size_t len, uint32_t mode)
@@ -67,7 +62,7 @@ static long memdir_getdents(struct file *f, uint64_t ubuf, size_t n)
 }
 
 static const struct file_ops memdir_ops = {
-    .getdents = memdir_getdents, .stat = mem_stat, .release = mem_release, .seekable = 1,
+    .getdents = memdir_getdents, .stat = mem_stat, .release = file_release_priv, .seekable = 1,
 };
 
 struct file *memdir_new(const char *path, const char *const *names, const uint8_t *types, int n)

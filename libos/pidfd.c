@@ -42,27 +42,10 @@ static int pidfd_poll(struct file *f, int events)
     return 0;
 }
 
-static int pidfd_stat(struct file *f, struct pal_stat *st)
-{
-    (void)f;
-    al_memset(st, 0, sizeof(*st));
-    st->mode = 0600;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 14; /* anon_inodefs */
-    st->ino = 1;
-    return 0;
-}
-
-static void pidfd_release(struct file *f)
-{
-    kfree(f->priv);
-}
-
 static const struct file_ops pidfd_ops = {
     .poll = pidfd_poll,
-    .stat = pidfd_stat,
-    .release = pidfd_release,
+    .stat = anon_inode_stat,
+    .release = file_release_priv,
     .seekable = 0,
 };
 

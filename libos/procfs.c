@@ -318,13 +318,8 @@ static int comm_stat(struct file *f, struct pal_stat *st)
     return 0;
 }
 
-static void comm_release(struct file *f)
-{
-    kfree(f->priv);
-}
-
 static const struct file_ops comm_ops = {
-    .read = comm_read, .write = comm_write, .stat = comm_stat, .release = comm_release,
+    .read = comm_read, .write = comm_write, .stat = comm_stat, .release = file_release_priv,
     .seekable = 1,
 };
 
@@ -345,6 +340,52 @@ static int comm_open(const char *canon, int flags, struct file **out)
     return 0;
 }
 
+/* A directory listing of up to cap entries being built: fixed names, and numbers (pids,
+ * tids, fds) formatted into store. */
+struct listing {
+    const char **names;
+    uint8_t *types;
+    char *store;
+    int n, cap;
+};
+
+static int listing_init(struct listing *l, int cap)
+{
+    l->n = 0;
+    l->cap = cap;
+    l->names = kmalloc(sizeof(char *) * (size_t)(cap + 1));
+    l->types = kmalloc((size_t)cap + 1);
+    l->store = kmalloc((size_t)(cap + 1) * 12);
+    if (l->names && l->types && l->store)
+        return 0;
+    kfree(l->names), kfree(l->types), kfree(l->store);
+    return -ENOMEM;
+}
+
+static void listing_add(struct listing *l, const char *name, uint8_t type)
+{
+    if (l->n < l->cap) {
+        l->names[l->n] = name;
+        l->types[l->n++] = type;
+    }
+}
+
+static void listing_num(struct listing *l, int v, uint8_t type)
+{
+    if (l->n < l->cap) {
+        char *s = l->store + l->n * 12;
+        al_snprintf(s, 12, "%d", v);
+        listing_add(l, s, type);
+    }
+}
+
+static int listing_open(struct listing *l, const char *canon, struct file **out)
+{
+    *out = memdir_new(canon, l->names, l->types, l->n);
+    kfree(l->names), kfree(l->types), kfree(l->store);
+    return *out ? 0 : -ENOMEM;
+}
+
 int proc_open(const char *canon, int flags, struct file **out)
 {
     int fd = -1;
@@ -361,28 +402,16 @@ int proc_open(const char *canon, int flags, struct file **out)
     switch (n) {
     case P_ROOT: {
         (void)pidname;
-        int np = kernel->nprocs;
-        const char **names = kmalloc(sizeof(char *) * (size_t)(np + ARRAY_SIZE(top_entries)));
-        uint8_t *types = kmalloc((size_t)np + ARRAY_SIZE(top_entries));
-        char *store = kmalloc((size_t)np * 12 + 1);
-        if (!names || !types || !store) {
-            kfree(names), kfree(types), kfree(store);
+        struct listing l;
+        if (listing_init(&l, kernel->nprocs + (int)ARRAY_SIZE(top_entries)) < 0)
             return -ENOMEM;
-        }
-        int k = 0;
-        for (struct process *q = kernel->procs; q && k < np; q = q->next) {
-            al_snprintf(store + k * 12, 12, "%d", q->pid);
-            names[k] = store + k * 12;
-            types[k++] = DT_DIR;
-        }
-        for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++) {
-            names[k] = top_entries[i].name;
-            types[k++] = (top_entries[i].node == P_SELF || top_entries[i].node == P_THREADSELF)
-                             ? DT_LNK : DT_REG;
-        }
-        *out = memdir_new(canon, names, types, k);
-        kfree(names), kfree(types), kfree(store);
-        return *out ? 0 : -ENOMEM;
+        for (struct process *q = kernel->procs; q; q = q->next)
+            listing_num(&l, q->pid, DT_DIR);
+        for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++)
+            listing_add(&l, top_entries[i].name,
+                        (top_entries[i].node == P_SELF || top_entries[i].node == P_THREADSELF)
+                            ? DT_LNK : DT_REG);
+        return listing_open(&l, canon, out);
     }
     case P_PIDDIR: {
         const char *names[ARRAY_SIZE(pid_entries)];
@@ -400,43 +429,22 @@ int proc_open(const char *canon, int flags, struct file **out)
         int cnt = 0;
         for (int i = 0; i < t->size; i++)
             cnt += t->ent[i].f != NULL;
-        const char **names = kmalloc(sizeof(char *) * (size_t)(cnt + 1));
-        uint8_t *types = kmalloc((size_t)cnt + 1);
-        char *store = kmalloc((size_t)(cnt + 1) * 12);
-        if (!names || !types || !store) {
-            kfree(names), kfree(types), kfree(store);
+        struct listing l;
+        if (listing_init(&l, cnt) < 0)
             return -ENOMEM;
-        }
-        int k = 0;
-        for (int i = 0; i < t->size; i++) {
-            if (!t->ent[i].f)
-                continue;
-            al_snprintf(store + k * 12, 12, "%d", i);
-            names[k] = store + k * 12;
-            types[k++] = DT_LNK;
-        }
-        *out = memdir_new(canon, names, types, k);
-        kfree(names), kfree(types), kfree(store);
-        return *out ? 0 : -ENOMEM;
+        for (int i = 0; i < t->size; i++)
+            if (t->ent[i].f)
+                listing_num(&l, i, DT_LNK);
+        return listing_open(&l, canon, out);
     }
     case P_TASKDIR: {
         /* One directory per thread. */
-        int n = 0, max = target_proc->nthreads + 1;
-        const char **names = kmalloc(sizeof(char *) * (size_t)max);
-        uint8_t *types = kmalloc((size_t)max);
-        char *store = kmalloc((size_t)max * 12);
-        if (!names || !types || !store) {
-            kfree(names), kfree(types), kfree(store);
+        struct listing l;
+        if (listing_init(&l, target_proc->nthreads + 1) < 0)
             return -ENOMEM;
-        }
-        for (struct thread *t = target_proc->threads; t && n < max; t = t->next_in_proc) {
-            al_snprintf(store + n * 12, 12, "%d", t->tid);
-            names[n] = store + n * 12;
-            types[n++] = DT_DIR;
-        }
-        *out = memdir_new(canon, names, types, n);
-        kfree(names), kfree(types), kfree(store);
-        return *out ? 0 : -ENOMEM;
+        for (struct thread *t = target_proc->threads; t; t = t->next_in_proc)
+            listing_num(&l, t->tid, DT_DIR);
+        return listing_open(&l, canon, out);
     }
     case P_TASK: {
         const char *names[ARRAY_SIZE(task_entries)];

@@ -35,6 +35,24 @@ struct thread *thread_by_tid(int tid)
     return NULL;
 }
 
+void clone_child_ctx(struct pal_context *ctx, unsigned long flags, uint64_t newsp, uint64_t tls)
+{
+    ctx->rax = 0;
+    if (newsp)
+        ctx->rsp = newsp;
+    if (flags & CLONE_SETTLS)
+        ctx->fs_base = tls;
+}
+
+struct pal_context clone_host_thread_ctx(unsigned long flags, uint64_t newsp, uint64_t tls)
+{
+    struct pal_context c = *current->ctx;
+    clone_child_ctx(&c, flags, newsp, tls);
+    c.xstate = NULL; /* the backend's clean FPU state */
+    c.xstate_size = 0;
+    return c;
+}
+
 SYS(clone)
 {
     unsigned long flags = (unsigned long)a0;
@@ -83,14 +101,7 @@ SYS(clone)
         kfree(t);
         return -EFAULT;
     }
-    struct pal_context c = *current->ctx;
-    c.rax = 0;
-    if (newsp)
-        c.rsp = newsp;
-    if (flags & CLONE_SETTLS)
-        c.fs_base = tls;
-    c.xstate = NULL; /* the new thread starts from the backend's clean FPU state */
-    c.xstate_size = 0;
+    struct pal_context c = clone_host_thread_ctx(flags, newsp, tls);
 
     t->next_in_proc = p->threads;
     p->threads = t;
@@ -261,16 +272,7 @@ __attribute__((noreturn)) void thread_exit(int code)
         if (copy_to_user(t->clear_child_tid, &zero, 4) == 0)
             futex_wake(t->clear_child_tid, 1, 0xffffffffu);
     }
-    for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->next_in_proc)
-        if (*pp == t) {
-            *pp = t->next_in_proc;
-            break;
-        }
-    p->nthreads--;
-    /* Pending thread-directed signals die with the thread. */
-    sigq_free_all(t->sigq);
-    kfree(t);
-    wake_all();
+    thread_unlink(t); /* pending thread-directed signals die with the thread */
     bkl_unlock();
     pal_thread_exit();
 }
