@@ -25,6 +25,7 @@ umask 022
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+. "$HERE/lib.sh"
 ALCOVE=${ALCOVE:-$REPO/build/alcove}
 [[ $ALCOVE == /* ]] || ALCOVE=$PWD/$ALCOVE
 APPLETS=${BB_APPLETS:-}
@@ -66,38 +67,17 @@ prepare() {
 # Prefix every output line with the seconds since the start (for the slowest-test list).
 stamp() { perl -MTime::HiRes=time -e '$|=1; $t0=time; while(<STDIN>){printf "%.3f %s", time-$t0, $_}'; }
 
-# Kill every process of session SID (setsid made the run's first process its leader; the
-# enclave's processes and the tests' children stay in that session).
-kill_session() {
-    local p
-    for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'); do
-        kill -KILL "$p" 2>/dev/null
-    done
-}
-
 # supervise W CMD...: run CMD (in its own session, output stamped into W/log) for at most
 # TIMEOUT seconds, or 5 s after alcove reports an internal error (the enclave may then hang
 # instead of exiting); leaves W/rc and W/secs.
 supervise() {
     local w=$1; shift
-    local t0=$SECONDS why= panic_at=
+    local t0=$SECONDS
     setsid "$@" </dev/null > >(stamp >"$w/log") 2>&1 &
-    local pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $((SECONDS - t0)) -ge "$TIMEOUT" ]; then why=timeout; break; fi
-        if [ -z "$panic_at" ] && grep -qs 'alcove: internal error' "$w/log"; then panic_at=$SECONDS; fi
-        if [ -n "$panic_at" ] && [ $((SECONDS - panic_at)) -ge 5 ]; then why="alcove internal error"; break; fi
-        sleep 1
-    done
-    local rc
-    if [ -n "$why" ]; then
-        kill_session "$pid"; wait "$pid" 2>/dev/null; rc=137
-    else
-        wait "$pid"; rc=$?; kill_session "$pid"
-    fi
+    wait_run $! "$w/log" "$TIMEOUT"
     sleep 0.2   # let the stamping process drain
-    echo "$rc" >"$w/rc"
-    echo "$why" >"$w/why"
+    echo "$RUN_RC" >"$w/rc"
+    echo "$RUN_WHY" >"$w/why"
     echo $((SECONDS - t0)) >"$w/secs"
 }
 

@@ -27,6 +27,7 @@ umask 022
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+. "$HERE/lib.sh"
 ALCOVE=${ALCOVE:-$REPO/build/alcove}
 [[ $ALCOVE == /* ]] || ALCOVE=$PWD/$ALCOVE
 # Sequential, no network. test_concurrent_futures and test_multiprocessing_* are left out
@@ -63,15 +64,6 @@ echo "CPython test suite: $(dpkg-query -W -f='${Package} ${Version}' libpython3.
 echo "check per module: alcove passes >= ${THRESHOLD}% of native passes"
 echo
 
-# Kill what a run left behind: every process of the session SID (setsid made the run's first
-# process its leader, and the enclave's processes stay in it).
-kill_session() {
-    local p
-    for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'); do
-        kill -KILL "$p" 2>/dev/null
-    done
-}
-
 # One attempt: run SIDE MODULE [IGNOREFILE] within LIMIT seconds; stop early if alcove reports
 # an internal error (the enclave may then hang rather than exit).
 attempt() {
@@ -96,24 +88,12 @@ attempt() {
             "$PY" "${args[@]}" --junit-xml "$gs/junit.xml" "$mod" </dev/null >"$log" 2>&1 &
         pid=$!
     fi
-    local t0=$SECONDS panic_at= rc why=
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $((SECONDS - t0)) -ge "$limit" ]; then why=timeout; break; fi
-        if [ -z "$panic_at" ] && grep -q 'alcove: internal error' "$log"; then panic_at=$SECONDS; fi
-        if [ -n "$panic_at" ] && [ $((SECONDS - panic_at)) -ge 3 ]; then why=panic; break; fi
-        sleep 0.5
-    done
-    if [ -n "$why" ]; then
-        kill_session "$pid"
-        wait "$pid" 2>/dev/null
-        rc=137
-        echo "[python.sh: $side killed: $why after $((SECONDS - t0)) s]" >>"$log"
-    else
-        wait "$pid"; rc=$?
-        kill_session "$pid"   # daemons or a hung enclave left after the first process ended
-    fi
+    local t0=$SECONDS
+    wait_run "$pid" "$log" "$limit"
+    [ -z "$RUN_WHY" ] ||
+        echo "[python.sh: $side killed: $RUN_WHY after $((SECONDS - t0)) s]" >>"$log"
     "$PY" "$HERE/pyresults.py" "$s/junit.xml" "$log" >"$d/$side.res.$n"
-    ATTEMPT_RC=$rc ATTEMPT_WHY=$why
+    ATTEMPT_RC=$RUN_RC ATTEMPT_WHY=$RUN_WHY
     rm -rf "$s" "$shm"
 }
 
