@@ -382,7 +382,8 @@ WUR int groups_fork(struct process *c);
 int pidfd_pid(int fd, int *nonblock);
 /* Any thread of the enclave by tid (running processes only), NULL if none. */
 struct thread *task_by_tid(int tid);
-/* Threads (thread.c, futex.c). */
+/* Threads (thread.c, futex.c): p's thread tid, the caller's process's thread tid. */
+struct thread *proc_thread(const struct process *p, int tid);
 struct thread *thread_by_tid(int tid);
 __attribute__((noreturn)) void thread_exit(int code);
 /* execve: end every other thread of the calling process and wait until they are gone. */

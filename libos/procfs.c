@@ -117,17 +117,15 @@ static enum pnode parse(const char *canon, int *fd)
         int tid = parse_uint(rel + 5, &end);
         if (tid < 0 || (*end && *end != '/'))
             return P_NONE;
-        for (struct thread *t = tp->threads; t; t = t->next_in_proc) {
-            if (t->tid != tid)
-                continue;
-            if (!*end)
-                return P_TASK;
-            target_thread = t;
-            for (unsigned i = 0; i < ARRAY_SIZE(task_entries); i++)
-                if (al_strcmp(end + 1, task_entries[i].name) == 0)
-                    return task_entries[i].node;
+        struct thread *t = proc_thread(tp, tid);
+        if (!t)
             return P_NONE;
-        }
+        if (!*end)
+            return P_TASK;
+        target_thread = t;
+        for (unsigned i = 0; i < ARRAY_SIZE(task_entries); i++)
+            if (al_strcmp(end + 1, task_entries[i].name) == 0)
+                return task_entries[i].node;
         return P_NONE;
     }
     if (al_strncmp(rel, "fd/", 3) == 0) {
@@ -295,12 +293,11 @@ static long comm_write(struct file *f, const void *buf, size_t n, int64_t *pos, 
         return -ESRCH;
     if (p != current->proc)
         return -EINVAL;
-    int tid = c->tid ? c->tid : p->pid;
-    for (struct thread *t = p->threads; t; t = t->next_in_proc)
-        if (t->tid == tid) {
-            thread_set_comm(t, name);
-            return (long)n;
-        }
+    struct thread *t = proc_thread(p, c->tid ? c->tid : p->pid);
+    if (t) {
+        thread_set_comm(t, name);
+        return (long)n;
+    }
     if (c->tid)
         return -ESRCH;
     al_strlcpy(p->comm, name, sizeof(p->comm)); /* the leader has gone */

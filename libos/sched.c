@@ -36,10 +36,11 @@ static int privileged(void)
 
 struct thread *task_by_tid(int tid)
 {
-    for (struct process *p = kernel->procs; p; p = p->next)
-        for (struct thread *t = p->threads; t; t = t->next_in_proc)
-            if (t->tid == tid)
-                return t;
+    for (struct process *p = kernel->procs; p; p = p->next) {
+        struct thread *t = proc_thread(p, tid);
+        if (t)
+            return t;
+    }
     return NULL;
 }
 

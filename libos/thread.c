@@ -27,12 +27,17 @@
 #define CLONE_CHILD_SETTID 0x01000000
 
 
-struct thread *thread_by_tid(int tid)
+struct thread *proc_thread(const struct process *p, int tid)
 {
-    for (struct thread *t = current->proc->threads; t; t = t->next_in_proc)
+    for (struct thread *t = p->threads; t; t = t->next_in_proc)
         if (t->tid == tid)
             return t;
     return NULL;
+}
+
+struct thread *thread_by_tid(int tid)
+{
+    return proc_thread(current->proc, tid);
 }
 
 void clone_child_ctx(struct pal_context *ctx, unsigned long flags, uint64_t newsp, uint64_t tls)
