@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *errname(int e)
@@ -109,6 +110,18 @@ static inline void put_file(const char *name, const char *content)
     close(fd);
 }
 
+/* Wait for child c and print how it ended: "LABEL: exited N" or "LABEL: killed by N". */
+static inline void wait_report(const char *label, pid_t c)
+{
+    int st;
+    if (waitpid(c, &st, 0) != c)
+        printf("%s: waitpid %s\n", label, errname(errno));
+    else if (WIFSIGNALED(st))
+        printf("%s: killed by %d\n", label, WTERMSIG(st));
+    else
+        printf("%s: exited %d\n", label, WEXITSTATUS(st));
+}
+
 /* Read up to cap-1 bytes of a file into buf (NUL-terminated); returns length or -1. */
 static inline long get_file(const char *name, char *buf, size_t cap)
 {
@@ -121,6 +134,18 @@ static inline long get_file(const char *name, char *buf, size_t cap)
     buf[n] = 0;
     close(fd);
     return n;
+}
+
+/* Print the first line of a small file (a /proc entry): "LABEL: "LINE"". */
+static inline void show_first_line(const char *label, const char *path)
+{
+    char buf[64];
+    long n = get_file(path, buf, sizeof buf);
+    if (n < 0) {
+        printf("%s: open failed %s\n", label, errname(errno));
+        return;
+    }
+    printf("%s: \"%s\"\n", label, strtok(buf, "\n") ? buf : "");
 }
 
 /* Printable name of the file type bits of a mode. */

@@ -5,12 +5,14 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-static volatile int zero;
+static volatile int zero, forever = 1;
 
 static int deep(int n)
 {
     volatile char pad[4096];
     pad[0] = (char)n;
+    if (!forever) /* never: the recursion runs until the stack is gone */
+        return 0;
     return deep(n + 1) + pad[0];
 }
 

@@ -25,6 +25,7 @@ static int spinner(void *arg)
     shared_store = 5;
     for (;;)
         pause();
+    return 0;
 }
 
 static int execer(void *arg)

@@ -4,17 +4,6 @@
 #include "abi.h"
 #include <sys/wait.h>
 
-static void status(const char *label, pid_t c)
-{
-    int st;
-    if (waitpid(c, &st, 0) != c)
-        printf("%s: waitpid %s\n", label, errname(errno));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by %d\n", label, WTERMSIG(st));
-    else
-        printf("%s: exited %d\n", label, WEXITSTATUS(st));
-}
-
 /* fork a child that blocks on a pipe read; pgid >= 0: both sides call setpgid(child, pgid) */
 static pid_t sleeper(int pgid, int *gate)
 {
@@ -73,12 +62,12 @@ int main(int argc, char **argv)
     YN("child c stays in our group", getpgid(other) == getpgrp());
     R("setpgid(c, not-a-group)", setpgid(other, other + 0x100000));
     R("kill(-a, TERM)", kill(-a, SIGTERM));
-    status("a", a);
-    status("b", b);
+    wait_report("a", a);
+    wait_report("b", b);
     R("kill(-a) after the group is gone", kill(-a, SIGTERM));
     R("killpg(a) after the group is gone", killpg(a, SIGTERM));
     close(g3);
-    status("c (not signalled)", other);
+    wait_report("c (not signalled)", other);
     close(g1);
     close(g2);
 
@@ -92,10 +81,10 @@ int main(int argc, char **argv)
         signal(SIGUSR1, SIG_IGN);
         printf("  leader: grandchild in my group: %s\n", getpgid(gc) == getpid() ? "yes" : "no");
         kill(0, SIGUSR1); /* grandchild: default action kills it; we ignore it */
-        status("  grandchild", gc);
+        wait_report("  grandchild", gc);
         _exit(0);
     }
-    status("leader", l);
+    wait_report("leader", l);
 
     /* setsid in a child */
     int rp[2], gp[2];
@@ -124,7 +113,7 @@ int main(int argc, char **argv)
     R("parent: setpgid(child in other session)", setpgid(s, s));
     R("parent: setpgid(child, our group)", setpgid(s, getpgrp()));
     close(gp[1]);
-    status("setsid child", s);
+    wait_report("setsid child", s);
 
     /* setsid in a group leader fails: a child that made itself a group leader */
     fflush(stdout);
@@ -134,7 +123,7 @@ int main(int argc, char **argv)
         R("  child: setsid as group leader", setsid());
         _exit(0);
     }
-    status("group leader child", s);
+    wait_report("group leader child", s);
 
     /* setpgid on a child after it has exec'ed: EACCES */
     int ep[2], hold[2];
@@ -156,6 +145,6 @@ int main(int argc, char **argv)
     read(ep[0], &x, 1);
     R("setpgid(child after exec)", setpgid(e, e));
     close(hold[1]);
-    status("exec'ed child", e);
+    wait_report("exec'ed child", e);
     return 0;
 }

@@ -10,17 +10,6 @@
 
 static unsigned char pattern(long i) { return (unsigned char)(i * 7 + (i >> 11)); }
 
-static void status(const char *label, pid_t c)
-{
-    int st;
-    if (waitpid(c, &st, 0) != c)
-        printf("%s: waitpid %s\n", label, errname(errno));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by %d\n", label, WTERMSIG(st));
-    else
-        printf("%s: exited %d\n", label, WEXITSTATUS(st));
-}
-
 int main(void)
 {
     static unsigned char buf[65536];
@@ -65,7 +54,7 @@ int main(void)
         off += 65536;
     }
     close(p[1]);
-    status("reader child", c);
+    wait_report("reader child", c);
     printf("parent wrote %ld bytes, sum %lu\n", off, sum);
 
     /* child -> parent, 1 MiB in odd-sized writes */
@@ -95,7 +84,7 @@ int main(void)
     }
     printf("parent read %ld bytes, mismatches %ld\n", total, bad);
     close(p[0]);
-    status("writer child", c);
+    wait_report("writer child", c);
 
     /* EOF needs every write end closed, including the child's inherited copy */
     int gate[2];
@@ -117,7 +106,7 @@ int main(void)
     R("read: no EOF yet", read(p[0], buf, 1));
     fcntl(p[0], F_SETFL, 0);
     close(gate[1]);
-    status("holder child", c);
+    wait_report("holder child", c);
     R("poll after the last writer exited", poll(&pf, 1, 1000));
     printf("revents: POLLHUP=%d\n", !!(pf.revents & POLLHUP));
     R("read: EOF", read(p[0], buf, 1));
@@ -159,8 +148,8 @@ int main(void)
         next[k]++;
     }
     printf("records: total bytes %ld, A=%d B=%d, torn/out of order %d\n", total, next[0], next[1], torn);
-    status("writer A", w[0]);
-    status("writer B", w[1]);
+    wait_report("writer A", w[0]);
+    wait_report("writer B", w[1]);
 
     /* SIGPIPE: reader gone everywhere */
     int done[2];
@@ -180,7 +169,7 @@ int main(void)
     close(p[0]);
     close(done[0]);
     close(done[1]);
-    status("writer without readers (SIGPIPE default)", c);
+    wait_report("writer without readers (SIGPIPE default)", c);
     close(p[1]);
 
     MUST(pipe(p));
@@ -199,7 +188,7 @@ int main(void)
     close(p[0]);
     close(done[0]);
     close(done[1]);
-    status("writer without readers (SIGPIPE ignored)", c);
+    wait_report("writer without readers (SIGPIPE ignored)", c);
     close(p[1]);
 
     /* a writer blocked on a full pipe gets EPIPE when the last reader closes */
@@ -229,6 +218,6 @@ int main(void)
     char x;
     read(full[0], &x, 1);
     close(p[0]);
-    status("blocked writer", c);
+    wait_report("blocked writer", c);
     return 0;
 }

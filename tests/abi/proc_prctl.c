@@ -6,24 +6,13 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static void show_comm(const char *label, const char *path)
-{
-    char buf[64];
-    long n = get_file(path, buf, sizeof buf);
-    if (n < 0) {
-        printf("%s: open failed %s\n", label, errname(errno));
-        return;
-    }
-    printf("%s: \"%s\"\n", label, strtok(buf, "\n") ? buf : "");
-}
-
 int main(int argc, char **argv)
 {
     char name[32];
     if (argc > 1 && strcmp(argv[1], "exec") == 0) {
         prctl(PR_GET_NAME, name, 0, 0, 0);
         printf("  after exec PR_GET_NAME: %s\n", name);
-        show_comm("  after exec /proc/self/comm", "/proc/self/comm");
+        show_first_line("  after exec /proc/self/comm", "/proc/self/comm");
         return 0;
     }
     const char *base = strrchr(argv[0], '/');
@@ -31,10 +20,10 @@ int main(int argc, char **argv)
     prctl(PR_GET_NAME, name, 0, 0, 0);
     YN("initial name is the binary's basename", strcmp(name, base) == 0);
     R("PR_SET_NAME", prctl(PR_SET_NAME, "main-name", 0, 0, 0));
-    show_comm("/proc/self/comm", "/proc/self/comm");
+    show_first_line("/proc/self/comm", "/proc/self/comm");
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/comm", (int)getpid());
-    show_comm("/proc/<pid>/comm", path);
+    show_first_line("/proc/<pid>/comm", path);
 
     /* fork inherits; exec resets to the basename of the new program */
     int st;

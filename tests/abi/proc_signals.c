@@ -33,19 +33,6 @@ static void msleep(int ms)
     nanosleep(&t, NULL);
 }
 
-static void status(const char *label, pid_t c)
-{
-    int st;
-    if (waitpid(c, &st, 0) != c) {
-        printf("%s: waitpid failed %s\n", label, errname(errno));
-        return;
-    }
-    if (WIFSIGNALED(st))
-        printf("%s: killed by signal %d\n", label, WTERMSIG(st));
-    else
-        printf("%s: exited %d\n", label, WEXITSTATUS(st));
-}
-
 /* fork; the child runs fn after signalling readiness on a pipe, the parent waits for it */
 static pid_t start(void (*fn)(int rfd), int *wfd)
 {
@@ -158,23 +145,23 @@ int main(void)
 
     c = start(do_pause, &w);
     R("kill TERM (child in pause)", kill(c, SIGTERM));
-    status("pause child", c);
+    wait_report("pause child", c);
     close(w);
 
     c = start(do_read, &w);
     R("kill TERM (child in pipe read)", kill(c, SIGTERM));
-    status("read child", c);
+    wait_report("read child", c);
     close(w);
 
     c = start(do_read, &w);
     R("kill KILL", kill(c, SIGKILL));
-    status("read child", c);
+    wait_report("read child", c);
     R("kill after reaping", kill(c, 0));
     close(w);
 
     c = start(do_exit_handler, &w);
     R("kill USR1 (handler _exits 40+sig)", kill(c, SIGUSR1));
-    status("handler child", c);
+    wait_report("handler child", c);
     close(w);
 
     c = start(do_info, &w);
@@ -183,14 +170,14 @@ int main(void)
     v.sival_int = 777;
     long k2 = sigqueue(c, SIGRTMIN, v);
     close(w);
-    status("siginfo child", c); /* the child prints: ours comes after */
+    wait_report("siginfo child", c); /* the child prints: ours comes after */
     R("kill USR1", k1);
     R("sigqueue RTMIN", k2);
 
     c = start(do_blocked, &w);
     R("kill TERM (blocked)", kill(c, SIGTERM));
     write(w, "g", 1);
-    status("blocked child", c);
+    wait_report("blocked child", c);
     close(w);
 
     /* without SA_RESTART: signal until the child reports (a signal that arrives just
@@ -218,7 +205,7 @@ int main(void)
     }
     printf("handler acknowledgements: %d\n", *shared);
     write(w, "D", 1);
-    status("restart child", c);
+    wait_report("restart child", c);
     close(w);
     R("kill with bad signal", kill(getpid(), 12345));
     R("no children left", wait(&st));

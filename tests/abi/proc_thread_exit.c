@@ -14,17 +14,6 @@ static int pfd[2];
 static volatile long handled_by;
 static long t_tid;
 
-static void status(const char *label, pid_t c)
-{
-    int st;
-    if (waitpid(c, &st, 0) != c)
-        printf("%s: waitpid %s\n", label, errname(errno));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by %d\n", label, WTERMSIG(st));
-    else
-        printf("%s: exited %d\n", label, WEXITSTATUS(st));
-}
-
 static int count_tasks(void)
 {
     DIR *d = opendir("/proc/self/task");
@@ -131,7 +120,7 @@ int main(int argc, char **argv)
         pthread_create(&t, NULL, exec_thread, pid);
         block_forever(NULL);
     }
-    status("exec from thread", c);
+    wait_report("exec from thread", c);
 
     /* main thread exits first (in a freshly exec'ed image: musl 1.2.3's fork child has no
      * clear_child_tid on its main thread and would deadlock here) */
@@ -148,7 +137,7 @@ int main(int argc, char **argv)
     char buf[8] = {0};
     R("read from the surviving thread", read(pfd[0], buf, 5));
     printf("  got: %s\n", buf);
-    status("main pthread_exit first", c);
+    wait_report("main pthread_exit first", c);
 
     /* exit() in a thread ends everything */
     fflush(stdout);
@@ -157,7 +146,7 @@ int main(int argc, char **argv)
         pthread_create(&t, NULL, exiter, NULL);
         block_forever(NULL);
     }
-    status("exit(7) from a thread", c);
+    wait_report("exit(7) from a thread", c);
 
     /* SYS_exit ends only the calling thread */
     fflush(stdout);
@@ -175,7 +164,7 @@ int main(int argc, char **argv)
         printf("  thread gone, main still running: %s\n", gone ? "yes" : "no");
         _exit(3);
     }
-    status("thread SYS_exit, main _exit(3)", c);
+    wait_report("thread SYS_exit, main _exit(3)", c);
 
     /* process-directed signal lands on the only thread with it unblocked */
     int rp[2];
@@ -197,7 +186,7 @@ int main(int argc, char **argv)
     /* the sig_waiter unblocks via sigsuspend(empty) */
     R("ready", read(rp[0], buf, 1));
     long kr = kill(c, SIGUSR1);
-    status("signal to process", c);
+    wait_report("signal to process", c);
     R("kill(child, USR1)", kr);
 
     /* a fatal signal raised in a thread kills the whole process */
@@ -207,6 +196,6 @@ int main(int argc, char **argv)
         pthread_create(&t, NULL, fatal, NULL);
         block_forever(NULL);
     }
-    status("fatal signal in a thread", c);
+    wait_report("fatal signal in a thread", c);
     return 0;
 }

@@ -5,17 +5,6 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 
-static void show_comm(const char *label, const char *path)
-{
-    char buf[64];
-    long n = get_file(path, buf, sizeof buf);
-    if (n < 0) {
-        printf("%s: open failed %s\n", label, errname(errno));
-        return;
-    }
-    printf("%s: \"%s\"\n", label, strtok(buf, "\n") ? buf : "");
-}
-
 static long main_tid;
 
 static void *thr(void *arg)
@@ -26,10 +15,10 @@ static void *thr(void *arg)
     prctl(PR_GET_NAME, name, 0, 0, 0);
     printf("thread PR_GET_NAME: %s\n", name);
     snprintf(path, sizeof path, "/proc/self/task/%ld/comm", xgettid());
-    show_comm("own task comm", path);
-    show_comm("/proc/thread-self/comm", "/proc/thread-self/comm");
+    show_first_line("own task comm", path);
+    show_first_line("/proc/thread-self/comm", "/proc/thread-self/comm");
     snprintf(path, sizeof path, "/proc/self/task/%ld/comm", main_tid);
-    show_comm("main thread's task comm", path);
+    show_first_line("main thread's task comm", path);
     return NULL;
 }
 
@@ -43,7 +32,7 @@ int main(void)
     pthread_join(t, NULL);
     prctl(PR_GET_NAME, name, 0, 0, 0);
     printf("main name after the thread renamed itself: %s\n", name);
-    show_comm("/proc/self/comm", "/proc/self/comm");
+    show_first_line("/proc/self/comm", "/proc/self/comm");
 
     int fd = open("/proc/self/comm", O_WRONLY);
     if (fd < 0)
