@@ -19,7 +19,7 @@ CORE_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,norelro -Wl
 
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Iinclude -Icommon
 
-LIBOS_SRC  := $(wildcard libos/*.c) $(wildcard libos/*.S)
+LIBOS_SRC  := $(wildcard libos/*/*.c) $(wildcard libos/*/*.S)
 COMMON_SRC := common/string.c common/path.c common/elf.c
 DIRECT_SRC := $(wildcard pal/direct/*.c) $(wildcard pal/direct/*.S)
 CLI_SRC    := $(wildcard tools/alcove/*.c)
@@ -40,7 +40,7 @@ $(BUILD)/gen/sysnames.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h
 	$(V)echo '};' >> $@.tmp
 	$(V)mv $@.tmp $@
 
-$(BUILD)/obj/%.c.o: %.c $(BUILD)/gen/sysnames.h $(wildcard include/*.h libos/*.h common/*.h pal/direct/*.h)
+$(BUILD)/obj/%.c.o: %.c $(BUILD)/gen/sysnames.h $(wildcard include/*.h libos/*.h libos/*/*.h common/*.h pal/direct/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	$(V)$(CC) $(CORE_CFLAGS) -c $< -o $@

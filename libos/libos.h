@@ -438,6 +438,6 @@ void trace_syscall_exit(long nr, const long *a, long ret);
 
 /* handlers by family */
 #define SYS(name) long sys_##name(long a0, long a1, long a2, long a3, long a4, long a5)
-#include "syscalls.h"
+#include "kernel/syscalls.h"
 
 #endif
