@@ -63,10 +63,16 @@ struct pal_fault {
  * ------------------------------------------------------------------------------------- */
 #define PAL_MOUNT_RW 1u
 
+/* A mount the launcher asks for: a host directory (fstype "hostfs", root its handle) or a
+ * file system that lives wholly in the enclave (fstype "tmpfs", root PAL_HANDLE_NONE, size
+ * its limit in bytes, 0 for the default).  The core mounts them in order; /proc, /dev, /tmp
+ * and /dev/shm get its defaults unless a mount names exactly that path. */
 struct pal_mount {
     const char *guest_path;  /* absolute, normalised ("/" for the root) */
     pal_handle_t root;       /* directory handle on the host side */
     uint32_t flags;          /* PAL_MOUNT_RW */
+    const char *fstype;      /* "hostfs" (also when NULL) or "tmpfs" */
+    uint64_t size;           /* tmpfs: size limit in bytes (0 = default: half the memory) */
 };
 
 #define PAL_MAX_MOUNTS 32
@@ -168,6 +174,30 @@ PAL_WUR int pal_vm_remap(uint64_t old, size_t oldlen, size_t newlen, int flags, 
                          uint64_t *out);
 /* madvise for the advice values with defined semantics (DONTNEED zeroes anonymous memory). */
 PAL_WUR int pal_vm_advise(uint64_t addr, size_t len, int advice);
+
+/* --- shareable anonymous memory objects --------------------------------------------------
+ * Zero-filled byte arrays the backend keeps for the core's in-enclave file systems (tmpfs
+ * file data).  An object is named by an id that means the same object in every process of
+ * the enclave (the core keeps ids in its shared state), so mappings of one object made in
+ * different processes share their pages: a MAP_SHARED mapping is coherent across fork.
+ * Offsets run from 0 to PAL_MEM_MAX_SIZE; bytes never written read as zeros and cost no
+ * memory.  buf arguments may be program memory (-EFAULT if unmapped) or core memory. */
+#define PAL_MEM_MAX_SIZE (1ull << 40)
+/* A new empty object.  OUT *id.  -ENOMEM when the backend has no room for more. */
+PAL_WUR int pal_mem_create(uint64_t *id);
+PAL_WUR long pal_mem_read(uint64_t id, void *buf, size_t n, uint64_t off);
+PAL_WUR long pal_mem_write(uint64_t id, const void *buf, size_t n, uint64_t off);
+/* Give the memory of [off, off+len) back: those bytes read as zeros again (truncate, hole
+ * punching).  Mappings of the range see zeros too. */
+PAL_WUR int pal_mem_discard(uint64_t id, uint64_t off, uint64_t len);
+/* Map [off, off+len) of the object at addr (PAL_VM_FIXED / PAL_VM_NOREPLACE as for
+ * pal_vm_map; PAL_VM_SHARED shares the pages, otherwise the mapping is copy-on-write).
+ * OUT *out: the address. */
+PAL_WUR int pal_mem_map(uint64_t id, uint64_t off, uint64_t addr, size_t len, int prot,
+                        unsigned flags, uint64_t *out);
+/* The object is no longer needed (the core has no file and no mapping of it left): its
+ * memory goes back to the host.  The id is not reused. */
+void pal_mem_destroy(uint64_t id);
 
 /* --- host file system (untrusted) -------------------------------------------------------
  * struct pal_stat mirrors the fields of Linux struct stat the core uses. */

@@ -64,6 +64,8 @@ struct kernel {
     struct process *procs;   /* every process, newest first */
     int nprocs;
     struct lock *locks;      /* flock.c: advisory locks of every process */
+    struct vfs_state *vfs;   /* fs/dcache.c: mounts, dentry hash, LRU */
+    struct vfsmount *memfd_mnt; /* fs/tmpfs.c: the internal tmpfs of memfd_create */
 };
 extern struct kernel *kernel;
 
@@ -87,54 +89,8 @@ WUR long strncpy_from_user(char *dst, uint64_t usrc, size_t max);
 /* If rip is inside a user-copy routine, return where it resumes with -EFAULT, else 0. */
 uint64_t usercopy_fixup(uint64_t rip);
 
-/* ---- files (file.c, vfs.c, dev.c, proc.c, pipe.c) ------------------------------------- */
-struct file;
-struct file_ops {
-    /* buf is a program address (range already checked) or, with kbuf, core memory.
-     * pos is the description's offset for seekable files, NULL for streams. */
-    long (*read)(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf);
-    long (*write)(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf);
-    long (*getdents)(struct file *f, uint64_t ubuf, size_t n);
-    long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
-    int (*stat)(struct file *f, struct pal_stat *st);
-    int (*truncate)(struct file *f, int64_t len);
-    int (*fsync)(struct file *f, int datasync);
-    /* fallocate(2) with a validated mode and range (NULL: EOPNOTSUPP). */
-    int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
-    /* Readiness for poll: returns POLLIN/POLLOUT/... bits without blocking. */
-    int (*poll)(struct file *f, int events);
-    void (*release)(struct file *f);
-    int seekable;
-};
+#include "fs/fs.h"
 
-/* An open file description: shared by every fd (and, later, process) that refers to it. */
-struct file {
-    int refs;
-    const struct file_ops *ops;
-    int flags;          /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECT... */
-    int64_t pos;
-    uint32_t mode;      /* S_IFMT bits of the object */
-    pal_handle_t h;     /* host handle or PAL_HANDLE_NONE */
-    struct mount *mnt;
-    char *path;         /* canonical guest path, or a description for anonymous files */
-    int host_nonblock;  /* the host handle itself was opened O_NONBLOCK */
-    void *priv;         /* pipe, synthetic content... */
-    size_t priv_len;
-};
-
-enum mount_type { MOUNT_HOST, MOUNT_DEV, MOUNT_PROC };
-struct mount {
-    char *path;         /* canonical guest path */
-    enum mount_type type;
-    pal_handle_t root;  /* MOUNT_HOST: the host directory */
-    int rw;
-};
-void vfs_add_synthetic_mounts(void);
-/* Copy n bytes to a program address (kbuf 0) or core memory (kbuf 1). */
-WUR long io_out(void *dst, const void *src, size_t n, int kbuf);
-WUR long io_in(void *dst, const void *src, size_t n, int kbuf);
-/* fds 0-2 from the host's standard handles. */
-WUR int stdio_install(const pal_handle_t h[3]);
 /* The big core lock (lock.c): held for the whole of every entry, dropped while waiting. */
 void bkl_lock(void);
 void bkl_unlock(void);
@@ -148,33 +104,6 @@ WUR int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_n
 #define ERESTARTSYS 512
 #define ERESTARTNOHAND 514
 
-extern struct mount mounts[PAL_MAX_MOUNTS];
-extern int nmounts;
-
-struct file *file_alloc(const struct file_ops *ops, int flags, const char *path);
-int anon_inode_stat(struct file *f, struct pal_stat *st); /* file_ops.stat of anon inodes */
-void file_release_priv(struct file *f);                    /* file_ops.release: kfree(priv) */
-struct file *file_get(struct file *f);
-void file_put(struct file *f);
-
-/* Resolve a program-supplied path relative to dirfd into a canonical guest path.
- * flags: PATH_* from path.h.  Returns 0, 1 (absent last component with PATH_PARENT), -errno. */
-WUR int vfs_resolve(int dirfd, const char *path, int flags, char *out);
-/* Find the mount a canonical path lives on; *rel gets the path relative to its root. */
-struct mount *vfs_mount_of(const char *canon, const char **rel);
-/* Open a canonical path. */
-WUR int vfs_open(const char *canon, int flags, int mode, struct file **out);
-WUR int vfs_stat(const char *canon, struct pal_stat *st);
-/* Synthetic trees under /dev and /proc: 1 if canon is theirs (filling kind, target and st), 0 if not. */
-int dev_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st);
-WUR int dev_open(const char *canon, int flags, struct file **out);
-int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st);
-WUR int proc_open(const char *canon, int flags, struct file **out);
-/* A file whose whole content is a heap buffer (synthetic files). */
-struct file *memfile_new(const char *path, char *data, size_t len, uint32_t mode);
-/* A read-only directory listing of fixed names (synthetic directories). */
-struct file *memdir_new(const char *path, const char *const *names, const uint8_t *types, int n);
-extern const struct file_ops host_file_ops, host_stream_ops;
 WUR int pipe_create(struct file **rd, struct file **wr, int flags);
 /* F_GETPIPE_SZ / F_SETPIPE_SZ (pipe.c): the size, or -EBADF/-EINVAL/-EPERM/-EBUSY. */
 long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
@@ -230,7 +159,7 @@ struct rlimit64 {
 struct process {
     int pid, ppid, pgid, sid;
     struct fdtable fds;
-    char cwd[PATH_MAX_LEN];
+    struct path cwd;                 /* working directory (referenced) */
     uint32_t umask;
     struct k_sigaction act[65];
     uint64_t sig_pending;            /* process-directed signals */

@@ -2,7 +2,7 @@
  * dev.c - the enclave's /dev: null, zero, full, random, urandom and the stdio links.
  * Host device nodes are never exposed.
  */
-#include "libos.h"
+#include "vfs.h"
 
 struct devnode {
     const char *name;
@@ -45,7 +45,7 @@ static void fill_stat(struct pal_stat *st, uint32_t mode, uint64_t rdev, uint64_
     st->ino = ino;
 }
 
-int dev_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st)
+static int dev_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st)
 {
     if (al_strcmp(canon, "/dev") == 0) {
         *kind = PATH_KIND_DIR;
@@ -119,7 +119,7 @@ static const struct file_ops dev_ops = {
     .read = dev_read, .write = dev_write, .stat = dev_stat, .poll = dev_poll, .seekable = 1,
 };
 
-int dev_open(const char *canon, int flags, struct file **out)
+static int dev_open(const char *canon, int flags, struct file **out)
 {
     if (al_strcmp(canon, "/dev") == 0) {
         static const char *const names[] = {"null",  "zero",   "full",   "random", "urandom",
@@ -144,3 +144,100 @@ int dev_open(const char *canon, int flags, struct file **out)
     *out = f;
     return 0;
 }
+
+/* ---- the file-system type: names below the mount map onto the table above ---- */
+
+static int canon_of(const struct dentry *d, char *buf)
+{
+    al_memcpy(buf, "/dev/", 6);
+    if (d_relpath(d, buf + 5, PATH_MAX_LEN - 5) < 0)
+        return -ENAMETOOLONG;
+    if (!buf[5])
+        buf[4] = '\0'; /* the root: "/dev" */
+    return 0;
+}
+
+static const struct inode_ops devfs_iops;
+
+static int devfs_lookup(struct dentry *dir, struct dentry *d)
+{
+    char canon[PATH_MAX_LEN], target[64];
+    struct pal_stat st;
+    int kind;
+    (void)dir;
+    if (canon_of(d, canon) < 0 || !dev_lookup(canon, &kind, target, sizeof(target), &st))
+        return 0;
+    struct inode *i = inode_alloc(d->sb, &devfs_iops, st.mode);
+    if (!i)
+        return -ENOMEM;
+    i->ino = st.ino;
+    i->rdev = st.rdev;
+    d_instantiate(d, i);
+    return 0;
+}
+
+static int devfs_getattr(struct dentry *d, struct pal_stat *st)
+{
+    char canon[PATH_MAX_LEN], target[64];
+    int kind;
+    if (canon_of(d, canon) < 0)
+        return -ENAMETOOLONG;
+    if (d->flags & D_AUTODIR)
+        return -ENOENT;
+    if (!dev_lookup(canon, &kind, target, sizeof(target), st))
+        return -ENOENT;
+    st->dev = 0; /* the VFS fills the instance's */
+    return 0;
+}
+
+static long devfs_readlink(struct dentry *d, char *buf, size_t size)
+{
+    char canon[PATH_MAX_LEN];
+    struct pal_stat st;
+    int kind;
+    if (canon_of(d, canon) < 0 || !dev_lookup(canon, &kind, buf, size, &st))
+        return -ENOENT;
+    if (kind != PATH_KIND_SYMLINK)
+        return -EINVAL;
+    return (long)al_strlen(buf);
+}
+
+static int devfs_open_file(const struct path *p, int flags, struct file **out)
+{
+    char canon[PATH_MAX_LEN];
+    if (canon_of(p->dentry, canon) < 0)
+        return -ENAMETOOLONG;
+    return dev_open(canon, flags, out);
+}
+
+static const struct inode_ops devfs_iops = {
+    .lookup = devfs_lookup, .getattr = devfs_getattr, .readlink = devfs_readlink,
+    .open_file = devfs_open_file,
+};
+
+static int devfs_statfs(struct dentry *d, uint64_t st[15])
+{
+    (void)d;
+    st[0] = 0x01021994; /* TMPFS_MAGIC, as Linux's devtmpfs */
+    st[1] = 4096;
+    st[8] = 255;
+    st[9] = 4096;
+    return 0;
+}
+
+static const struct fs_ops devfs_ops = {.statfs = devfs_statfs};
+
+static int devfs_mount(struct super_block *sb, const char *data, unsigned long msflags)
+{
+    (void)data, (void)msflags;
+    struct inode *i = inode_alloc(sb, &devfs_iops, S_IFDIR | 0755);
+    if (!i)
+        return -ENOMEM;
+    i->ino = 1;
+    sb->ops = &devfs_ops;
+    sb->source = kstrdup("devtmpfs");
+    sb->root = d_make_root(i);
+    return sb->root ? 0 : -ENOMEM;
+}
+
+const struct fs_type devfs_type = {"devtmpfs", devfs_mount, 1};

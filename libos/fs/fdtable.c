@@ -65,6 +65,7 @@ void file_put(struct file *f)
         f->ops->release(f);
     if (f->h != PAL_HANDLE_NONE)
         IGNORE(pal_close(f->h));
+    path_put(&f->loc);
     kfree(f->path);
     kfree(f);
 }

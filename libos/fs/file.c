@@ -309,8 +309,9 @@ SYS(lseek)
     int64_t npos = base + off;
     if (npos < 0)
         return -EINVAL;
-    if (S_ISDIR(f->mode)) {
-        /* Directories can only be rewound (host directory cookies are not offsets). */
+    if (S_ISDIR(f->mode) && f->h != PAL_HANDLE_NONE) {
+        /* Host directories can only be rewound (host directory cookies are not offsets);
+         * enclave directories take back any offset getdents gave (telldir/seekdir). */
         if (npos != 0)
             return npos == f->pos ? npos : -EINVAL;
         if (f->ops->getdents && f->h != PAL_HANDLE_NONE) {
@@ -393,7 +394,7 @@ SYS(ftruncate)
         return -EINVAL;
     if (S_ISDIR(f->mode) || (f->flags & O_ACCMODE) == O_RDONLY || !f->ops->truncate)
         return -EINVAL;
-    if (f->mnt && !f->mnt->rw)
+    if (file_readonly(f))
         return -EROFS;
     return f->ops->truncate(f, a1);
 }
@@ -454,7 +455,7 @@ SYS(fallocate)
         return -EFBIG;
     if (!f->ops->fallocate)
         return -EOPNOTSUPP;
-    if (f->mnt && !f->mnt->rw)
+    if (file_readonly(f))
         return -EROFS;
     return f->ops->fallocate(f, mode, off, len);
 }

@@ -2,7 +2,7 @@
  * memfile.c - read-only files and directories whose content the core generates
  * (/proc entries, the /dev listing).
  */
-#include "libos.h"
+#include "vfs.h"
 
 static long mem_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf)
 {

@@ -2,7 +2,7 @@
  * procfs.c - the enclave's /proc: what a program may learn about itself, generated from
  * the core's own state (never the host's /proc, which describes the host process).
  */
-#include "libos.h"
+#include "vfs.h"
 
 struct sbuf {
     char *p;
@@ -50,7 +50,7 @@ static int parse_uint(const char *s, const char **end)
 enum pnode {
     P_NONE, P_ROOT, P_SELF, P_PIDDIR, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_CMDLINE, P_MAPS,
     P_STATUS, P_STAT, P_COMM, P_MOUNTS, P_MEMINFO, P_UPTIME, P_VERSION, P_THREADSELF,
-    P_FILESYSTEMS, P_TASKDIR, P_TASK,
+    P_FILESYSTEMS, P_TASKDIR, P_TASK, P_MOUNTINFO,
 };
 
 /* What a /proc/<pid>/task/<tid> directory holds. */
@@ -65,7 +65,8 @@ static const struct {
 } pid_entries[] = {{"exe", P_EXE},         {"cwd", P_CWD},   {"root", P_ROOTLINK},
                    {"fd", P_FDDIR},        {"cmdline", P_CMDLINE}, {"maps", P_MAPS},
                    {"status", P_STATUS},   {"stat", P_STAT}, {"comm", P_COMM},
-                   {"mounts", P_MOUNTS},       {"task", P_TASKDIR}},
+                   {"mounts", P_MOUNTS},   {"mountinfo", P_MOUNTINFO},
+                   {"task", P_TASKDIR}},
   top_entries[] = {{"self", P_SELF},          {"thread-self", P_THREADSELF},
                    {"meminfo", P_MEMINFO},    {"mounts", P_MOUNTS},
                    {"uptime", P_UPTIME},      {"version", P_VERSION},
@@ -141,7 +142,7 @@ static enum pnode parse(const char *canon, int *fd)
     return P_NONE;
 }
 
-int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st)
+static int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct pal_stat *st)
 {
     int fd = -1;
     enum pnode n = parse(canon, &fd);
@@ -181,7 +182,8 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
         break;
     case P_CWD:
         *kind = PATH_KIND_SYMLINK;
-        al_strlcpy(target, target_proc->cwd, tsize);
+        if (vfs_path_label(&target_proc->cwd, target, tsize) < 0)
+            target[0] = '\0';
         break;
     case P_ROOTLINK:
         *kind = PATH_KIND_SYMLINK;
@@ -191,9 +193,10 @@ int proc_lookup(const char *canon, int *kind, char *target, size_t tsize, struct
         /* A "magic" link: resolving it reaches the open file itself, so the walk stops
          * here (kind OTHER) while lstat/readlink still see a symlink. */
         struct file *f = target_proc->fds.ent[fd].f;
-        al_strlcpy(target, f->path, tsize);
+        if (file_path(f, target, tsize) < 0)
+            target[0] = '\0';
         st->mode = S_IFLNK | 0700;
-        if (f->path[0] == '/' && !(f->mode == S_IFIFO))
+        if (f->loc.dentry)
             *kind = PATH_KIND_SYMLINK;
         break;
     }
@@ -248,15 +251,6 @@ static void gen_status(struct sbuf *b)
               (unsigned long)p->sig_pending,
               (unsigned long)(t ? t->sigmask : 0), (unsigned long)ign,
               (unsigned long)cgt, boot_info->ncpus - 1);
-}
-
-static void gen_mounts(struct sbuf *b)
-{
-    for (int i = 0; i < nmounts; i++) {
-        const struct mount *m = &mounts[i];
-        const char *type = m->type == MOUNT_DEV ? "devtmpfs" : m->type == MOUNT_PROC ? "proc" : "hostfs";
-        sb_printf(b, "%s %s %s %s 0 0\n", type, m->path, type, m->rw ? "rw" : "ro");
-    }
 }
 
 /* An open comm file: reads the name as it was at open, writes rename the thread (or the
@@ -383,7 +377,12 @@ static int listing_open(struct listing *l, const char *canon, struct file **out)
     return *out ? 0 : -ENOMEM;
 }
 
-int proc_open(const char *canon, int flags, struct file **out)
+static int n_is_info(enum pnode n)
+{
+    return n == P_MOUNTINFO;
+}
+
+static int proc_open(const char *canon, int flags, struct file **out)
 {
     int fd = -1;
     enum pnode n = parse(canon, &fd);
@@ -488,8 +487,15 @@ int proc_open(const char *canon, int flags, struct file **out)
         sb_printf(&b, "%s\n", target_comm());
         break;
     case P_MOUNTS:
-        gen_mounts(&b);
+    case P_MOUNTINFO: {
+        char *t;
+        long len = vfs_mounts_text(n_is_info(n), &t);
+        if (len < 0)
+            return (int)len;
+        b.p = t;
+        b.len = (size_t)len;
         break;
+    }
     case P_MEMINFO: {
         uint64_t kb = boot_info->mem_total / 1024;
         sb_printf(&b, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
@@ -509,9 +515,15 @@ int proc_open(const char *canon, int flags, struct file **out)
             sb_printf(&b, "%s version %s (alcove) %s\n", u.sysname, u.release, u.version);
         break;
     }
-    case P_FILESYSTEMS:
-        sb_printf(&b, "nodev\tproc\nnodev\tdevtmpfs\n\thostfs\n");
+    case P_FILESYSTEMS: {
+        char *t;
+        long len = vfs_filesystems_text(&t);
+        if (len < 0)
+            return (int)len;
+        b.p = t;
+        b.len = (size_t)len;
         break;
+    }
     default:
         return -ENOENT;
     }
@@ -521,4 +533,157 @@ int proc_open(const char *canon, int flags, struct file **out)
         return -ENOMEM;
     *out = memfile_new(canon, b.p, b.len, S_IFREG);
     return *out ? 0 : -ENOMEM;
+}
+
+/* ---- the file-system type: names below the mount are parsed as above, every time ---- */
+
+static int canon_of(const struct dentry *d, char *buf)
+{
+    al_memcpy(buf, "/proc/", 7);
+    if (d_relpath(d, buf + 6, PATH_MAX_LEN - 6) < 0)
+        return -ENAMETOOLONG;
+    if (!buf[6])
+        buf[5] = '\0';
+    return 0;
+}
+
+static const struct inode_ops procfs_iops;
+
+static int procfs_lookup(struct dentry *dir, struct dentry *d)
+{
+    char canon[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    struct pal_stat st;
+    int kind;
+    (void)dir;
+    if (canon_of(d, canon) < 0 || !proc_lookup(canon, &kind, target, sizeof(target), &st))
+        return 0;
+    struct inode *i = inode_alloc(d->sb, &procfs_iops, st.mode);
+    if (!i)
+        return -ENOMEM;
+    i->ino = st.ino;
+    i->uid = st.uid, i->gid = st.gid;
+    d_instantiate(d, i);
+    return 0;
+}
+
+/* Processes and descriptors come and go: a cached name is asked about again each time. */
+static int procfs_revalidate(struct dentry *d, int final)
+{
+    char canon[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    struct pal_stat st;
+    int kind;
+    (void)final;
+    if (!d->inode || canon_of(d, canon) < 0 || !proc_lookup(canon, &kind, target, sizeof(target), &st))
+        return 0;
+    if ((st.mode & S_IFMT) != (d->inode->mode & S_IFMT) || st.ino != d->inode->ino)
+        return 0;
+    d->inode->mode = st.mode;
+    return 1;
+}
+
+static int procfs_getattr(struct dentry *d, struct pal_stat *st)
+{
+    char canon[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    int kind;
+    if (canon_of(d, canon) < 0)
+        return -ENAMETOOLONG;
+    return proc_lookup(canon, &kind, target, sizeof(target), st) ? 0 : -ENOENT;
+}
+
+static long procfs_readlink(struct dentry *d, char *buf, size_t size)
+{
+    char canon[PATH_MAX_LEN], target[PATH_MAX_LEN];
+    struct pal_stat st;
+    int kind;
+    if (canon_of(d, canon) < 0 || !proc_lookup(canon, &kind, target, sizeof(target), &st))
+        return -ENOENT;
+    if (!S_ISLNK(st.mode))
+        return -EINVAL;
+    size_t n = al_strlen(target);
+    if (n > size)
+        n = size;
+    al_memcpy(buf, target, n);
+    return (long)n;
+}
+
+/* /proc/PID/fd/N and /proc/PID/cwd lead to the object itself, wherever it is now. */
+static int procfs_get_link(struct dentry *d, struct path *out)
+{
+    char canon[PATH_MAX_LEN];
+    int fd = -1;
+    if (canon_of(d, canon) < 0)
+        return -ENAMETOOLONG;
+    enum pnode n = parse(canon, &fd);
+    if (n == P_CWD) {
+        *out = target_proc->cwd;
+        path_get(out);
+        return 0;
+    }
+    if (n == P_FD) {
+        struct file *f = target_proc->fds.ent[fd].f;
+        if (!f->loc.dentry)
+            return 2; /* a pipe, socket...: the link is the way to it */
+        *out = f->loc;
+        path_get(out);
+        return 0;
+    }
+    return n == P_NONE ? -ENOENT : 1;
+}
+
+static int procfs_open_file(const struct path *p, int flags, struct file **out)
+{
+    char canon[PATH_MAX_LEN];
+    if (canon_of(p->dentry, canon) < 0)
+        return -ENAMETOOLONG;
+    return proc_open(canon, flags, out);
+}
+
+static const struct inode_ops procfs_iops = {
+    .lookup = procfs_lookup, .getattr = procfs_getattr, .readlink = procfs_readlink,
+    .get_link = procfs_get_link, .open_file = procfs_open_file,
+};
+
+static int procfs_statfs(struct dentry *d, uint64_t st[15])
+{
+    (void)d;
+    st[0] = 0x9fa0; /* PROC_SUPER_MAGIC */
+    st[1] = 4096;
+    st[8] = 255;
+    st[9] = 4096;
+    return 0;
+}
+
+static const struct fs_ops procfs_ops = {.statfs = procfs_statfs, .revalidate = procfs_revalidate};
+
+static int procfs_mount(struct super_block *sb, const char *data, unsigned long msflags)
+{
+    (void)data, (void)msflags;
+    struct inode *i = inode_alloc(sb, &procfs_iops, S_IFDIR | 0555);
+    if (!i)
+        return -ENOMEM;
+    i->ino = 1;
+    sb->ops = &procfs_ops;
+    sb->source = kstrdup("proc");
+    sb->root = d_make_root(i);
+    return sb->root ? 0 : -ENOMEM;
+}
+
+const struct fs_type procfs_type = {"proc", procfs_mount, 1};
+
+int vfs_proc_pid_of(const struct file *f)
+{
+    char canon[PATH_MAX_LEN];
+    if (!f->loc.dentry || f->loc.dentry->sb->type != &procfs_type || !S_ISDIR(f->mode) ||
+        canon_of(f->loc.dentry, canon) < 0)
+        return -EBADF;
+    const char *s = canon + 6;
+    int pid = 0;
+    if (!*s)
+        return -EBADF;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || pid > 100000000)
+            return -EBADF;
+        pid = pid * 10 + (*s - '0');
+    }
+    return pid;
 }

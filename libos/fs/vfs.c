@@ -1,273 +1,363 @@
 /*
- * vfs.c - the enclave's file name space: mounts, path resolution, and the syscalls that
- * take path names.
+ * vfs.c - the system calls that take path names, and opening files.
  *
- * Every path the program gives is resolved here into a canonical, symlink-free guest path
- * (common/path.c walks it, asking lookup() below about each component), then mapped to the
- * mount holding it.  Host mounts receive only the part below their root.
+ * Each call walks its path (namei.c) to a (mount, dentry), checks what Linux checks in the
+ * order Linux checks it (read-only mounts, permission bits against the caller's fsuid,
+ * fsgid and groups, sticky directories, mount points), then asks the file system through
+ * its inode_ops and updates the dentry cache to match.
  */
-#include "libos.h"
+#include "vfs.h"
 
-void vfs_add_synthetic_mounts(void)
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static long get_path(uint64_t upath, char *buf)
 {
-    static const struct {
-        const char *path;
-        enum mount_type type;
-    } syn[] = {{"/dev", MOUNT_DEV}, {"/proc", MOUNT_PROC}};
-    for (unsigned i = 0; i < ARRAY_SIZE(syn) && nmounts < PAL_MAX_MOUNTS; i++) {
-        /* A host directory mounted exactly there wins. */
-        int taken = 0;
-        for (int m = 0; m < nmounts; m++)
-            if (al_strcmp(mounts[m].path, syn[i].path) == 0)
-                taken = 1;
-        if (taken)
-            continue;
-        mounts[nmounts].path = (char *)syn[i].path;
-        mounts[nmounts].type = syn[i].type;
-        mounts[nmounts].root = PAL_HANDLE_NONE;
-        mounts[nmounts].rw = 0;
-        nmounts++;
-    }
+    long n = strncpy_from_user(buf, upath, PATH_MAX_LEN);
+    return n < 0 ? n : 0;
 }
 
-struct mount *vfs_mount_of(const char *canon, const char **rel)
+static int mnt_readonly(const struct vfsmount *m)
 {
-    struct mount *best = NULL;
-    size_t bestlen = 0;
-    for (int i = 0; i < nmounts; i++) {
-        const char *r = path_under(canon, mounts[i].path);
-        size_t l = al_strlen(mounts[i].path);
-        if (r && (!best || l > bestlen)) {
-            best = &mounts[i];
-            bestlen = l;
-            *rel = r;
-        }
-    }
-    return best;
+    return (m->flags & MNT_RDONLY) || (m->sb->flags & SB_RDONLY);
 }
 
-/* Is canon a mount point or an ancestor of one?  Those always exist as directories. */
-static int is_mount_ancestor(const char *canon)
+int file_readonly(const struct file *f)
 {
-    for (int i = 0; i < nmounts; i++)
-        if (path_under(mounts[i].path, canon))
-            return 1;
-    return 0;
+    return f->loc.mnt && mnt_readonly(f->loc.mnt);
 }
 
-static int kind_of(uint32_t mode)
+int file_path(const struct file *f, char *buf, size_t size)
 {
-    if (S_ISDIR(mode))
-        return PATH_KIND_DIR;
-    if (S_ISLNK(mode))
-        return PATH_KIND_SYMLINK;
-    return PATH_KIND_OTHER;
+    if (f->loc.dentry)
+        return vfs_path_label(&f->loc, buf, size);
+    size_t n = al_strlcpy(buf, f->path, size);
+    return n >= size ? -ENAMETOOLONG : (int)n;
 }
 
-/* A small per-process cache of what directories and symlinks of read-only host mounts are,
- * so walking /usr/lib/python3.11/... does not ask the host about every prefix each time.
- * Only read-only mounts are cached: nothing in the enclave can change them. */
-#define DCACHE_SIZE 512
-#define DCACHE_PATH 192
-static struct dentry {
-    char path[DCACHE_PATH];
-    char target[DCACHE_PATH];
-    int kind;
-} dcache[DCACHE_SIZE];
-
-static struct dentry *dcache_slot(const char *p)
+static int vfs_getattr(const struct path *p, struct pal_stat *st)
 {
-    uint32_t h = 2166136261u;
-    for (const char *s = p; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return &dcache[h % DCACHE_SIZE];
-}
-
-static int lookup(void *ctx, const char *p, char *target, size_t tsize)
-{
-    (void)ctx;
-    struct dentry *d = dcache_slot(p);
-    if (d->kind && al_strcmp(d->path, p) == 0) {
-        if (d->kind == PATH_KIND_SYMLINK)
-            al_strlcpy(target, d->target, tsize);
-        return d->kind;
-    }
-    if (is_mount_ancestor(p))
-        return PATH_KIND_DIR;
-    const char *rel;
-    struct mount *m = vfs_mount_of(p, &rel);
-    int kind;
-    struct pal_stat st;
-    switch (m->type) {
-    case MOUNT_DEV:
-        return dev_lookup(p, &kind, target, tsize, &st) ? kind : -ENOENT;
-    case MOUNT_PROC:
-        return proc_lookup(p, &kind, target, tsize, &st) ? kind : -ENOENT;
-    case MOUNT_HOST:
-        break;
-    }
-    int r = pal_fs_stat(m->root, rel, 1, &st);
-    if (r < 0)
-        return r;
-    kind = kind_of(st.mode);
-    if (kind == PATH_KIND_SYMLINK) {
-        long n = pal_fs_readlink(m->root, rel, target, tsize - 1);
-        if (n < 0)
-            return (int)n;
-        if ((size_t)n >= tsize - 1)
-            return -ENAMETOOLONG;
-        target[n] = '\0';
-    }
-    if (!m->rw && kind != PATH_KIND_OTHER && al_strlen(p) < DCACHE_PATH &&
-        (kind != PATH_KIND_SYMLINK || al_strlen(target) < DCACHE_PATH)) {
-        al_strlcpy(d->path, p, DCACHE_PATH);
-        if (kind == PATH_KIND_SYMLINK)
-            al_strlcpy(d->target, target, DCACHE_PATH);
-        d->kind = kind;
-    }
-    return kind;
-}
-
-static const struct path_ops vfs_path_ops = {lookup};
-
-int vfs_resolve(int dirfd, const char *path, int flags, char *out)
-{
-    const char *base = current->proc->cwd;
-    if (!path[0])
-        return -ENOENT;
-    if (path[0] != '/' && dirfd != AT_FDCWD) {
-        struct file *f = fd_get(dirfd);
-        if (!f)
-            return -EBADF;
-        if (!S_ISDIR(f->mode))
-            return -ENOTDIR;
-        base = f->path;
-    }
-    return path_resolve(base, path, flags, &vfs_path_ops, NULL, out, PATH_MAX_LEN);
-}
-
-int vfs_stat(const char *canon, struct pal_stat *st)
-{
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    int kind;
-    char target[PATH_MAX_LEN];
-    switch (m->type) {
-    case MOUNT_DEV:
-        return dev_lookup(canon, &kind, target, sizeof(target), st) ? 0 : -ENOENT;
-    case MOUNT_PROC:
-        return proc_lookup(canon, &kind, target, sizeof(target), st) ? 0 : -ENOENT;
-    case MOUNT_HOST:
-        break;
-    }
-    int r = pal_fs_stat(m->root, rel, 1, st);
-    if (r == -ENOENT && is_mount_ancestor(canon)) {
-        al_memset(st, 0, sizeof(*st));
-        st->mode = S_IFDIR | 0755;
-        st->nlink = 2;
-        st->blksize = 4096;
-        return 0;
-    }
+    struct dentry *d = p->dentry;
+    int r = d->inode->iops->getattr ? d->inode->iops->getattr(d, st) : -EIO;
+    if (r == 0 && st->dev == 0)
+        st->dev = d->sb->dev;
     return r;
 }
 
-/* Open flags the host understands (the core handles O_CLOEXEC, O_NONBLOCK...). */
-#define HOST_OPEN_FLAGS \
-    (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW | O_PATH | \
-     O_TMPFILE | O_DSYNC | O_SYNC | O_NOATIME | O_NOCTTY | O_NONBLOCK)
-
-static int writes(int flags)
+/* A struct nameidata is 12 KiB: off the core stack. */
+static struct nameidata *nd_new(void)
 {
-    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) || (flags & O_TMPFILE) == O_TMPFILE;
+    return kmalloc(sizeof(struct nameidata));
 }
 
-int vfs_open(const char *canon, int flags, int mode, struct file **out)
+static void nd_free(struct nameidata *nd)
 {
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    if (m->type == MOUNT_DEV)
-        return dev_open(canon, flags, out);
-    if (m->type == MOUNT_PROC)
-        return proc_open(canon, flags, out);
-    if (!m->rw && !(flags & O_PATH) && writes(flags))
-        return -EROFS;
-    pal_handle_t h;
-    int r = pal_fs_open(m->root, rel, flags & HOST_OPEN_FLAGS, mode, &h);
-    if (r == -ENOENT && is_mount_ancestor(canon) && (flags & O_ACCMODE) == O_RDONLY)
-        return -ENOTSUP; /* a directory that exists only as a mount's parent */
-    if (r < 0)
-        return r;
-    struct pal_stat st;
-    r = pal_fs_fstat(h, &st);
-    if (r < 0) {
-        IGNORE(pal_close(h));
-        return r;
+    nd_release(nd);
+    kfree(nd);
+}
+
+/* Resolve (dirfd, path) honouring AT_EMPTY_PATH and AT_SYMLINK_(NO)FOLLOW.  An empty path
+ * with AT_EMPTY_PATH names dirfd's file: *fout gets it (borrowed) and *out its location
+ * if it has one (referenced). */
+static long at_path(int dirfd, const char *path, int atflags, int follow_default, struct path *out,
+                    struct file **fout)
+{
+    *fout = NULL;
+    out->mnt = NULL;
+    out->dentry = NULL;
+    if (path[0] == '\0' && (atflags & AT_EMPTY_PATH)) {
+        if (dirfd == AT_FDCWD) {
+            *out = current->proc->cwd;
+            path_get(out);
+            return 0;
+        }
+        struct file *f = fd_get(dirfd);
+        if (!f)
+            return -EBADF;
+        *fout = f;
+        if (f->loc.dentry) {
+            *out = f->loc;
+            path_get(out);
+        }
+        return 0;
     }
-    uint32_t type = st.mode & S_IFMT;
-    const struct file_ops *ops =
-        (type == S_IFREG || type == S_IFDIR || type == S_IFLNK) ? &host_file_ops : &host_stream_ops;
-    struct file *f = file_alloc(ops, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY),
-                                canon);
-    if (!f) {
-        IGNORE(pal_close(h));
+    int follow = follow_default ? !(atflags & AT_SYMLINK_NOFOLLOW) : (atflags & AT_SYMLINK_FOLLOW) != 0;
+    return vfs_lookup(dirfd, path, follow ? LOOKUP_FOLLOW : 0, out);
+}
+
+/* Permission with the real ids (access(2) without AT_EACCESS). */
+static int permission_real(const struct inode *i, int mask)
+{
+    struct process *p = current->proc;
+    uint32_t fu = p->fsuid, fg = p->fsgid;
+    p->fsuid = p->ruid;
+    p->fsgid = p->rgid;
+    int r = vfs_permission(i, mask);
+    p->fsuid = fu;
+    p->fsgid = fg;
+    return r;
+}
+
+/* ---- open ------------------------------------------------------------------------------- */
+
+/* O_PATH descriptions: no file-system open at all; stat asks the inode. */
+static int opath_stat(struct file *f, struct pal_stat *st)
+{
+    return vfs_getattr(&f->loc, st);
+}
+static const struct file_ops opath_ops = {.stat = opath_stat};
+static const struct file_ops closed_ops = {0};
+
+int vfs_open_path(const struct path *p, int flags, struct file **out)
+{
+    char label[PATH_MAX_LEN];
+    if (vfs_path_label(p, label, sizeof(label)) < 0)
+        label[0] = '\0';
+    struct file *f = file_alloc(&closed_ops, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY),
+                                label);
+    if (!f)
         return -ENOMEM;
+    f->loc = *p;
+    path_get(&f->loc);
+    struct dentry *d = p->dentry;
+    f->mode = d->inode->mode & S_IFMT;
+    if (flags & O_PATH) {
+        f->ops = &opath_ops;
+        *out = f;
+        return 0;
     }
-    f->h = h;
-    f->mode = type;
-    f->mnt = m;
-    f->host_nonblock = (flags & O_NONBLOCK) != 0;
+    if (d->inode->iops->open_file) {
+        file_put(f);
+        int r = d->inode->iops->open_file(p, flags, out);
+        if (r == 0 && !(*out)->loc.dentry && (*out)->refs == 1) {
+            (*out)->loc = *p;
+            path_get(&(*out)->loc);
+        }
+        return r;
+    }
+    int r = d->inode->iops->open ? d->inode->iops->open(d, f, flags) : -ENXIO;
+    if (r < 0) {
+        file_put(f);
+        return r;
+    }
     *out = f;
     return 0;
 }
 
-/* Copy a path argument from the program. */
-static long get_path(uint64_t upath, char *buf)
+
+/* What open(2) checks on an existing object (Linux's may_open). */
+static int may_open(const struct path *p, int flags)
 {
-    long n = strncpy_from_user(buf, upath, PATH_MAX_LEN);
-    if (n < 0)
-        return n;
-    return 0;
+    const struct inode *i = p->dentry->inode;
+    uint32_t type = i->mode & S_IFMT;
+    if (flags & O_PATH)
+        return 0;
+    if (type == S_IFLNK && !i->iops->get_link)
+        return -ELOOP;
+    if (type == S_IFDIR && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+        return -EISDIR;
+    if ((flags & O_DIRECTORY) && type != S_IFDIR)
+        return -ENOTDIR;
+    if ((type == S_IFCHR || type == S_IFBLK) && (p->mnt->flags & MNT_NODEV))
+        return -EACCES;
+    int mask = 0;
+    if ((flags & O_ACCMODE) != O_WRONLY)
+        mask |= 4;
+    if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+        mask |= 2;
+    if ((flags & O_ACCMODE) == 3)
+        mask = 6;
+    if ((mask & 2) && mnt_readonly(p->mnt) && (type == S_IFREG || type == S_IFDIR || type == S_IFLNK))
+        return -EROFS;
+    return vfs_permission(i, mask);
+}
+
+/* Create the last component of nd (negative child d) as a regular file and open it. */
+static int open_create(struct nameidata *nd, struct dentry *d, int flags, uint32_t mode,
+                       struct file **out)
+{
+    struct path *dir = &nd->path;
+    struct dentry *pd = dir->dentry;
+    if (nd->trailing)
+        return -EISDIR;
+    if (mnt_readonly(dir->mnt))
+        return -EROFS;
+    int r = vfs_permission(pd->inode, 3);
+    if (r < 0)
+        return r;
+    if (pd->inode->nlink == 0)
+        return -ENOENT; /* the directory was removed */
+    const struct inode_ops *iops = pd->inode->iops;
+    mode = S_IFREG | (mode & 07777);
+    char label[PATH_MAX_LEN];
+    if (iops->atomic_open) {
+        struct file *f = file_alloc(&closed_ops, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY), "");
+        if (!f)
+            return -ENOMEM;
+        f->loc.mnt = dir->mnt;
+        f->loc.dentry = d;
+        path_get(&f->loc);
+        f->mode = S_IFREG;
+        r = iops->atomic_open(pd, d, f, flags, mode);
+        if (r < 0) {
+            file_put(f);
+            return r;
+        }
+        d_add(d);
+        if (vfs_path_label(&f->loc, label, sizeof(label)) >= 0) {
+            char *s = kstrdup(label);
+            if (s) {
+                kfree(f->path);
+                f->path = s;
+            }
+        }
+        *out = f;
+        return 0;
+    }
+    if (!iops->create)
+        return -EROFS;
+    r = iops->create(pd, d, mode, 0);
+    if (r < 0)
+        return r;
+    d_add(d);
+    struct path p = {dir->mnt, d};
+    /* The creator may open what it made whatever the new mode says. */
+    return vfs_open_path(&p, flags & ~O_TRUNC, out);
 }
 
 static long do_openat(int dirfd, uint64_t upath, int flags, int mode)
 {
-    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN];
     long r = get_path(upath, path);
     if (r < 0)
         return r;
-    if ((flags & O_TMPFILE) == O_TMPFILE && (flags & O_ACCMODE) == O_RDONLY)
+    if (!path[0])
+        return -ENOENT;
+    int tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+    if (tmpfile && ((flags & O_ACCMODE) == O_RDONLY || (flags & O_CREAT)))
         return -EINVAL;
-    int rf = 0;
-    if (flags & O_NOFOLLOW)
-        rf |= PATH_NOFOLLOW;
-    if (flags & O_CREAT) {
-        rf |= PATH_PARENT;
-        if (flags & O_EXCL)
-            rf |= PATH_NOFOLLOW;
-    }
+    if (flags & O_PATH)
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    uint32_t cmode = (uint32_t)mode & ~current->proc->umask & 07777;
+    struct nameidata *nd = nd_new();
+    if (!nd)
+        return -ENOMEM;
+    struct file *f = NULL;
+    struct path p = {NULL, NULL};
+    int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
     if (flags & O_DIRECTORY)
-        rf |= PATH_DIRECTORY;
-    r = vfs_resolve(dirfd, path, rf, canon);
+        lf |= LOOKUP_DIRECTORY;
+    r = nd_init(nd, dirfd, path, lf);
+    if (r == 0)
+        r = walk_to_last(nd);
     if (r < 0)
-        return r;
-    if (r == 0 && (flags & O_CREAT) && (flags & O_EXCL))
-        return -EEXIST;
-    if (r == 1) {
-        /* Creating: the name must not end in '/' and the mount must be writable. */
-        size_t l = al_strlen(path);
-        if (path[l - 1] == '/')
-            return -EISDIR;
-        const char *rel;
-        struct mount *m = vfs_mount_of(canon, &rel);
-        if (m->type != MOUNT_HOST || !m->rw)
-            return -EROFS;
-    } else if (!(flags & O_PATH)) {
-        struct pal_stat st;
-        if (vfs_stat(canon, &st) == 0 && S_ISDIR(st.mode) && writes(flags))
-            return -EISDIR;
+        goto out;
+    if (tmpfile) {
+        nd->flags |= LOOKUP_DIRECTORY | LOOKUP_FOLLOW;
+        r = walk_last(nd, &p);
+        if (r < 0)
+            goto out;
+        if (mnt_readonly(p.mnt)) {
+            r = -EROFS;
+            goto out;
+        }
+        r = vfs_permission(p.dentry->inode, 3);
+        if (r < 0)
+            goto out;
+        if (p.dentry->sb->type == &tmpfs_type) {
+            struct inode *ino;
+            r = tmpfs_anon_inode(p.dentry->sb, S_IFREG | cmode, &ino);
+            if (r < 0)
+                goto out;
+            char nm[24];
+            al_snprintf(nm, sizeof(nm), "#%lu", (unsigned long)ino->ino);
+            struct dentry *ad = d_alloc_anon(p.dentry->sb, nm, ino);
+            if (!ad) {
+                r = -ENOMEM;
+                goto out;
+            }
+            /* An unnamed file remembers its directory for /proc/PID/fd; without O_EXCL
+             * linkat may give it a name. */
+            ad->parent = dget(p.dentry);
+            if (!(flags & O_EXCL))
+                ad->flags |= D_TMPFILE;
+            struct path ap = {p.mnt, ad};
+            r = vfs_open_path(&ap, flags & ~O_TMPFILE, &f);
+            dput(ad);
+        } else {
+            /* A host directory: the host makes the unnamed file. */
+            r = vfs_open_path(&p, flags, &f);
+            if (r == 0)
+                f->mode = S_IFREG;
+        }
+        goto out;
     }
-    struct file *f;
-    r = vfs_open(canon, flags, mode & ~(int)current->proc->umask & 07777, &f);
+    if (flags & O_CREAT) {
+        for (;;) {
+            if (nd->last_type != LAST_NORM) {
+                r = -EISDIR;
+                goto out;
+            }
+            struct dentry *d;
+            r = walk_parent(nd, &d);
+            if (r < 0)
+                goto out;
+            if (!d->inode) {
+                r = open_create(nd, d, flags, cmode, &f);
+                dput(d);
+                goto out;
+            }
+            if ((flags & O_EXCL)) {
+                dput(d);
+                r = -EEXIST;
+                goto out;
+            }
+            if (S_ISLNK(d->inode->mode) && !(flags & O_NOFOLLOW)) {
+                r = walk_follow_last(nd, d);
+                dput(d);
+                if (r < 0)
+                    goto out;
+                if (nd->last_type == LAST_ROOT && nd->links) {
+                    p = nd->path; /* a magic link's object */
+                    path_get(&p);
+                    break;
+                }
+                continue;
+            }
+            p.mnt = nd->path.mnt;
+            p.dentry = d;
+            mnt_get_ref(p.mnt);
+            follow_mounts(&p);
+            if (nd->trailing && !S_ISDIR(p.dentry->inode->mode)) {
+                r = -ENOTDIR;
+                goto out;
+            }
+            break;
+        }
+    } else {
+        r = walk_last(nd, &p);
+        if (r < 0)
+            goto out;
+    }
+    if ((flags & O_NOFOLLOW) && S_ISLNK(p.dentry->inode->mode) && !(flags & O_PATH)) {
+        r = -ELOOP;
+        goto out;
+    }
+    r = may_open(&p, flags);
+    if (r < 0)
+        goto out;
+    r = vfs_open_path(&p, flags, &f);
+    if (r == 0 && (flags & O_TRUNC) && S_ISREG(f->mode) && f->h == PAL_HANDLE_NONE &&
+        f->ops->truncate) {
+        /* Host files were truncated by the host's open; enclave ones are here. */
+        r = f->ops->truncate(f, 0);
+        if (r < 0) {
+            file_put(f);
+            f = NULL;
+        }
+    }
+out:
+    path_put(&p);
+    nd_free(nd);
     if (r < 0)
         return r;
     /* x86-64 Linux's open() adds O_LARGEFILE, and F_GETFL shows it (pipes and sockets,
@@ -294,31 +384,59 @@ SYS(creat)
     return do_openat(AT_FDCWD, (uint64_t)a0, O_CREAT | O_WRONLY | O_TRUNC, (int)a1);
 }
 
-/* Resolve (dirfd, upath) honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW; an empty path with
- * AT_EMPTY_PATH yields the descriptor's file in *fout instead. */
-static long resolve_at(int dirfd, uint64_t upath, int atflags, int follow_default, char *canon,
-                       struct file **fout)
+int vfs_open_exec(const char *path, char *canon, struct file **out, struct pal_stat *st)
 {
-    char path[PATH_MAX_LEN];
-    *fout = NULL;
-    long r = get_path(upath, path);
+    struct path p;
+    int r = path[0] ? vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &p) : -ENOENT;
     if (r < 0)
         return r;
-    if (path[0] == '\0' && (atflags & AT_EMPTY_PATH)) {
-        if (dirfd == AT_FDCWD) {
-            al_strlcpy(canon, current->proc->cwd, PATH_MAX_LEN);
-            return 0;
-        }
-        struct file *f = fd_get(dirfd);
-        if (!f)
-            return -EBADF;
-        *fout = f;
-        return 0;
+    r = vfs_getattr(&p, st);
+    if (r == 0 && (!S_ISREG(st->mode) || (p.mnt->flags & MNT_NOEXEC)))
+        r = -EACCES;
+    if (r == 0) {
+        struct inode tmp = *p.dentry->inode;
+        tmp.mode = st->mode, tmp.uid = st->uid, tmp.gid = st->gid;
+        r = vfs_permission(&tmp, 1);
     }
-    int nofollow = follow_default ? (atflags & AT_SYMLINK_NOFOLLOW) != 0
-                                  : !(atflags & AT_SYMLINK_FOLLOW);
-    return vfs_resolve(dirfd, path, nofollow ? PATH_NOFOLLOW : 0, canon);
+    if (r == 0 && !(st->mode & 0111))
+        r = -EACCES;
+    if (r == 0 && vfs_path_str(&p, canon, PATH_MAX_LEN) < 0)
+        r = -ENAMETOOLONG;
+    if (r == 0)
+        r = vfs_open_path(&p, O_RDONLY, out);
+    path_put(&p);
+    return r;
 }
+
+int vfs_boot_cwd(const char *path)
+{
+    struct vfsmount *r = vfs_root_mnt();
+    struct path *cwd = &current->proc->cwd;
+    cwd->mnt = r;
+    cwd->dentry = r->root;
+    path_get(cwd);
+    follow_mounts(cwd);
+    struct path p;
+    int e = vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+    if (e < 0)
+        return e;
+    path_put(cwd);
+    *cwd = p;
+    return 0;
+}
+
+int vfs_stat_path(const char *path, struct pal_stat *st)
+{
+    struct path p;
+    int r = path[0] ? vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &p) : -ENOENT;
+    if (r < 0)
+        return r;
+    r = vfs_getattr(&p, st);
+    path_put(&p);
+    return r;
+}
+
+/* ---- stat --------------------------------------------------------------------------------- */
 
 static void to_linux_stat(struct linux_stat *ls, const struct pal_stat *st)
 {
@@ -332,21 +450,37 @@ static void to_linux_stat(struct linux_stat *ls, const struct pal_stat *st)
     ls->st_ctime = (uint64_t)st->ctime_sec, ls->st_ctime_nsec = (uint64_t)st->ctime_nsec;
 }
 
+static int file_stat(struct file *f, struct pal_stat *st)
+{
+    if (!f->ops->stat)
+        return -EBADF;
+    int r = f->ops->stat(f, st);
+    if (r == 0 && st->dev == 0 && f->loc.dentry)
+        st->dev = f->loc.dentry->sb->dev;
+    return r;
+}
+
 static long stat_at(int dirfd, uint64_t upath, int atflags, struct pal_stat *st)
 {
-    char canon[PATH_MAX_LEN];
-    struct file *f;
+    char path[PATH_MAX_LEN];
     if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
         return -EINVAL;
-    long r = resolve_at(dirfd, upath, atflags, 1, canon, &f);
+    long r = get_path(upath, path);
     if (r < 0)
         return r;
-    if (f) {
-        if (!f->ops->stat)
-            return -EBADF;
-        return f->ops->stat(f, st);
-    }
-    return vfs_stat(canon, st);
+    if (!path[0] && !(atflags & AT_EMPTY_PATH))
+        return -ENOENT;
+    struct path p;
+    struct file *f;
+    r = at_path(dirfd, path, atflags, 1, &p, &f);
+    if (r < 0)
+        return r;
+    if (f)
+        r = file_stat(f, st);
+    else
+        r = vfs_getattr(&p, st);
+    path_put(&p);
+    return r;
 }
 
 SYS(fstat)
@@ -356,9 +490,7 @@ SYS(fstat)
         return -EBADF;
     struct pal_stat st;
     struct linux_stat ls;
-    if (!f->ops->stat)
-        return -EBADF;
-    int r = f->ops->stat(f, &st);
+    int r = file_stat(f, &st);
     if (r < 0)
         return r;
     to_linux_stat(&ls, &st);
@@ -425,9 +557,11 @@ SYS(statx)
     return copy_to_user((uint64_t)a4, &sx, sizeof(sx));
 }
 
+/* ---- access ---------------------------------------------------------------------------------- */
+
 static long do_access(int dirfd, uint64_t upath, int mode, int flags)
 {
-    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN];
     if (mode & ~7)
         return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -435,35 +569,32 @@ static long do_access(int dirfd, uint64_t upath, int mode, int flags)
     long r = get_path(upath, path);
     if (r < 0)
         return r;
-    if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-        if (dirfd != AT_FDCWD && !fd_get(dirfd))
-            return -EBADF;
-        return 0;
-    }
-    r = vfs_resolve(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? PATH_NOFOLLOW : 0, canon);
+    if (!path[0] && !(flags & AT_EMPTY_PATH))
+        return -ENOENT;
+    struct path p;
+    struct file *f;
+    r = at_path(dirfd, path, flags, 1, &p, &f);
     if (r < 0)
         return r;
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    if ((mode & W_OK) && !(m->type == MOUNT_HOST && m->rw)) {
-        /* Read-only mounts refuse writes even to root, except on device nodes. */
-        struct pal_stat st;
-        r = vfs_stat(canon, &st);
-        if (r < 0)
-            return r;
-        if ((st.mode & S_IFMT) != S_IFCHR && (st.mode & S_IFMT) != S_IFIFO)
-            return -EROFS;
-    }
-    if (m->type != MOUNT_HOST || is_mount_ancestor(canon)) {
-        struct pal_stat st;
-        r = vfs_stat(canon, &st);
-        if (r < 0)
-            return r;
-        if ((mode & X_OK) && !(st.mode & 0111) && !S_ISDIR(st.mode))
-            return -EACCES;
+    if (!p.dentry) {
+        /* an anonymous file (pipe...) by fd */
+        path_put(&p);
         return 0;
     }
-    return pal_fs_access(m->root, rel, mode);
+    struct pal_stat st;
+    r = vfs_getattr(&p, &st);
+    if (r == 0 && (mode & W_OK) && mnt_readonly(p.mnt)) {
+        uint32_t t = st.mode & S_IFMT;
+        if (t == S_IFREG || t == S_IFDIR || t == S_IFLNK)
+            r = -EROFS;
+    }
+    if (r == 0 && mode) {
+        struct inode tmp = *p.dentry->inode;
+        tmp.mode = st.mode, tmp.uid = st.uid, tmp.gid = st.gid;
+        r = (flags & AT_EACCESS) ? vfs_permission(&tmp, mode) : permission_real(&tmp, mode);
+    }
+    path_put(&p);
+    return r;
 }
 
 SYS(access)
@@ -481,39 +612,29 @@ SYS(faccessat2)
     return do_access((int)a0, (uint64_t)a1, (int)a2, (int)a3);
 }
 
-/* Read the target of the symlink at canon (host or synthetic). */
-static long read_link(const char *canon, char *buf, size_t size)
-{
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    int kind;
-    struct pal_stat st;
-    if (m->type == MOUNT_HOST) {
-        if (is_mount_ancestor(canon))
-            return -EINVAL;
-        return pal_fs_readlink(m->root, rel, buf, size);
-    }
-    int found = m->type == MOUNT_DEV ? dev_lookup(canon, &kind, buf, size, &st)
-                                     : proc_lookup(canon, &kind, buf, size, &st);
-    if (!found)
-        return -ENOENT;
-    if (!S_ISLNK(st.mode))
-        return -EINVAL;
-    return (long)al_strlen(buf);
-}
+/* ---- readlink, cwd -------------------------------------------------------------------------- */
 
 static long do_readlinkat(int dirfd, uint64_t upath, uint64_t ubuf, long size)
 {
-    char canon[PATH_MAX_LEN], target[PATH_MAX_LEN];
-    struct file *f;
+    char path[PATH_MAX_LEN], target[PATH_MAX_LEN];
     if (size <= 0)
         return -EINVAL;
-    long r = resolve_at(dirfd, upath, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, 1, canon, &f);
+    long r = get_path(upath, path);
     if (r < 0)
         return r;
-    if (f)
-        return -ENOENT;
-    r = read_link(canon, target, sizeof(target));
+    struct path p;
+    struct file *f;
+    r = at_path(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, 1, &p, &f);
+    if (r < 0)
+        return r;
+    if (!p.dentry) {
+        r = -ENOENT;
+    } else if (!S_ISLNK(p.dentry->inode->mode) || !p.dentry->inode->iops->readlink) {
+        r = f ? -ENOENT : -EINVAL;
+    } else {
+        r = p.dentry->inode->iops->readlink(p.dentry, target, sizeof(target));
+    }
+    path_put(&p);
     if (r < 0)
         return r;
     if (r > size)
@@ -533,29 +654,47 @@ SYS(readlinkat)
 
 SYS(getcwd)
 {
-    const char *cwd = current->proc->cwd;
-    size_t n = al_strlen(cwd) + 1;
-    struct pal_stat st;
-    if (vfs_stat(cwd, &st) == -ENOENT)
+    char buf[PATH_MAX_LEN];
+    struct path *cwd = &current->proc->cwd;
+    if (d_unlinked(cwd))
         return -ENOENT; /* the directory was removed */
-    if ((size_t)a1 < n)
+    int n = vfs_path_str(cwd, buf, sizeof(buf));
+    if (n < 0)
+        return n;
+    if ((size_t)a1 < (size_t)n + 1)
         return -ERANGE;
-    if (copy_to_user((uint64_t)a0, cwd, n))
+    if (copy_to_user((uint64_t)a0, buf, (size_t)n + 1))
         return -EFAULT;
-    return (long)n;
+    return n + 1;
+}
+
+static long set_cwd(struct path *p)
+{
+    if (!S_ISDIR(p->dentry->inode->mode)) {
+        path_put(p);
+        return -ENOTDIR;
+    }
+    int r = vfs_permission(p->dentry->inode, 1);
+    if (r < 0) {
+        path_put(p);
+        return r;
+    }
+    path_put(&current->proc->cwd);
+    current->proc->cwd = *p;
+    return 0;
 }
 
 SYS(chdir)
 {
-    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN];
     long r = get_path((uint64_t)a0, path);
     if (r < 0)
         return r;
-    r = vfs_resolve(AT_FDCWD, path, PATH_DIRECTORY, canon);
+    struct path p;
+    r = path[0] ? vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p) : -ENOENT;
     if (r < 0)
         return r;
-    al_strlcpy(current->proc->cwd, canon, PATH_MAX_LEN);
-    return 0;
+    return set_cwd(&p);
 }
 
 SYS(fchdir)
@@ -563,49 +702,104 @@ SYS(fchdir)
     struct file *f = fd_get((int)a0);
     if (!f)
         return -EBADF;
-    if (!S_ISDIR(f->mode))
+    if (!f->loc.dentry || !S_ISDIR(f->mode))
         return -ENOTDIR;
-    al_strlcpy(current->proc->cwd, f->path, PATH_MAX_LEN);
-    return 0;
+    struct path p = f->loc;
+    path_get(&p);
+    return set_cwd(&p);
 }
 
-/* Resolve a path naming an entry to create or remove: the parent must exist; the entry
- * itself is not followed.  Returns the mount (host, writable) or -errno. */
-static long entry_at(int dirfd, uint64_t upath, char *canon, int *exists, struct mount **mout,
-                     const char **rel, int flags)
+/* ---- making and removing names ---------------------------------------------------------- */
+
+/* Walk to the parent of the last component of upath and look the child up.  On success
+ * the caller owns nd (nd_free) and *child (dput; NULL when last_type != LAST_NORM). */
+static long parent_at(int dirfd, uint64_t upath, struct nameidata **ndp, struct dentry **child)
 {
     char path[PATH_MAX_LEN];
-    *exists = 0;
+    *ndp = NULL;
+    *child = NULL;
     long r = get_path(upath, path);
     if (r < 0)
         return r;
-    r = vfs_resolve(dirfd, path, PATH_PARENT | PATH_NOFOLLOW | flags, canon);
+    if (!path[0])
+        return -ENOENT;
+    struct nameidata *nd = nd_new();
+    if (!nd)
+        return -ENOMEM;
+    r = nd_init(nd, dirfd, path, 0);
+    if (r == 0)
+        r = walk_to_last(nd);
+    if (r == 0)
+        r = walk_parent(nd, child);
+    if (r < 0) {
+        nd_free(nd);
+        return r;
+    }
+    *ndp = nd;
+    return 0;
+}
+
+static void parent_done(struct nameidata *nd, struct dentry *child)
+{
+    if (child)
+        dput(child);
+    if (nd)
+        nd_free(nd);
+}
+
+/* May the caller create in dir?  (mount writable, write+search permission, dir alive) */
+static int may_create(const struct path *dir)
+{
+    if (mnt_readonly(dir->mnt))
+        return -EROFS;
+    int r = vfs_permission(dir->dentry->inode, 3);
     if (r < 0)
         return r;
-    *exists = r == 0;
-    if (al_strcmp(canon, "/") == 0 || is_mount_ancestor(canon))
-        return *exists ? -EBUSY : -EROFS;
-    struct mount *m = vfs_mount_of(canon, rel);
-    if (m->type != MOUNT_HOST || !m->rw)
-        return -EROFS;
-    *mout = m;
+    return dir->dentry->inode->nlink == 0 ? -ENOENT : 0;
+}
+
+/* May the caller remove victim from dir?  (Linux's may_delete) */
+static int may_delete(const struct path *dir, struct dentry *victim, int isdir)
+{
+    const struct inode *di = dir->dentry->inode, *vi = victim->inode;
+    int r = vfs_permission(di, 3);
+    if (r < 0)
+        return r;
+    const struct process *p = current->proc;
+    if ((di->mode & S_ISVTX) && p->fsuid != 0 && p->fsuid != vi->uid && p->fsuid != di->uid)
+        return -EPERM;
+    if (isdir) {
+        if (!S_ISDIR(vi->mode))
+            return -ENOTDIR;
+        if (victim == dir->mnt->root)
+            return -EBUSY;
+    } else if (S_ISDIR(vi->mode)) {
+        return -EISDIR;
+    }
+    if (victim->mounted)
+        return -EBUSY;
     return 0;
 }
 
 static long do_mkdirat(int dirfd, uint64_t upath, int mode)
 {
-    char canon[PATH_MAX_LEN];
-    int exists;
-    struct mount *m;
-    const char *rel;
-    long r = entry_at(dirfd, upath, canon, &exists, &m, &rel, 0);
-    if (r < 0 && r != -EROFS && r != -EBUSY)
-        return r;
-    if (exists)
-        return -EEXIST;
+    struct nameidata *nd;
+    struct dentry *d;
+    long r = parent_at(dirfd, upath, &nd, &d);
     if (r < 0)
         return r;
-    return pal_fs_mkdir(m->root, rel, mode & ~(int)current->proc->umask & 07777);
+    if (!d || d->inode)
+        r = -EEXIST;
+    else if ((r = may_create(&nd->path)) == 0) {
+        const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        r = iops->mkdir ? iops->mkdir(nd->path.dentry, d,
+                                      S_IFDIR | ((uint32_t)mode & ~current->proc->umask & 07777))
+                        : -EPERM;
+        if (r == 0)
+            d_add(d);
+    }
+    parent_done(nd, d);
+    return r;
 }
 
 SYS(mkdir)
@@ -620,35 +814,34 @@ SYS(mkdirat)
 
 static long do_unlinkat(int dirfd, uint64_t upath, int flags)
 {
-    char canon[PATH_MAX_LEN];
-    int exists;
-    struct mount *m;
-    const char *rel;
     if (flags & ~AT_REMOVEDIR)
         return -EINVAL;
-    if (flags & AT_REMOVEDIR) {
-        /* rmdir("x/.") is EINVAL, rmdir("x/..") ENOTEMPTY, as Linux says. */
-        char path[PATH_MAX_LEN];
-        long r = get_path(upath, path);
-        if (r < 0)
-            return r;
-        size_t l = al_strlen(path);
-        while (l > 1 && path[l - 1] == '/')
-            l--;
-        if ((l == 1 && path[0] == '.') || (l >= 2 && path[l - 1] == '.' && path[l - 2] == '/'))
-            return -EINVAL;
-        if ((l == 2 && path[0] == '.' && path[1] == '.') ||
-            (l >= 3 && path[l - 1] == '.' && path[l - 2] == '.' && path[l - 3] == '/'))
-            return -ENOTEMPTY;
-    }
-    long r = entry_at(dirfd, upath, canon, &exists, &m, &rel, 0);
-    if (r < 0 && !(r == -EROFS && !exists))
-        return r;
-    if (!exists)
-        return -ENOENT;
+    int isdir = (flags & AT_REMOVEDIR) != 0;
+    struct nameidata *nd;
+    struct dentry *d;
+    long r = parent_at(dirfd, upath, &nd, &d);
     if (r < 0)
         return r;
-    return pal_fs_unlink(m->root, rel, flags);
+    if (!d) {
+        if (isdir)
+            r = nd->last_type == LAST_DOT ? -EINVAL : nd->last_type == LAST_DOTDOT ? -ENOTEMPTY : -EBUSY;
+        else
+            r = -EISDIR;
+    } else if (!d->inode) {
+        r = -ENOENT;
+    } else if (!isdir && nd->trailing) {
+        r = S_ISDIR(d->inode->mode) ? -EISDIR : -ENOTDIR;
+    } else if (mnt_readonly(nd->path.mnt)) {
+        r = -EROFS;
+    } else if ((r = may_delete(&nd->path, d, isdir)) == 0) {
+        const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        int (*op)(struct dentry *, struct dentry *) = isdir ? iops->rmdir : iops->unlink;
+        r = op ? op(nd->path.dentry, d) : -EPERM;
+        if (r == 0)
+            d_drop(d);
+    }
+    parent_done(nd, d);
+    return r;
 }
 
 SYS(unlink)
@@ -666,31 +859,112 @@ SYS(rmdir)
     return do_unlinkat(AT_FDCWD, (uint64_t)a0, AT_REMOVEDIR);
 }
 
+/* Is a an ancestor of (or equal to) b within one super_block? */
+static int is_ancestor(const struct dentry *a, const struct dentry *b)
+{
+    for (; b; b = b->parent)
+        if (a == b)
+            return 1;
+    return 0;
+}
+
 static long do_renameat2(int olddir, uint64_t uold, int newdir, uint64_t unew, unsigned flags)
 {
-    char oc[PATH_MAX_LEN], nc[PATH_MAX_LEN];
-    int oe, ne;
-    struct mount *om, *nm;
-    const char *orel, *nrel;
     if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
         return -EINVAL;
     if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
         return -EINVAL;
-    long r = entry_at(olddir, uold, oc, &oe, &om, &orel, 0);
-    if (r < 0 && !(r == -EROFS && !oe))
-        return r;
-    if (!oe)
-        return -ENOENT;
+    if (flags & RENAME_WHITEOUT)
+        return -EINVAL; /* overlay whiteouts: not on these file systems */
+    struct nameidata *ond, *nnd = NULL;
+    struct dentry *od, *ndd = NULL;
+    long r = parent_at(olddir, uold, &ond, &od);
     if (r < 0)
         return r;
-    r = entry_at(newdir, unew, nc, &ne, &nm, &nrel, 0);
+    r = parent_at(newdir, unew, &nnd, &ndd);
     if (r < 0)
-        return r;
-    if (om != nm)
-        return -EXDEV;
-    if ((flags & RENAME_NOREPLACE) && ne)
-        return -EEXIST;
-    return pal_fs_rename(om->root, orel, nm->root, nrel, flags);
+        goto out;
+    if (ond->path.mnt != nnd->path.mnt) {
+        r = -EXDEV;
+        goto out;
+    }
+    if (!od || !ndd) {
+        r = (!od || !(flags & RENAME_NOREPLACE)) ? -EBUSY : -EEXIST;
+        goto out;
+    }
+    if (mnt_readonly(ond->path.mnt)) {
+        r = od->inode ? -EROFS : -ENOENT;
+        goto out;
+    }
+    if (!od->inode) {
+        r = -ENOENT;
+        goto out;
+    }
+    int odir = S_ISDIR(od->inode->mode);
+    if (!odir && (ond->trailing || (nnd->trailing && !(flags & RENAME_EXCHANGE)))) {
+        r = -ENOTDIR;
+        goto out;
+    }
+    if ((flags & RENAME_NOREPLACE) && ndd->inode) {
+        r = -EEXIST;
+        goto out;
+    }
+    if ((flags & RENAME_EXCHANGE) && !ndd->inode) {
+        r = -ENOENT;
+        goto out;
+    }
+    struct dentry *opd = ond->path.dentry, *npd = nnd->path.dentry;
+    /* The source must not be an ancestor of the target, nor the target of the source. */
+    if (is_ancestor(od, npd)) {
+        r = -EINVAL;
+        goto out;
+    }
+    if (ndd->inode && is_ancestor(ndd, opd)) {
+        r = (flags & RENAME_EXCHANGE) ? -EINVAL : -ENOTEMPTY;
+        goto out;
+    }
+    if (od->inode == ndd->inode) {
+        r = 0; /* the same file under both names: nothing happens */
+        goto out;
+    }
+    r = may_delete(&ond->path, od, odir);
+    if (r == 0) {
+        if (ndd->inode)
+            r = may_delete(&nnd->path, ndd, (flags & RENAME_EXCHANGE) ? S_ISDIR(ndd->inode->mode) : odir);
+        else
+            r = may_create(&nnd->path);
+    }
+    /* Moving a directory elsewhere rewrites its "..": write permission on it. */
+    if (r == 0 && odir && opd != npd)
+        r = vfs_permission(od->inode, 2);
+    if (r == 0 && (flags & RENAME_EXCHANGE) && S_ISDIR(ndd->inode->mode) && opd != npd)
+        r = vfs_permission(ndd->inode, 2);
+    if (r < 0)
+        goto out;
+    const struct inode_ops *iops = opd->inode->iops;
+    r = iops->rename ? iops->rename(opd, od, npd, ndd, flags & (RENAME_NOREPLACE | RENAME_EXCHANGE))
+                     : -EPERM;
+    if (r < 0)
+        goto out;
+    if (flags & RENAME_EXCHANGE) {
+        char oname[NAME_MAX_LEN + 1];
+        al_memcpy(oname, od->name, od->len + 1);
+        size_t olen = od->len;
+        r = d_move(od, npd, ndd->name, ndd->len);
+        if (r == 0)
+            r = d_move(ndd, opd, oname, olen);
+    } else {
+        if (ndd->inode)
+            d_drop(ndd);
+        r = d_move(od, npd, nnd->last, nnd->last_len);
+    }
+    if (r < 0)
+        warn("rename: the dentry cache is out of memory; names may show stale until evicted");
+    r = 0;
+out:
+    parent_done(nnd, ndd);
+    parent_done(ond, od);
+    return r;
 }
 
 SYS(rename)
@@ -710,36 +984,47 @@ SYS(renameat2)
 
 static long do_linkat(int olddir, uint64_t uold, int newdir, uint64_t unew, int flags)
 {
-    char oc[PATH_MAX_LEN], nc[PATH_MAX_LEN];
-    struct file *f;
-    int ne;
-    struct mount *nm;
-    const char *nrel;
+    char path[PATH_MAX_LEN];
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    long r = resolve_at(olddir, uold, flags, 0, oc, &f);
+    long r = get_path(uold, path);
     if (r < 0)
         return r;
-    if (f)
-        al_strlcpy(oc, f->path, sizeof(oc));
-    r = entry_at(newdir, unew, nc, &ne, &nm, &nrel, 0);
-    if (r < 0 && r != -EROFS && r != -EBUSY)
-        return r;
-    if (ne)
-        return -EEXIST;
+    if (!path[0] && !(flags & AT_EMPTY_PATH))
+        return -ENOENT;
+    struct path op;
+    struct file *f;
+    r = at_path(olddir, path, flags, 0, &op, &f);
     if (r < 0)
         return r;
-    const char *orel;
-    struct mount *om = vfs_mount_of(oc, &orel);
-    if (om != nm)
-        return -EXDEV;
-    struct pal_stat st;
-    r = vfs_stat(oc, &st);
-    if (r < 0)
+    if (!op.dentry)
+        return -ENOENT; /* an anonymous file by fd */
+    struct nameidata *nd;
+    struct dentry *d;
+    r = parent_at(newdir, unew, &nd, &d);
+    if (r < 0) {
+        path_put(&op);
         return r;
-    if (S_ISDIR(st.mode))
-        return -EPERM;
-    return pal_fs_link(om->root, orel, nm->root, nrel);
+    }
+    if (!d || d->inode)
+        r = -EEXIST;
+    else if (nd->path.mnt != op.mnt)
+        r = -EXDEV;
+    else if ((r = may_create(&nd->path)) < 0)
+        ;
+    else if (S_ISDIR(op.dentry->inode->mode))
+        r = -EPERM;
+    else if (op.dentry->inode->nlink == 0 && !(op.dentry->flags & D_TMPFILE))
+        r = -ENOENT;
+    else {
+        const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        r = iops->link ? iops->link(op.dentry, nd->path.dentry, d) : -EPERM;
+        if (r == 0)
+            d_add(d);
+    }
+    parent_done(nd, d);
+    path_put(&op);
+    return r;
 }
 
 SYS(link)
@@ -754,23 +1039,27 @@ SYS(linkat)
 
 static long do_symlinkat(uint64_t utarget, int newdir, uint64_t upath)
 {
-    char target[PATH_MAX_LEN], canon[PATH_MAX_LEN];
-    int exists;
-    struct mount *m;
-    const char *rel;
+    char target[PATH_MAX_LEN];
     long r = get_path(utarget, target);
     if (r < 0)
         return r;
     if (!target[0])
         return -ENOENT;
-    r = entry_at(newdir, upath, canon, &exists, &m, &rel, 0);
-    if (r < 0 && r != -EROFS && r != -EBUSY)
-        return r;
-    if (exists)
-        return -EEXIST;
+    struct nameidata *nd;
+    struct dentry *d;
+    r = parent_at(newdir, upath, &nd, &d);
     if (r < 0)
         return r;
-    return pal_fs_symlink(target, m->root, rel);
+    if (!d || d->inode)
+        r = -EEXIST;
+    else if ((r = may_create(&nd->path)) == 0) {
+        const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        r = iops->symlink ? iops->symlink(nd->path.dentry, d, target) : -EPERM;
+        if (r == 0)
+            d_add(d);
+    }
+    parent_done(nd, d);
+    return r;
 }
 
 SYS(symlink)
@@ -783,20 +1072,94 @@ SYS(symlinkat)
     return do_symlinkat((uint64_t)a0, (int)a1, (uint64_t)a2);
 }
 
+static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
+{
+    uint32_t type = mode & S_IFMT;
+    if (type == 0)
+        type = S_IFREG;
+    if (type == S_IFDIR)
+        return -EPERM;
+    if (type != S_IFREG && type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
+        return -EINVAL;
+    struct nameidata *nd;
+    struct dentry *d;
+    long r = parent_at(dirfd, upath, &nd, &d);
+    if (r < 0)
+        return r;
+    if (!d || d->inode)
+        r = -EEXIST;
+    else if ((r = may_create(&nd->path)) < 0)
+        ;
+    else if (type == S_IFCHR || type == S_IFBLK)
+        r = -EPERM; /* device nodes would name host devices: not inside an enclave */
+    else {
+        const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        r = iops->create ? iops->create(nd->path.dentry, d,
+                                        type | (mode & 07777 & ~current->proc->umask), dev)
+                         : -EPERM;
+        if (r == 0)
+            d_add(d);
+    }
+    parent_done(nd, d);
+    return r;
+}
+
+SYS(mknod)
+{
+    return do_mknodat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint64_t)a2);
+}
+
+SYS(mknodat)
+{
+    return do_mknodat((int)a0, (uint64_t)a1, (uint32_t)a2, (uint64_t)a3);
+}
+
+/* ---- attributes ------------------------------------------------------------------------------ */
+
+static int setattr(const struct path *p, struct iattr *ia)
+{
+    struct dentry *d = p->dentry;
+    if (mnt_readonly(p->mnt))
+        return -EROFS;
+    if (!d->inode->iops->setattr)
+        return -EPERM;
+    return d->inode->iops->setattr(d, ia);
+}
+
+static long chmod_path(const struct path *p, uint32_t mode)
+{
+    struct inode *i = p->dentry->inode;
+    if (mnt_readonly(p->mnt))
+        return -EROFS;
+    if (!vfs_owner_or_root(i))
+        return -EPERM;
+    const struct process *pr = current->proc;
+    mode &= 07777;
+    /* A non-root owner outside the file's group cannot keep it set-group-ID. */
+    if (pr->fsuid != 0 && (mode & S_ISGID) && pr->fsgid != i->gid) {
+        int in = 0;
+        for (int k = 0; k < pr->ngroups; k++)
+            in |= pr->groups[k] == i->gid;
+        if (!in)
+            mode &= ~(uint32_t)S_ISGID;
+    }
+    struct iattr ia = {.valid = ATTR_MODE | ATTR_CTIME, .mode = mode};
+    return setattr(p, &ia);
+}
+
 static long do_fchmodat(int dirfd, uint64_t upath, int mode)
 {
-    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN];
     long r = get_path(upath, path);
     if (r < 0)
         return r;
-    r = vfs_resolve(dirfd, path, 0, canon);
+    struct path p;
+    r = path[0] ? vfs_lookup(dirfd, path, LOOKUP_FOLLOW, &p) : -ENOENT;
     if (r < 0)
         return r;
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    if (m->type != MOUNT_HOST || !m->rw || is_mount_ancestor(canon))
-        return -EROFS;
-    return pal_fs_chmod(m->root, rel, mode & 07777);
+    r = chmod_path(&p, (uint32_t)mode);
+    path_put(&p);
+    return r;
 }
 
 SYS(chmod)
@@ -814,11 +1177,89 @@ SYS(fchmod)
     struct file *f = fd_get((int)a0);
     if (!f || (f->flags & O_PATH))
         return -EBADF;
-    if (f->h == PAL_HANDLE_NONE || !f->mnt)
+    if (!f->loc.dentry)
         return -EPERM;
-    if (!f->mnt->rw)
+    return chmod_path(&f->loc, (uint32_t)a1);
+}
+
+static long chown_path(const struct path *p, uint32_t uid, uint32_t gid)
+{
+    struct inode *i = p->dentry->inode;
+    const struct process *pr = current->proc;
+    if (mnt_readonly(p->mnt))
         return -EROFS;
-    return pal_fs_fchmod(f->h, (int)a1 & 07777);
+    if (pr->euid != 0) {
+        /* The owner may only give the file to a group of their own, keeping its uid. */
+        int ok = pr->fsuid == i->uid && (uid == (uint32_t)-1 || uid == i->uid);
+        if (ok && gid != (uint32_t)-1 && gid != pr->fsgid) {
+            int in = 0;
+            for (int k = 0; k < pr->ngroups; k++)
+                in |= pr->groups[k] == gid;
+            ok = in || gid == i->gid;
+        }
+        if (!ok)
+            return -EPERM;
+    }
+    struct iattr ia = {.valid = ATTR_CTIME};
+    if (uid != (uint32_t)-1)
+        ia.valid |= ATTR_UID, ia.uid = uid;
+    if (gid != (uint32_t)-1)
+        ia.valid |= ATTR_GID, ia.gid = gid;
+    if (!S_ISDIR(i->mode) && !S_ISLNK(i->mode) && (ia.valid & (ATTR_UID | ATTR_GID)) &&
+        (i->mode & (S_ISUID | S_ISGID))) {
+        /* Linux drops set-user-ID (and set-group-ID with group execute) on chown. */
+        uint32_t m = i->mode & 07777 & ~(uint32_t)S_ISUID;
+        if (i->mode & 010)
+            m &= ~(uint32_t)S_ISGID;
+        ia.valid |= ATTR_MODE;
+        ia.mode = m;
+    }
+    return setattr(p, &ia);
+}
+
+static long do_fchownat(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, int flags)
+{
+    char path[PATH_MAX_LEN];
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    long r = get_path(upath, path);
+    if (r < 0)
+        return r;
+    if (!path[0] && !(flags & AT_EMPTY_PATH))
+        return -ENOENT;
+    struct path p;
+    struct file *f;
+    r = at_path(dirfd, path, flags, 1, &p, &f);
+    if (r < 0)
+        return r;
+    r = p.dentry ? chown_path(&p, uid, gid) : -EPERM;
+    path_put(&p);
+    return r;
+}
+
+SYS(chown)
+{
+    return do_fchownat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint32_t)a2, 0);
+}
+
+SYS(lchown)
+{
+    return do_fchownat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint32_t)a2, AT_SYMLINK_NOFOLLOW);
+}
+
+SYS(fchownat)
+{
+    return do_fchownat((int)a0, (uint64_t)a1, (uint32_t)a2, (uint32_t)a3, (int)a4);
+}
+
+SYS(fchown)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (!f->loc.dentry)
+        return -EPERM;
+    return chown_path(&f->loc, (uint32_t)a1, (uint32_t)a2);
 }
 
 SYS(umask)
@@ -828,10 +1269,11 @@ SYS(umask)
     return old;
 }
 
+#define UTIME_NOW_ 0x3fffffff
+#define UTIME_OMIT_ 0x3ffffffe
 SYS(utimensat)
 {
-    int64_t times[4] = {0, 0x3fffffff /* UTIME_NOW */, 0, 0x3fffffff};
-    char canon[PATH_MAX_LEN];
+    int64_t times[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
     int flags = (int)a3;
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
@@ -839,123 +1281,137 @@ SYS(utimensat)
         return -EFAULT;
     for (int i = 0; i < 2; i++) {
         int64_t ns = times[2 * i + 1];
-        if (ns != 0x3fffffff && ns != 0x3ffffffe && (ns < 0 || ns >= 1000000000))
+        if (ns != UTIME_NOW_ && ns != UTIME_OMIT_ && (ns < 0 || ns >= 1000000000))
             return -EINVAL;
     }
+    struct path p = {NULL, NULL};
+    long r;
     if (!a1) {
         /* futimens(fd): the descriptor's own file. */
         struct file *f = fd_get((int)a0);
         if (!f)
             return -EBADF;
-        al_strlcpy(canon, f->path, sizeof(canon));
+        if (!f->loc.dentry)
+            return -EPERM;
+        p = f->loc;
+        path_get(&p);
     } else {
+        char path[PATH_MAX_LEN];
         struct file *f;
-        long r = resolve_at((int)a0, (uint64_t)a1, flags, 1, canon, &f);
+        r = get_path((uint64_t)a1, path);
         if (r < 0)
             return r;
-        if (f)
-            al_strlcpy(canon, f->path, sizeof(canon));
+        if (!path[0] && !(flags & AT_EMPTY_PATH))
+            return -ENOENT;
+        r = at_path((int)a0, path, flags, 1, &p, &f);
+        if (r < 0)
+            return r;
+        if (!p.dentry)
+            return -EPERM;
     }
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    if (m->type != MOUNT_HOST || !m->rw || is_mount_ancestor(canon))
-        return -EROFS;
-    return pal_fs_utimens(m->root, rel, times);
+    int omit_a = times[1] == UTIME_OMIT_, omit_m = times[3] == UTIME_OMIT_;
+    if (omit_a && omit_m) {
+        path_put(&p);
+        return 0;
+    }
+    struct inode *i = p.dentry->inode;
+    int now_only = (omit_a || times[1] == UTIME_NOW_) && (omit_m || times[3] == UTIME_NOW_);
+    r = mnt_readonly(p.mnt) ? -EROFS : 0;
+    if (r == 0 && !vfs_owner_or_root(i))
+        r = now_only ? vfs_permission(i, 2) : -EPERM;
+    if (r == 0) {
+        int64_t s, ns;
+        vfs_now(&s, &ns);
+        struct iattr ia = {.valid = ATTR_CTIME};
+        if (!omit_a) {
+            ia.valid |= ATTR_ATIME;
+            ia.atime_sec = times[1] == UTIME_NOW_ ? s : times[0];
+            ia.atime_nsec = times[1] == UTIME_NOW_ ? ns : times[1];
+        }
+        if (!omit_m) {
+            ia.valid |= ATTR_MTIME;
+            ia.mtime_sec = times[3] == UTIME_NOW_ ? s : times[2];
+            ia.mtime_nsec = times[3] == UTIME_NOW_ ? ns : times[3];
+        }
+        r = setattr(&p, &ia);
+    }
+    path_put(&p);
+    return r;
 }
 
 SYS(truncate)
 {
-    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN];
     long r = get_path((uint64_t)a0, path);
     if (r < 0)
         return r;
     if (a1 < 0)
         return -EINVAL;
-    r = vfs_resolve(AT_FDCWD, path, 0, canon);
+    struct path p;
+    r = path[0] ? vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &p) : -ENOENT;
     if (r < 0)
         return r;
-    struct file *f;
-    r = vfs_open(canon, O_WRONLY, 0, &f);
-    if (r < 0)
-        return r;
-    r = f->ops->truncate ? f->ops->truncate(f, a1) : -EINVAL;
-    file_put(f);
+    struct inode *i = p.dentry->inode;
+    if (S_ISDIR(i->mode))
+        r = -EISDIR;
+    else if (!S_ISREG(i->mode))
+        r = -EINVAL;
+    else if (mnt_readonly(p.mnt))
+        r = -EROFS;
+    else
+        r = vfs_permission(i, 2);
+    if (r == 0) {
+        uint64_t lim = current->proc->rlim[RLIMIT_FSIZE].cur;
+        if (lim != RLIM_INFINITY && (uint64_t)a1 > lim) {
+            signal_send_thread(current, SIGXFSZ, NULL);
+            r = -EFBIG;
+        }
+    }
+    if (r == 0) {
+        struct iattr ia = {.valid = ATTR_SIZE | ATTR_CTIME | ATTR_MTIME, .size = a1};
+        vfs_now(&ia.mtime_sec, &ia.mtime_nsec);
+        r = setattr(&p, &ia);
+    }
+    path_put(&p);
     return r;
 }
 
-static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
-{
-    char canon[PATH_MAX_LEN];
-    int exists;
-    struct mount *m;
-    const char *rel;
-    uint32_t type = mode & S_IFMT;
-    (void)dev;
-    if (type == 0)
-        type = S_IFREG;
-    if (type == S_IFDIR)
-        return -EPERM;
-    if ((type != S_IFREG && type != S_IFIFO && type != S_IFCHR &&
-                            type != S_IFBLK && type != S_IFSOCK))
-        return -EINVAL;
-    long r = entry_at(dirfd, upath, canon, &exists, &m, &rel, 0);
-    if (r < 0 && r != -EROFS && r != -EBUSY)
-        return r;
-    if (exists)
-        return -EEXIST;
-    if (r < 0)
-        return r;
-    /* Device nodes and sockets would reach host objects: not inside an enclave. */
-    if (type != S_IFREG && type != S_IFIFO)
-        return -EPERM;
-    return pal_fs_mknod(m->root, rel, type | (mode & 07777 & ~current->proc->umask));
-}
+/* ---- statfs -------------------------------------------------------------------------------- */
 
-SYS(mknod)
-{
-    return do_mknodat(AT_FDCWD, (uint64_t)a0, (uint32_t)a1, (uint64_t)a2);
-}
-
-SYS(mknodat)
-{
-    return do_mknodat((int)a0, (uint64_t)a1, (uint32_t)a2, (uint64_t)a3);
-}
-
-/* statfs(2): the host's figures for host mounts (flagged read-only where the enclave sees
- * them so), fixed ones for the synthetic /dev and /proc. */
-static long statfs_mount(struct mount *m, const char *rel, struct file *f, uint64_t ubuf)
+static long statfs_path(const struct path *p, uint64_t ubuf)
 {
     uint64_t st[15];
     al_memset(st, 0, sizeof(st));
-    if (m->type == MOUNT_HOST) {
-        int r = f && f->h != PAL_HANDLE_NONE ? pal_fs_fstatfs(f->h, st)
-                                             : pal_fs_statfs(m->root, rel, st);
-        if (r < 0)
-            return r;
-        if (!m->rw)
-            st[12] |= 1; /* ST_RDONLY in f_flags */
-    } else {
-        st[0] = m->type == MOUNT_PROC ? 0x9fa0 /* PROC_SUPER_MAGIC */ : 0x01021994 /* TMPFS */;
-        st[1] = 4096;
-        st[8] = 255; /* f_namelen */
-        st[9] = 4096;
-        st[12] = 1 | 2 | 4; /* ST_RDONLY | ST_NOSUID | ST_NODEV */
-    }
+    struct super_block *sb = p->dentry->sb;
+    int r = sb->ops && sb->ops->statfs ? sb->ops->statfs(p->dentry, st) : -ENOSYS;
+    if (r < 0)
+        return r;
+    const struct vfsmount *m = p->mnt;
+    if (mnt_readonly(m))
+        st[12] |= 1; /* ST_RDONLY */
+    if (m->flags & MNT_NOSUID)
+        st[12] |= 2;
+    if (m->flags & MNT_NODEV)
+        st[12] |= 4;
+    if (m->flags & MNT_NOEXEC)
+        st[12] |= 8;
+    st[12] |= 0x20; /* ST_VALID: f_flags is meaningful */
     return copy_to_user(ubuf, st, sizeof(st));
 }
 
 SYS(statfs)
 {
-    char path[PATH_MAX_LEN], canon[PATH_MAX_LEN];
+    char path[PATH_MAX_LEN];
     long r = get_path((uint64_t)a0, path);
     if (r < 0)
         return r;
-    r = vfs_resolve(AT_FDCWD, path, 0, canon);
+    struct path p;
+    r = path[0] ? vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &p) : -ENOENT;
     if (r < 0)
         return r;
-    const char *rel;
-    struct mount *m = vfs_mount_of(canon, &rel);
-    return statfs_mount(m, rel, NULL, (uint64_t)a1);
+    r = statfs_path(&p, (uint64_t)a1);
+    path_put(&p);
+    return r;
 }
 
 SYS(fstatfs)
@@ -963,20 +1419,159 @@ SYS(fstatfs)
     struct file *f = fd_get((int)a0);
     if (!f)
         return -EBADF;
-    const char *rel = "";
-    struct mount *m = f->mnt;
-    if (!m) {
-        m = f->path[0] == '/' ? vfs_mount_of(f->path, &rel) : NULL;
-        if (!m || m->type == MOUNT_HOST) {
-            /* pipes, sockets, stdio: an anonymous pseudo file system */
-            uint64_t st[15];
-            al_memset(st, 0, sizeof(st));
-            st[0] = 0x50495045; /* PIPEFS_MAGIC */
-            st[1] = 4096;
-            st[8] = 255;
-            st[9] = 4096;
-            return copy_to_user((uint64_t)a1, st, sizeof(st));
-        }
+    if (!f->loc.dentry) {
+        /* pipes, sockets, stdio: an anonymous pseudo file system */
+        uint64_t st[15];
+        al_memset(st, 0, sizeof(st));
+        st[0] = 0x50495045; /* PIPEFS_MAGIC */
+        st[1] = 4096;
+        st[8] = 255;
+        st[9] = 4096;
+        st[12] = 0x20;
+        return copy_to_user((uint64_t)a1, st, sizeof(st));
     }
-    return statfs_mount(m, rel, f, (uint64_t)a1);
+    return statfs_path(&f->loc, (uint64_t)a1);
+}
+
+/* ---- mount(2), umount2(2) ------------------------------------------------------------------ */
+
+#define MS_RDONLY_ 1ul
+#define MS_NOSUID_ 2ul
+#define MS_NODEV_ 4ul
+#define MS_NOEXEC_ 8ul
+#define MS_REMOUNT_ 32ul
+#define MS_BIND_ 4096ul
+#define MS_MOVE_ 8192ul
+#define MS_REC_ 16384ul
+#define MS_PROPAGATION_ ((1ul << 17) | (1ul << 18) | (1ul << 19) | (1ul << 20))
+
+static int mnt_flags_of(unsigned long ms)
+{
+    return ((ms & MS_RDONLY_) ? MNT_RDONLY : 0) | ((ms & MS_NOSUID_) ? MNT_NOSUID : 0) |
+           ((ms & MS_NODEV_) ? MNT_NODEV : 0) | ((ms & MS_NOEXEC_) ? MNT_NOEXEC : 0);
+}
+
+SYS(mount)
+{
+    char target[PATH_MAX_LEN], type[64], source[PATH_MAX_LEN], *data = NULL;
+    unsigned long ms = (unsigned long)a3;
+    if ((ms & 0xffff0000ul) == 0xC0ED0000ul)
+        ms &= 0xffff; /* MS_MGC_VAL, from old programs */
+    long r = get_path((uint64_t)a1, target);
+    if (r < 0)
+        return r;
+    if (current->proc->euid != 0)
+        return -EPERM;
+    type[0] = source[0] = '\0';
+    if (a2 && !(ms & (MS_REMOUNT_ | MS_BIND_))) {
+        r = strncpy_from_user(type, (uint64_t)a2, sizeof(type));
+        if (r < 0)
+            return r == -ENAMETOOLONG ? -ENODEV : r;
+    }
+    if (a0 && (r = strncpy_from_user(source, (uint64_t)a0, sizeof(source))) < 0)
+        return r;
+    struct path tp;
+    r = target[0] ? vfs_lookup(AT_FDCWD, target, LOOKUP_FOLLOW, &tp) : -ENOENT;
+    if (r < 0)
+        return r;
+    if (a4 && !(ms & MS_BIND_)) {
+        data = kmalloc(PAGE_SIZE);
+        if (!data) {
+            r = -ENOMEM;
+            goto out;
+        }
+        /* Mount data is a page at most; a shorter string ends at its NUL. */
+        r = strncpy_from_user(data, (uint64_t)a4, PAGE_SIZE);
+        if (r < 0)
+            goto out;
+    }
+    if (ms & MS_REMOUNT_) {
+        if (tp.dentry != tp.mnt->root) {
+            r = -EINVAL;
+            goto out;
+        }
+        int keep = tp.mnt->flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
+        if (!(ms & MS_RDONLY_) && (tp.mnt->sb->flags & SB_RDONLY)) {
+            r = -EROFS; /* a host directory given read-only stays so */
+            goto out;
+        }
+        tp.mnt->flags = keep | mnt_flags_of(ms);
+        r = 0;
+        goto out;
+    }
+    if (ms & MS_BIND_) {
+        struct path sp;
+        r = source[0] ? vfs_lookup(AT_FDCWD, source, LOOKUP_FOLLOW, &sp) : -ENOENT;
+        if (r < 0)
+            goto out;
+        if (S_ISDIR(sp.dentry->inode->mode) != S_ISDIR(tp.dentry->inode->mode))
+            r = S_ISDIR(sp.dentry->inode->mode) ? -ENOTDIR : -EISDIR;
+        else
+            r = do_mount_at(&tp, NULL, NULL, ms, &sp, mnt_flags_of(ms) | (sp.mnt->flags & MNT_RDONLY));
+        path_put(&sp);
+        goto out;
+    }
+    if (ms & MS_MOVE_) {
+        r = -EINVAL; /* moving mounts is not offered */
+        goto out;
+    }
+    if (!type[0] && (ms & MS_PROPAGATION_)) {
+        /* The enclave has one mount name space: propagation types change nothing. */
+        r = 0;
+        goto out;
+    }
+    const struct fs_type *t = vfs_find_type(type);
+    if (!t && al_strcmp(type, "proc") == 0)
+        t = &procfs_type;
+    if (!t && al_strcmp(type, "devtmpfs") == 0)
+        t = &devfs_type;
+    if (!t) {
+        r = -ENODEV;
+        goto out;
+    }
+    if (t == &hostfs_type) {
+        r = -EPERM; /* nothing a program does reaches a host directory not given at start */
+        goto out;
+    }
+    if (!S_ISDIR(tp.dentry->inode->mode)) {
+        r = -ENOTDIR;
+        goto out;
+    }
+    r = do_mount_at(&tp, t, data, ms, NULL, mnt_flags_of(ms));
+    if (r == 0 && source[0]) {
+        struct vfsmount *m = lookup_mnt(tp.mnt, tp.dentry);
+        if (m && !m->sb->source)
+            m->sb->source = kstrdup(source);
+    }
+out:
+    kfree(data);
+    path_put(&tp);
+    return r;
+}
+
+SYS(umount2)
+{
+    char target[PATH_MAX_LEN];
+    int flags = (int)a1;
+    if (flags & ~(1 | 2 | 4 | 8))
+        return -EINVAL;
+    if ((flags & 4) && (flags & (1 | 2)))
+        return -EINVAL;
+    long r = get_path((uint64_t)a0, target);
+    if (r < 0)
+        return r;
+    if (current->proc->euid != 0)
+        return -EPERM;
+    struct path p;
+    r = target[0] ? vfs_lookup(AT_FDCWD, target, (flags & 8) ? 0 : LOOKUP_FOLLOW, &p) : -ENOENT;
+    if (r < 0)
+        return r;
+    struct vfsmount *m = p.mnt;
+    int isroot = p.dentry == m->root;
+    path_put(&p); /* the tree still holds m */
+    if (!isroot)
+        return -EINVAL;
+    if (flags & 4)
+        return mount_busy(m) ? -EBUSY : -EAGAIN; /* MNT_EXPIRE: not marked yet */
+    return do_umount(m, flags);
 }

@@ -17,7 +17,7 @@
  *      permission check is left out: the description may name a file that was renamed.
  * shutil.copystat/copy2 and CPython's test_os treat EOPNOTSUPP as "not supported here".
  */
-#include "libos.h"
+#include "vfs.h"
 
 #define XATTR_NAME_MAX 255
 #define XATTR_SIZE_MAX 65536
@@ -29,8 +29,8 @@ enum { XA_SET, XA_GET, XA_LIST, XA_REMOVE };
 /* What the operation is applied to, after lookup. */
 struct xa_target {
     struct pal_stat st;
-    struct mount *m;      /* NULL for anonymous files (pipes...) */
-    const char *rel;      /* host path below m's root, or NULL (fd variants) */
+    int readonly;         /* on a read-only mount */
+    struct inode *ino;    /* NULL for anonymous files (pipes...) */
 };
 
 static long xattr_name(uint64_t uname, char *kname)
@@ -42,14 +42,17 @@ static long xattr_name(uint64_t uname, char *kname)
 }
 
 /* Look the target up by path (following the last symlink or not) or by fd (path == 0). */
-static long xattr_target(uint64_t upath, int follow, int fd, char *canon, struct xa_target *t)
+static long xattr_target(uint64_t upath, int follow, int fd, struct path *p, struct xa_target *t)
 {
-    t->rel = NULL;
+    t->ino = NULL;
+    t->readonly = 0;
     if (!upath) {
         struct file *f = fd_get(fd);
         if (!f || (f->flags & O_PATH))
             return -EBADF;
-        t->m = f->mnt;
+        t->readonly = file_readonly(f);
+        if (f->loc.dentry)
+            t->ino = f->loc.dentry->inode;
         if (!f->ops->stat)
             return -EBADF;
         return f->ops->stat(f, &t->st);
@@ -58,16 +61,14 @@ static long xattr_target(uint64_t upath, int follow, int fd, char *canon, struct
     long r = strncpy_from_user(path, upath, PATH_MAX_LEN);
     if (r < 0)
         return r;
-    r = vfs_resolve(AT_FDCWD, path, follow ? 0 : PATH_NOFOLLOW, canon);
+    r = path[0] ? vfs_lookup(AT_FDCWD, path, follow ? LOOKUP_FOLLOW : 0, p) : -ENOENT;
     if (r < 0)
         return r;
-    r = vfs_stat(canon, &t->st);
-    if (r < 0)
-        return r;
-    t->m = vfs_mount_of(canon, &t->rel);
-    if (t->m->type != MOUNT_HOST)
-        t->rel = NULL;
-    return 0;
+    struct dentry *d = p->dentry;
+    r = d->inode->iops->getattr ? d->inode->iops->getattr(d, &t->st) : -EIO;
+    t->ino = d->inode;
+    t->readonly = (p->mnt->flags & MNT_RDONLY) || (d->sb->flags & SB_RDONLY);
+    return r;
 }
 
 static int prefixed(const char *name, const char *prefix)
@@ -87,15 +88,19 @@ static long xattr_permission(const struct xa_target *t, const char *name, int wr
     }
     if (prefixed(name, "user.") && !S_ISREG(t->st.mode) && !S_ISDIR(t->st.mode))
         return write ? -EPERM : -ENODATA;
-    if (t->rel && !S_ISLNK(t->st.mode))
-        return pal_fs_access(t->m->root, t->rel, write ? W_OK : R_OK);
+    if (t->ino && !S_ISLNK(t->st.mode)) {
+        struct inode tmp = *t->ino;
+        tmp.mode = t->st.mode, tmp.uid = t->st.uid, tmp.gid = t->st.gid;
+        return vfs_permission(&tmp, write ? 2 : 4);
+    }
     return 0;
 }
 
 static long do_xattr(int op, uint64_t upath, int follow, int fd, uint64_t uname, uint64_t uvalue,
                      size_t size, int flags)
 {
-    char kname[XATTR_NAME_MAX + 1], canon[PATH_MAX_LEN];
+    char kname[XATTR_NAME_MAX + 1];
+    struct path p = {NULL, NULL};
     long r;
     if (op == XA_SET && (flags & ~(XATTR_CREATE | XATTR_REPLACE)))
         return -EINVAL;
@@ -114,18 +119,19 @@ static long do_xattr(int op, uint64_t upath, int follow, int fd, uint64_t uname,
             return r;
     }
     struct xa_target t;
-    r = xattr_target(upath, follow, fd, canon, &t);
-    if (r < 0)
-        return r;
-    if (op == XA_LIST)
-        return 0; /* no attributes (no security module lists any either) */
-    int write = op == XA_SET || op == XA_REMOVE;
-    if (write && t.m && t.m->type == MOUNT_HOST && !t.m->rw)
-        return -EROFS;
-    r = xattr_permission(&t, kname, write);
-    if (r < 0)
-        return r;
-    return -EOPNOTSUPP;
+    r = xattr_target(upath, follow, fd, &p, &t);
+    if (r == 0 && op != XA_LIST) {
+        int write = op == XA_SET || op == XA_REMOVE;
+        if (write && t.readonly)
+            r = -EROFS;
+        if (r == 0)
+            r = xattr_permission(&t, kname, write);
+        if (r == 0)
+            r = -EOPNOTSUPP;
+    }
+    /* XA_LIST: no attributes (no security module lists any either). */
+    path_put(&p);
+    return r;
 }
 
 SYS(setxattr)

@@ -5,8 +5,6 @@
 
 
 const struct pal_boot *boot_info;
-struct mount mounts[PAL_MAX_MOUNTS];
-int nmounts;
 
 static const char *exec_error(int err)
 {
@@ -50,10 +48,8 @@ static int find_program(const char *name, char *const *envp, char *out)
             al_memcpy(out, path, n);
             out[n] = '/';
             al_strlcpy(out + n + 1, name, PATH_MAX_LEN - n - 1);
-            char canon[PATH_MAX_LEN];
             struct pal_stat st;
-            if (vfs_resolve(AT_FDCWD, out, 0, canon) == 0 && vfs_stat(canon, &st) == 0 &&
-                S_ISREG(st.mode))
+            if (vfs_stat_path(out, &st) == 0 && S_ISREG(st.mode))
                 return 0;
         }
         if (!end)
@@ -73,19 +69,8 @@ int libos_main(const struct pal_boot *boot)
     }
     heap_init(boot->heap, boot->heap_size);
 
-    for (int i = 0; i < boot->nmounts; i++) {
-        char canon[PATH_MAX_LEN];
-        if (path_normalize(boot->mounts[i].guest_path, canon, sizeof(canon)) < 0) {
-            kprintf("mount point too long: %s", boot->mounts[i].guest_path);
-            return 125;
-        }
-        mounts[nmounts].path = kstrdup(canon);
-        mounts[nmounts].root = boot->mounts[i].root;
-        mounts[nmounts].rw = (boot->mounts[i].flags & PAL_MOUNT_RW) != 0;
-        mounts[nmounts].type = MOUNT_HOST;
-        nmounts++;
-    }
-    vfs_add_synthetic_mounts();
+    if (vfs_boot(boot) < 0)
+        return 125;
 
     struct process *p = kzalloc(sizeof(*p));
     struct thread *t = kzalloc(sizeof(*t));
@@ -116,13 +101,10 @@ int libos_main(const struct pal_boot *boot)
         kprintf("cannot set up standard I/O");
         return 125;
     }
-    char cwd[PATH_MAX_LEN];
-    al_strlcpy(p->cwd, "/", sizeof(p->cwd));
-    if (vfs_resolve(AT_FDCWD, boot->cwd, PATH_DIRECTORY, cwd) != 0) {
+    if (vfs_boot_cwd(boot->cwd) != 0) {
         kprintf("working directory %s does not exist in the enclave", boot->cwd);
         return 125;
     }
-    al_strlcpy(p->cwd, cwd, sizeof(p->cwd));
 
     char prog[PATH_MAX_LEN];
     int r = find_program(boot->argv[0], boot->envp, prog);

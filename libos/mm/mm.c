@@ -110,7 +110,9 @@ int mm_map_file(struct mm *mm, uint64_t addr, size_t len, int prot, int shared, 
 {
     unsigned fl = (fixed ? PAL_VM_FIXED : 0) | (shared ? PAL_VM_SHARED : 0);
     int r = -ENODEV;
-    if (f->h != PAL_HANDLE_NONE && S_ISREG(f->mode))
+    if (f->ops->mmap)
+        r = f->ops->mmap(f, addr, len, prot, fl, off, out);
+    else if (f->h != PAL_HANDLE_NONE && S_ISREG(f->mode))
         r = pal_vm_map_file(addr, len, prot, fl, f->h, off, out);
     if (r == -ENODEV) {
         if (shared)
@@ -211,7 +213,7 @@ SYS(mmap)
                 return -EACCES;
             if (shared && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
                 return -EACCES;
-            if (shared && (prot & PROT_WRITE) && f->mnt && !f->mnt->rw)
+            if (shared && (prot & PROT_WRITE) && file_readonly(f))
                 return -EACCES;
             if (!S_ISREG(f->mode) && !(f->ops == &host_file_ops))
                 return -ENODEV;

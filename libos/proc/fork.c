@@ -71,6 +71,7 @@ static void process_free(struct process *p)
             break;
         }
     kernel->nprocs--;
+    path_put(&p->cwd);
     sigq_free_all(p->sigq);
     kfree(p->groups);
     kfree(p->cmdline);
@@ -264,6 +265,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
         kfree(c->groups), kfree(c), kfree(t);
         return -ENOMEM;
     }
+    path_get(&c->cwd);
     t->tid = c->pid;
     t->proc = c;
     t->sigmask = current->sigmask;
@@ -459,6 +461,7 @@ __attribute__((noreturn)) static void process_end(int status)
         q = next;
     }
     /* What a zombie no longer needs goes back to the shared heap now. */
+    path_put(&p->cwd);
     kfree(p->fds.ent);
     p->fds.ent = NULL;
     p->fds.size = 0;

@@ -138,15 +138,7 @@ static long read_at(struct file *f, void *buf, size_t n, uint64_t off)
 /* Open a file for execution: it must be a regular file with an execute bit. */
 static int open_exec(const char *path, char *canon, struct file **out, struct pal_stat *st)
 {
-    int r = vfs_resolve(AT_FDCWD, path, 0, canon);
-    if (r < 0)
-        return r;
-    r = vfs_stat(canon, st);
-    if (r < 0)
-        return r;
-    if (!S_ISREG(st->mode) || !(st->mode & 0111))
-        return -EACCES;
-    return vfs_open(canon, O_RDONLY, 0, out);
+    return vfs_open_exec(path, canon, out, st);
 }
 
 struct image {
@@ -560,15 +552,20 @@ static long do_execveat(int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenv
         struct file *f = fd_get(dirfd);
         if (!f)
             return -EBADF;
-        al_strlcpy(path, f->path, sizeof(path));
+        if (file_path(f, path, sizeof(path)) < 0)
+            return -ENAMETOOLONG;
     } else if (path[0] == '\0') {
         return -ENOENT;
     } else if (path[0] != '/' && dirfd != AT_FDCWD) {
         struct file *f = fd_get(dirfd);
         if (!f)
             return -EBADF;
-        char full[PATH_MAX_LEN];
-        if (al_snprintf(full, sizeof(full), "%s/%s", f->path, path) >= (int)sizeof(full))
+        char full[PATH_MAX_LEN], dir[PATH_MAX_LEN];
+        if (!f->loc.dentry)
+            return -ENOTDIR;
+        if (vfs_path_str(&f->loc, dir, sizeof(dir)) < 0)
+            return -ENAMETOOLONG;
+        if (al_snprintf(full, sizeof(full), "%s/%s", dir, path) >= (int)sizeof(full))
             return -ENAMETOOLONG;
         al_strlcpy(path, full, sizeof(path));
     }

@@ -59,20 +59,7 @@ static int file_pid(struct file *f, int *thread)
         *thread = pf->thread;
         return pf->pid;
     }
-    const char *rel;
-    if (!S_ISDIR(f->mode) || !f->path || al_strncmp(f->path, "/proc/", 6) != 0 ||
-        vfs_mount_of(f->path, &rel)->type != MOUNT_PROC)
-        return -EBADF;
-    int pid = 0;
-    const char *s = f->path + 6;
-    if (!*s)
-        return -EBADF;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || pid > 100000000)
-            return -EBADF;
-        pid = pid * 10 + (*s - '0');
-    }
-    return pid;
+    return vfs_proc_pid_of(f);
 }
 
 int pidfd_pid(int fd, int *nonblock)
