@@ -5,6 +5,8 @@
  * dup() and, later, fork() share the description and therefore its offset and flags.
  */
 #include "libos.h"
+#include "proc/proc.h"
+#include "ipc/ipc.h"
 
 int fdtable_init(struct fdtable *t)
 {

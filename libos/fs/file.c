@@ -3,6 +3,7 @@
  * fsync/ftruncate, poll/select (sendfile, splice and copy_file_range are in splice.c).
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
 #define IOV_MAX 1024

@@ -8,6 +8,7 @@
  * an open file description for OFD and flock locks (released with the description).
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define F_RDLCK 0
 #define F_WRLCK 1

@@ -8,10 +8,7 @@
 #ifndef ALCOVE_FS_FS_H
 #define ALCOVE_FS_FS_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "pal.h"
+#include "libos.h"
 
 struct file;
 struct dentry;
@@ -103,5 +100,29 @@ long vfs_mounts_text(int mountinfo, char **out);
 int vfs_proc_pid_of(const struct file *f);
 /* /proc/filesystems text. */
 long vfs_filesystems_text(char **out);
+
+/* ---- descriptors (fdtable.c) and advisory locks (flock.c) ---- */
+#define FD_MAX 4096
+struct fdent {
+    struct file *f;
+    int cloexec;
+};
+struct fdtable {
+    int size;
+    struct fdent *ent;
+};
+
+
+/* fd table (fdtable.c) */
+WUR int fd_install(struct file *f, int cloexec, int minfd);
+struct file *fd_get(int fd);      /* borrowed reference, NULL if bad */
+WUR int fd_close(int fd);
+WUR int fdtable_init(struct fdtable *t);
+
+void fd_close_on_exec(void);
+/* Advisory locks (flock.c). */
+long lock_fcntl(struct file *f, int cmd, uint64_t uarg);
+long lock_flock(struct file *f, int op);
+void lock_release(struct file *f, int posix);
 
 #endif

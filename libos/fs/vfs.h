@@ -38,6 +38,9 @@
 #define ALCOVE_FS_VFS_H
 
 #include "libos.h"
+#include "fs/fs.h"
+#include "mm/mm.h"
+#include "proc/proc.h"
 
 #define NAME_MAX_LEN 255
 

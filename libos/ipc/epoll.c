@@ -25,6 +25,7 @@
  * so that a small maxevents cannot starve the later ones.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define EPOLL_CLOEXEC O_CLOEXEC
 #define EPOLL_CTL_ADD 1

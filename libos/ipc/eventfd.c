@@ -8,6 +8,7 @@
  * signal ends them with -ERESTARTSYS as Linux does.  Every change calls wake_all().
  */
 #include "libos.h"
+#include "ipc/ipc.h"
 
 #define EFD_SEMAPHORE 1
 #define EFD_CLOEXEC O_CLOEXEC

@@ -7,6 +7,8 @@
  * out of a ring directly.
  */
 #include "libos.h"
+#include "proc/proc.h"
+#include "ipc/ipc.h"
 
 #define PIPE_DEF_SIZE 65536
 #define PIPE_BUF 4096

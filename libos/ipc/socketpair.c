@@ -18,6 +18,7 @@
  * for every file; Linux does not for these types).
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define AF_UNIX 1
 #define AF_INET 2

@@ -8,6 +8,8 @@
  * splice/tee work on the enclave's own pipes (pipe.c); a host FIFO is not a pipe for them.
  */
 #include "libos.h"
+#include "proc/proc.h"
+#include "ipc/ipc.h"
 
 #define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
 #define CHUNK 65536

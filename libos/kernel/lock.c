@@ -17,6 +17,7 @@
  * into the held lock and sleep again on it: two extra host context switches per wake-up.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #ifndef GEN_SPINS
 #define GEN_SPINS 200

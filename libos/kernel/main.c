@@ -2,6 +2,8 @@
  * main.c - the core's entry points: boot, the syscall path, faults and async events.
  */
 #include "libos.h"
+#include "proc/proc.h"
+#include "kernel/syscall.h"
 
 
 const struct pal_boot *boot_info;

@@ -9,6 +9,8 @@
  * x hex, o octal mode, p pointer, s string (read from the program), S signal number.
  */
 #include "libos.h"
+#include "proc/proc.h"
+#include "kernel/syscall.h"
 #include "sysnames.h"
 
 struct syscall_desc {

@@ -2,6 +2,7 @@
  * time.c - clocks and sleeping.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 static int valid_clock(int c)
 {

@@ -6,6 +6,7 @@
  * MAP_FIXED, munmap or mprotect can reach the LibOS.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 int mm_init(struct mm *mm)
 {

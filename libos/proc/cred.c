@@ -6,6 +6,7 @@
  * credentials; host files are accessed with the backend's identity.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define KEEP ((uint32_t)-1)
 

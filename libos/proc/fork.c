@@ -8,6 +8,7 @@
  * An exiting process becomes a zombie holding its wait status until its parent reaps it.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000

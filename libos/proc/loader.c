@@ -7,6 +7,7 @@
  */
 #include "elf.h"
 #include "libos.h"
+#include "proc/proc.h"
 
 #define MAX_SHEBANG_DEPTH 4
 #define BINPRM_BUF 256

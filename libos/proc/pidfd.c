@@ -11,6 +11,7 @@
  * wherever a pidfd is.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define PIDFD_NONBLOCK O_NONBLOCK
 #define PIDFD_THREAD O_EXCL

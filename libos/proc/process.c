@@ -2,6 +2,7 @@
  * process.c - identity, limits and housekeeping syscalls of the (single, for now) process.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 void process_init_limits(struct process *p)
 {

@@ -10,6 +10,7 @@
  * their settings, not their effect.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define PRIO_PROCESS 0
 #define PRIO_PGRP 1

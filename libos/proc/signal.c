@@ -7,6 +7,7 @@
  * event), when the core holds none of its own locks.
  */
 #include "libos.h"
+#include "proc/proc.h"
 
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define FP_XSTATE_MAGIC1 0x46505853u

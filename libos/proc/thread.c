@@ -7,6 +7,8 @@
  * CLONE_VM) arrives with processes.
  */
 #include "libos.h"
+#include "proc/proc.h"
+#include "kernel/syscall.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200

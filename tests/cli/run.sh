@@ -6,7 +6,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 ALCOVE=${ALCOVE:-build/alcove}
-W=$(mktemp -d)
+# Not under /tmp: the enclave has its own /tmp (a tmpfs), so programs live in build/.
+mkdir -p build/tests
+W=$(mktemp -d "$PWD/build/tests/cli.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 pass=0; fail=0
 

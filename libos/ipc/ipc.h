@@ -1,0 +1,27 @@
+/*
+ * ipc.h - enclave pipes for the rest of the core (splice, fcntl); eventfd, epoll and
+ * local sockets are reached only through their syscalls.
+ */
+#ifndef ALCOVE_IPC_IPC_H
+#define ALCOVE_IPC_IPC_H
+
+#include "libos.h"
+#include "fs/fs.h"
+
+WUR int pipe_create(struct file **rd, struct file **wr, int flags);
+/* F_GETPIPE_SZ / F_SETPIPE_SZ (pipe.c): the size, or -EBADF/-EINVAL/-EPERM/-EBUSY. */
+long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
+/* Direct access to a pipe's ring for splice/tee (pipe.c).  pipe_of: NULL if f is not an
+ * enclave pipe.  pipe_wait_data: 1 data, 0 end of file, -EAGAIN (nonblock), -ERESTARTSYS.
+ * pipe_wait_room: free bytes, -EPIPE (no reader; SIGPIPE sent), -EAGAIN, -ERESTARTSYS.
+ * peek copies without consuming; consume drops; append adds at most the free room.  Each
+ * returns the bytes handled and wakes waiters when the ring changed. */
+struct pipe;
+struct pipe *pipe_of(struct file *f);
+WUR int pipe_wait_data(struct pipe *p, int nonblock);
+WUR long pipe_wait_room(struct pipe *p, int nonblock);
+size_t pipe_peek(struct pipe *p, void *buf, size_t n);
+void pipe_consume(struct pipe *p, size_t n);
+size_t pipe_append(struct pipe *p, const void *buf, size_t n);
+
+#endif
