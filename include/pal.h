@@ -223,6 +223,8 @@ PAL_WUR int pal_fs_symlink(const char *target, pal_handle_t root, const char *re
 PAL_WUR int pal_fs_link(pal_handle_t oldroot, const char *oldrel, pal_handle_t newroot,
                         const char *newrel);
 PAL_WUR int pal_fs_chmod(pal_handle_t root, const char *rel, int mode);
+/* Give the unnamed file open as h (O_TMPFILE) the name rel (linkat with AT_EMPTY_PATH). */
+PAL_WUR int pal_fs_link_handle(pal_handle_t h, pal_handle_t newroot, const char *newrel);
 /* Change owner (uid/gid -1 = unchanged) of the entry itself (symlinks are not followed). */
 PAL_WUR int pal_fs_chown(pal_handle_t root, const char *rel, uint32_t uid, uint32_t gid);
 PAL_WUR int pal_fs_fchown(pal_handle_t h, uint32_t uid, uint32_t gid);
@@ -244,6 +246,9 @@ PAL_WUR long pal_fs_getdents(pal_handle_t h, void *buf, size_t n);
 /* Rewind a directory handle to its first entry. */
 PAL_WUR int pal_fs_rewinddir(pal_handle_t h);
 PAL_WUR int pal_fs_truncate(pal_handle_t h, int64_t len);
+/* lseek SEEK_DATA (3) or SEEK_HOLE (4) on a regular file handle: the offset, -ENXIO past
+ * the end.  The handle's own position is not used by the core for regular files. */
+PAL_WUR int64_t pal_fs_seek_hole(pal_handle_t h, int64_t off, int whence);
 /* Allocate (mode 0, FALLOC_FL_KEEP_SIZE) or punch/zero space of a file handle, as Linux's
  * fallocate(2); the core has validated mode and range. */
 PAL_WUR int pal_fs_fallocate(pal_handle_t h, int mode, int64_t off, int64_t len);

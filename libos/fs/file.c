@@ -300,6 +300,10 @@ SYS(lseek)
         }
         if (off < 0 || off >= st.size)
             return -ENXIO;
+        if (f->ops->seek_hole) {
+            int64_t p = f->ops->seek_hole(f, off, (int)a2);
+            return p < 0 ? p : (f->pos = p);
+        }
         return f->pos = ((int)a2 == SEEK_DATA) ? off : st.size;
     }
     default:

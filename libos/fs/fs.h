@@ -41,7 +41,9 @@ struct file_ops {
      * the host handle is mapped if there is one, else the bytes are copied (private only). */
     int (*mmap)(struct file *f, uint64_t addr, size_t len, int prot, unsigned flags, uint64_t off,
                 uint64_t *out);
-    /* lseek with SEEK_END/SEEK_DATA/SEEK_HOLE needs the size: NULL uses stat. */
+    /* lseek SEEK_DATA / SEEK_HOLE (whence 3, 4) from a checked off: the offset or -ENXIO.
+     * NULL: the whole file is data (stat gives the size). */
+    int64_t (*seek_hole)(struct file *f, int64_t off, int whence);
     void (*release)(struct file *f);
     int seekable;
 };
@@ -59,7 +61,7 @@ struct file {
     int host_nonblock;  /* the host handle itself was opened O_NONBLOCK */
     void *priv;         /* pipe, synthetic content... */
     size_t priv_len;
-    uint64_t dir_pos;   /* directories of enclave file systems: readdir cursor */
+    uint32_t cmode;     /* O_TMPFILE on a host directory: the new file's mode */
 };
 
 struct file *file_alloc(const struct file_ops *ops, int flags, const char *path);

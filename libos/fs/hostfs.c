@@ -21,6 +21,7 @@ struct hostfs_sb {
 
 struct hostfs_inode {
     struct pal_stat st;  /* the host's last answer */
+    pal_handle_t tmp_h;  /* an O_TMPFILE file: its handle in the process that made it */
 };
 
 static pal_handle_t root_of(const struct dentry *d)
@@ -39,6 +40,8 @@ static void attrs_from(struct inode *i, const struct pal_stat *st)
     struct hostfs_inode *hi = i->priv;
     if (hi)
         hi->st = *st;
+    if (hi && !hi->tmp_h)
+        hi->tmp_h = PAL_HANDLE_NONE;
     i->ino = st->ino;
     i->mode = st->mode, i->uid = st->uid, i->gid = st->gid;
     i->nlink = st->nlink, i->rdev = st->rdev, i->size = st->size, i->blocks = st->blocks;
@@ -51,6 +54,13 @@ static void mark_checked(struct dentry *d)
 {
     d->checked = vfs_epoch;
     d->checked_ns = vfs_op_time();
+}
+
+/* The enclave changed the object: its cached attributes are no longer worth anything. */
+static void invalidate(struct dentry *d)
+{
+    d->checked = 0;
+    d->checked_ns = INT64_MIN / 2;
 }
 
 static const struct inode_ops hostfs_iops;
@@ -125,6 +135,12 @@ static int hostfs_getattr(struct dentry *d, struct pal_stat *st)
     struct hostfs_inode *hi = d->inode->priv;
     if (d->checked == vfs_epoch && hi) {
         *st = hi->st;
+        return 0;
+    }
+    if (d->parent && !(d->flags & D_HASHED) && hi) {
+        /* Removed (an unlinked cwd or directory fd): what it was, with no links left. */
+        *st = hi->st;
+        st->nlink = 0;
         return 0;
     }
     char rel[PATH_MAX_LEN];
@@ -237,7 +253,7 @@ static int hostfs_open(struct dentry *d, struct file *f, int flags)
     int r = rel_of(d, rel);
     if (r < 0)
         return r;
-    r = pal_fs_open(root_of(d), rel, flags & HOST_OPEN_FLAGS & ~(O_CREAT | O_EXCL), 0, &h);
+    r = pal_fs_open(root_of(d), rel, flags & HOST_OPEN_FLAGS & ~(O_CREAT | O_EXCL), (int)f->cmode, &h);
     if (r < 0)
         return r;
     r = pal_fs_fstat(h, &st);
@@ -277,22 +293,55 @@ static int hostfs_symlink(struct dentry *dir, struct dentry *d, const char *targ
     return r < 0 ? r : made(d, rel, dir);
 }
 
+static int hostfs_tmpfile(struct dentry *dir, struct file *f, int flags, uint32_t mode,
+                          struct inode **out)
+{
+    char rel[PATH_MAX_LEN];
+    pal_handle_t h;
+    struct pal_stat st;
+    int r = rel_of(dir, rel);
+    if (r < 0)
+        return r;
+    r = pal_fs_open(root_of(dir), rel, flags & HOST_OPEN_FLAGS, (int)(mode & 07777), &h);
+    if (r < 0)
+        return r;
+    r = pal_fs_fstat(h, &st);
+    if (r == 0 && !S_ISREG(st.mode))
+        r = -EIO;
+    struct inode *i = r == 0 ? inode_alloc(dir->sb, &hostfs_iops, st.mode) : NULL;
+    struct hostfs_inode *hi = i ? kzalloc(sizeof(*hi)) : NULL;
+    if (r == 0 && !hi) {
+        if (i)
+            iput(i);
+        r = -ENOMEM;
+    }
+    if (r < 0) {
+        IGNORE(pal_close(h));
+        return r;
+    }
+    i->priv = hi;
+    attrs_from(i, &st);
+    hi->tmp_h = h;
+    *out = i;
+    return open_ops(f, h, flags, &st);
+}
+
 static int hostfs_link(struct dentry *old, struct dentry *dir, struct dentry *d)
 {
     char orel[PATH_MAX_LEN], nrel[PATH_MAX_LEN];
     (void)dir;
-    int r = rel_of(old, orel);
-    if (r == 0)
-        r = rel_of(d, nrel);
-    if (r == 0)
+    struct hostfs_inode *ohi = old->inode->priv;
+    int r = rel_of(d, nrel);
+    if (r == 0 && (old->flags & D_TMPFILE) && ohi && ohi->tmp_h != PAL_HANDLE_NONE)
+        r = pal_fs_link_handle(ohi->tmp_h, root_of(d), nrel);
+    else if (r == 0 && (r = rel_of(old, orel)) == 0)
         r = pal_fs_link(root_of(old), orel, root_of(d), nrel);
     if (r < 0)
         return r;
     old->inode->nlink++;
     d_instantiate(d, iget(old->inode));
-    old->checked = 0;
-    mark_checked(d);
-    d->checked = 0; /* attributes (nlink, ctime) changed: ask again */
+    invalidate(old);
+    invalidate(d); /* attributes (nlink, ctime) changed: ask again */
     return 0;
 }
 
@@ -331,7 +380,7 @@ static int hostfs_rename(struct dentry *odir, struct dentry *od, struct dentry *
     if (r == 0)
         r = pal_fs_rename(root_of(od), orel, root_of(nd), nrel, flags);
     if (r == 0)
-        od->checked = 0;
+        invalidate(od);
     return r;
 }
 
@@ -342,7 +391,7 @@ static int hostfs_setattr(struct dentry *d, const struct iattr *ia)
     if (r < 0)
         return r;
     pal_handle_t root = root_of(d);
-    d->checked = 0;
+    invalidate(d);
     if (ia->valid & (ATTR_UID | ATTR_GID)) {
         r = pal_fs_chown(root, rel, (ia->valid & ATTR_UID) ? ia->uid : (uint32_t)-1,
                          (ia->valid & ATTR_GID) ? ia->gid : (uint32_t)-1);
@@ -391,6 +440,7 @@ static const struct inode_ops hostfs_iops = {
     .readlink = hostfs_readlink,
     .open = hostfs_open,
     .atomic_open = hostfs_atomic_open,
+    .tmpfile = hostfs_tmpfile,
 };
 
 static int hostfs_statfs(struct dentry *d, uint64_t out[15])
@@ -563,6 +613,12 @@ static int host_fallocate(struct file *f, int mode, int64_t off, int64_t len)
     return pal_fs_fallocate(f->h, mode, off, len);
 }
 
+static int64_t host_seek_hole(struct file *f, int64_t off, int whence)
+{
+    int64_t r = pal_fs_seek_hole(f->h, off, whence);
+    return (r < 0 && r != -ENXIO) ? r : r; /* the core checks the range before and after */
+}
+
 static int host_fsync(struct file *f, int datasync)
 {
     return pal_fs_fsync(f->h, datasync);
@@ -669,6 +725,7 @@ const struct file_ops host_file_ops = {
     .truncate = host_truncate,
     .fsync = host_fsync,
     .fallocate = host_fallocate,
+    .seek_hole = host_seek_hole,
     .seekable = 1,
 };
 

@@ -134,6 +134,16 @@ int nd_init(struct nameidata *nd, int dirfd, const char *path, int flags)
     return 0;
 }
 
+/* A host-backed file system's root is reached through its mount, never through a lookup:
+ * bring its attributes up to date (with the directory TTL) before permissions use them. */
+static void refresh_root(const struct path *p)
+{
+    struct dentry *d = p->dentry;
+    const struct fs_ops *ops = d->sb->ops;
+    if (!d->parent && ops && ops->revalidate && !(d->flags & D_AUTODIR))
+        IGNORE(ops->revalidate(d, 0));
+}
+
 /* Is there any component other than separators from position i on? */
 static int more_after(const char *s, size_t i)
 {
@@ -280,6 +290,7 @@ int walk_to_last(struct nameidata *nd)
             follow_dotdot(&nd->path);
             continue;
         }
+        refresh_root(&nd->path);
         struct inode *dir = nd->path.dentry->inode;
         int r = vfs_permission(dir, 1);
         if (r < 0)
@@ -328,6 +339,7 @@ int walk_last(struct nameidata *nd, struct path *out)
             path_get(out);
             break;
         }
+        refresh_root(&nd->path);
         int r = vfs_permission(nd->path.dentry->inode, 1);
         if (r < 0)
             return r;
@@ -390,6 +402,7 @@ int walk_parent(struct nameidata *nd, struct dentry **child)
     *child = NULL;
     if (nd->last_type != LAST_NORM)
         return 0;
+    refresh_root(&nd->path);
     int r = vfs_permission(nd->path.dentry->inode, 1);
     if (r < 0)
         return r;

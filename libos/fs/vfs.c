@@ -107,7 +107,14 @@ static int opath_stat(struct file *f, struct pal_stat *st)
 static const struct file_ops opath_ops = {.stat = opath_stat};
 static const struct file_ops closed_ops = {0};
 
+static int vfs_open_path_mode(const struct path *p, int flags, uint32_t cmode, struct file **out);
+
 int vfs_open_path(const struct path *p, int flags, struct file **out)
+{
+    return vfs_open_path_mode(p, flags, 0, out);
+}
+
+static int vfs_open_path_mode(const struct path *p, int flags, uint32_t cmode, struct file **out)
 {
     char label[PATH_MAX_LEN];
     if (vfs_path_label(p, label, sizeof(label)) < 0)
@@ -118,6 +125,7 @@ int vfs_open_path(const struct path *p, int flags, struct file **out)
         return -ENOMEM;
     f->loc = *p;
     path_get(&f->loc);
+    f->cmode = cmode;
     struct dentry *d = p->dentry;
     f->mode = d->inode->mode & S_IFMT;
     if (flags & O_PATH) {
@@ -283,11 +291,45 @@ static long do_openat(int dirfd, uint64_t upath, int flags, int mode)
             struct path ap = {p.mnt, ad};
             r = vfs_open_path(&ap, flags & ~O_TMPFILE, &f);
             dput(ad);
+        } else if (p.dentry->inode->iops->tmpfile) {
+            f = file_alloc(&closed_ops, flags & ~(O_TMPFILE | O_EXCL | O_CLOEXEC | O_NOCTTY), "");
+            if (!f) {
+                r = -ENOMEM;
+                goto out;
+            }
+            struct inode *ino;
+            r = p.dentry->inode->iops->tmpfile(p.dentry, f, flags, S_IFREG | cmode, &ino);
+            if (r < 0) {
+                file_put(f);
+                f = NULL;
+                goto out;
+            }
+            char nm[24];
+            al_snprintf(nm, sizeof(nm), "#%lu", (unsigned long)ino->ino);
+            struct dentry *ad = d_alloc_anon(p.dentry->sb, nm, ino);
+            if (!ad) {
+                file_put(f);
+                f = NULL;
+                r = -ENOMEM;
+                goto out;
+            }
+            ad->parent = dget(p.dentry);
+            if (!(flags & O_EXCL))
+                ad->flags |= D_TMPFILE;
+            f->loc.mnt = p.mnt;
+            f->loc.dentry = ad; /* the new file's reference */
+            mnt_get_ref(p.mnt);
+            f->mode = S_IFREG;
+            char label[PATH_MAX_LEN];
+            if (vfs_path_label(&f->loc, label, sizeof(label)) >= 0) {
+                char *s2 = kstrdup(label);
+                if (s2) {
+                    kfree(f->path);
+                    f->path = s2;
+                }
+            }
         } else {
-            /* A host directory: the host makes the unnamed file. */
-            r = vfs_open_path(&p, flags, &f);
-            if (r == 0)
-                f->mode = S_IFREG;
+            r = -EOPNOTSUPP;
         }
         goto out;
     }

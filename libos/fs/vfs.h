@@ -94,6 +94,9 @@ struct inode_ops {
      * files, /proc/PID/fd/N reaching an existing one): *out referenced.  The VFS sets
      * (*out)->loc to p if it has none. */
     int (*open_file)(const struct path *p, int flags, struct file **out);
+    /* O_TMPFILE in directory dir (file systems other than tmpfs): an open unnamed file in
+     * f (f->loc is set by the VFS afterwards) and its inode in *out (referenced). */
+    int (*tmpfile)(struct dentry *dir, struct file *f, int flags, uint32_t mode, struct inode **out);
     /* Create and open in one step (host-backed file systems: one host call).  d is
      * negative; on success d is positive and f is open (f->ops set).  NULL: the VFS calls
      * create, then open. */

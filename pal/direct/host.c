@@ -284,6 +284,17 @@ int pal_fs_link(pal_handle_t oldroot, const char *oldrel, pal_handle_t newroot, 
     return (int)r;
 }
 
+int pal_fs_link_handle(pal_handle_t h, pal_handle_t newroot, const char *newrel)
+{
+    const char *nb;
+    long nd = open_parent(newroot, newrel, &nb);
+    if (nd < 0)
+        return (int)nd;
+    long r = host_ret(HSYS5(__NR_linkat, h, "", nd, nb, 0x1000 /* AT_EMPTY_PATH */));
+    HSYS1(__NR_close, nd);
+    return (int)r;
+}
+
 int pal_fs_chmod(pal_handle_t root, const char *rel, int mode)
 {
     /* Change the entry itself, never what a symlink planted meanwhile points to:
@@ -407,6 +418,13 @@ int pal_fs_rewinddir(pal_handle_t h)
 int pal_fs_truncate(pal_handle_t h, int64_t len)
 {
     return (int)host_ret(HSYS2(__NR_ftruncate, h, len));
+}
+
+int64_t pal_fs_seek_hole(pal_handle_t h, int64_t off, int whence)
+{
+    if (whence != 3 && whence != 4)
+        return -EINVAL;
+    return host_ret(HSYS3(__NR_lseek, h, off, whence));
 }
 
 int pal_fs_fallocate(pal_handle_t h, int mode, int64_t off, int64_t len)

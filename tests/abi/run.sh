@@ -10,14 +10,30 @@
 #   --native-only     run natively twice and compare the two runs (determinism check)
 #   --build-only      only build
 #   --keep            keep scratch directories (printed paths)
+#   --fs hostfs|tmpfs file system under test (default $ABI_FS, else hostfs):
+#                     hostfs: native scratch dir under ${TMPDIR:-/tmp}, Alcove gets it as
+#                             --mount $S:/scratch:rw (a host directory);
+#                     tmpfs:  native scratch dir on a real tmpfs (a fresh directory under
+#                             $ABI_TMPFS_DIR, default /dev/shm), Alcove gets
+#                             --tmpfs /scratch:256M (its in-enclave tmpfs) instead of --mount.
+#                             Only the tests listed in tests/abi/fs-tests.txt run (--all
+#                             runs every test); results go to build/tests/abi/results-tmpfs/.
+#   --all             with --fs tmpfs: every test, not only those in fs-tests.txt
 #   -v                also list passing tests
 #   -h, --help        this text
 # environment:
 #   ALCOVE=path       Alcove binary (default: build/alcove)
 #   ABI_TIMEOUT=secs  per-run timeout (default 10)
 #   ABI_VARIANTS      space-separated subset of "static dynamic musl"
+#   ABI_FS            default for --fs
 #
-# Results (stdout/stderr/status of every run) are kept in build/tests/abi/results/.
+# Results (stdout/stderr/status of every run) are kept in build/tests/abi/results/
+# (--fs tmpfs: build/tests/abi/results-tmpfs/).
+#
+# Tests named fs_mount* call mount(2) themselves: natively they run under
+# `unshare -m --propagation private` (a private mount namespace, so nothing they mount is
+# seen by, or left behind on, the host); under Alcove they run as is, since mount(2) there
+# changes only the enclave's own mount table.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,15 +79,19 @@ run_side() {
     local kind=$1 s=$2 pfx=$3 bin=$4 rc t0 t1
     t0=$(now_ms)
     if [ "$kind" = native ]; then
+        local ns=()
+        # mount(2) tests get a private mount namespace natively (see the header)
+        case ${bin##*/} in fs_mount*) ns=(unshare -m --propagation private) ;; esac
         (close_fds; cd "$s" && umask 022 && ulimit -S -c 0 && exec timeout -s KILL "$ABI_TIMEOUT" \
-            env -i ALCOVE_TEST_DIR="$s" PATH=/usr/bin:/bin "$bin" \
+            "${ns[@]}" env -i ALCOVE_TEST_DIR="$s" PATH=/usr/bin:/bin "$bin" \
             </dev/null >"$pfx.out" 2>"$pfx.err")
         rc=$?
     else
-        local cwdopt=()
+        local cwdopt=() fsopt=(--mount "$s:/scratch:rw")
         [ "$ABI_ALCOVE_CWD" = 1 ] && cwdopt=(--cwd /scratch)
+        [ "$ABI_FS" = tmpfs ] && fsopt=(--tmpfs /scratch:256M)
         (close_fds; cd "$s" && umask 022 && ulimit -S -c 0 && exec timeout -s KILL "$ABI_TIMEOUT" \
-            "$ALCOVE" run --root / --mount "$s:/scratch:rw" \
+            "$ALCOVE" run --root / "${fsopt[@]}" \
             --env ALCOVE_TEST_DIR=/scratch --env PATH=/usr/bin:/bin "${cwdopt[@]}" "$bin" \
             </dev/null >"$pfx.out" 2>"$pfx.err")
         rc=$?
@@ -91,7 +111,7 @@ cleanup_scratch() {
 }
 
 run_one() { # variant name
-    local v=$1 n=$2 bin="$out/$1/$2" rdir="$out/results/$1" a b s1 s2 res
+    local v=$1 n=$2 bin="$out/$1/$2" rdir="$ABI_RESULTS/$1" a b s1 s2 res
     mkdir -p "$rdir"
     if [ "$ABI_NATIVE_ONLY" = 1 ]; then a=native1 b=native2; else a=native b=alcove; fi
     rm -f "$rdir/$n".*
@@ -99,8 +119,18 @@ run_one() { # variant name
         echo "FAIL build failed (see $bin.buildlog)" >"$rdir/$n.result"
         return 0
     fi
-    s1=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
-    s2=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
+    # hostfs: both scratch dirs on the host's ordinary file system; tmpfs: the native one
+    # on a real tmpfs (s2 is then only Alcove's host cwd: /scratch is its own tmpfs)
+    if [ "$ABI_FS" = tmpfs ]; then
+        s1=$(mktemp -d "$ABI_TMPFS_DIR/alcove-abi.XXXXXX")
+    else
+        s1=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
+    fi
+    if [ "$ABI_FS" = tmpfs ] && [ "$ABI_NATIVE_ONLY" = 1 ]; then
+        s2=$(mktemp -d "$ABI_TMPFS_DIR/alcove-abi.XXXXXX")
+    else
+        s2=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
+    fi
     run_side native "$s1" "$rdir/$n.$a" "$bin"
     if [ "$ABI_NATIVE_ONLY" = 1 ]; then
         run_side native "$s2" "$rdir/$n.$b" "$bin"
@@ -131,7 +161,7 @@ esac
 usage() { sed -n '2,/^set -u/p' "$self" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; }
 
 jobs=$(nproc 2>/dev/null || echo 2)
-native_only=0 build_only=0 keep=0 verbose=0 filter=""
+native_only=0 build_only=0 keep=0 verbose=0 filter="" fs=${ABI_FS:-hostfs} all=0
 while [ $# -gt 0 ]; do
     case $1 in
         -j) jobs=$2; shift ;;
@@ -139,6 +169,9 @@ while [ $# -gt 0 ]; do
         --native-only) native_only=1 ;;
         --build-only) build_only=1 ;;
         --keep) keep=1 ;;
+        --fs) fs=${2:-}; shift ;;
+        --fs=*) fs=${1#--fs=} ;;
+        --all) all=1 ;;
         -v) verbose=1 ;;
         -h | --help) usage; exit 0 ;;
         -*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -146,6 +179,19 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+
+case $fs in
+    hostfs) results="$out/results" ;;
+    tmpfs) results="$out/results-tmpfs" ;;
+    *) echo "unknown file system for --fs: '$fs' (hostfs or tmpfs)" >&2; exit 2 ;;
+esac
+export ABI_FS=$fs ABI_RESULTS=$results
+export ABI_TMPFS_DIR=${ABI_TMPFS_DIR:-/dev/shm}
+if [ "$fs" = tmpfs ] && [ "$build_only" = 0 ] &&
+    [ "$(stat -f -c %T "$ABI_TMPFS_DIR" 2>/dev/null)" != tmpfs ]; then
+    echo "error: --fs tmpfs: $ABI_TMPFS_DIR is not a tmpfs (set ABI_TMPFS_DIR)" >&2
+    exit 2
+fi
 
 export ABI_TIMEOUT=${ABI_TIMEOUT:-10}
 export ABI_NATIVE_ONLY=$native_only ABI_KEEP=$keep
@@ -167,12 +213,25 @@ if [ "$native_only" = 0 ] && [ "$build_only" = 0 ]; then
         exit 2
     fi
     if "$ALCOVE" run --help 2>&1 | grep -q -- '--cwd'; then ABI_ALCOVE_CWD=1; fi
+    if [ "$fs" = tmpfs ] && ! "$ALCOVE" run --help 2>&1 | grep -q -- '--tmpfs'; then
+        echo "warning: $(basename "$ALCOVE") run has no --tmpfs option yet: the tmpfs runs will fail" >&2
+    fi
 fi
 
-# test list
+# test list (--fs tmpfs: those in fs-tests.txt, one name a line, '#' comments)
 tests=()
+declare -A fslist=()
+if [ "$fs" = tmpfs ] && [ "$all" = 0 ]; then
+    while read -r n _; do
+        case $n in '' | '#'*) continue ;; esac
+        [ -f "$here/$n.c" ] || echo "warning: fs-tests.txt: no test named '$n'" >&2
+        fslist[$n]=1
+    done <"$here/fs-tests.txt"
+fi
 for f in "$here"/*.c; do
-    tests+=("$(basename "$f" .c)")
+    n=$(basename "$f" .c)
+    if [ "$fs" = tmpfs ] && [ "$all" = 0 ] && [ -z "${fslist[$n]+x}" ]; then continue; fi
+    tests+=("$n")
 done
 pairs=()
 for n in "${tests[@]}"; do
@@ -235,6 +294,7 @@ if [ "$native_only" = 1 ]; then
 else
     mode="native vs $(basename "$ALCOVE")"
 fi
+mode="$mode, $fs"
 echo "running ${#pairs[@]} test binaries ($mode, -j$jobs, timeout ${ABI_TIMEOUT}s)..."
 start=$(date +%s)
 printf '%s\n' "${pairs[@]}" | xargs -P "$jobs" -n 2 "$self" --_run
@@ -243,7 +303,7 @@ printf '%s\n' "${pairs[@]}" | xargs -P "$jobs" -n 2 "$self" --_run
 passed=0 failed=0 nknown=0 fixed=0
 for p in $(printf '%s\n' "${pairs[@]}" | awk '{print $2":"$1}' | sort); do
     n=${p%%:*} v=${p##*:}
-    rdir="$out/results/$v"
+    rdir="$results/$v"
     res=$(cat "$rdir/$n.result" 2>/dev/null || echo "FAIL no result")
     kreason=""
     if [ -n "${known[$n:$v]+x}" ]; then
@@ -280,7 +340,7 @@ for p in $(printf '%s\n' "${pairs[@]}" | awk '{print $2":"$1}' | sort); do
         fi
     fi
 done
-echo "results in ${out#"$repo"/}/results/  ($(($(date +%s) - start))s)"
+echo "results in ${results#"$repo"/}/  ($(($(date +%s) - start))s)"
 echo "$nknown known differences ($fixed known differences now pass)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
