@@ -42,10 +42,12 @@ if [ $quick -eq 1 ]; then
     N_SYSCALL=100000; N_OPEN=10000; REPS_LOOP=3; REPS_START=5
     N_FORK=500; N_VFORK=200; N_SPAWN=200; PIPE_MIB=256; N_THREAD=1000
     N_FUTEX_T=20000; N_FUTEX_P=2000; PROC_TMO=30
+    N_FILES=1000; N_DEEP=10000; FS_MIB=32
 else
     N_SYSCALL=1000000; N_OPEN=100000; REPS_LOOP=5; REPS_START=20
     N_FORK=2000; N_VFORK=500; N_SPAWN=500; PIPE_MIB=1024; N_THREAD=5000
     N_FUTEX_T=100000; N_FUTEX_P=10000; PROC_TMO=60
+    N_FILES=10000; N_DEEP=100000; FS_MIB=256
 fi
 # The process/thread rows get a shorter time limit (a hang there should not eat the budget).
 [ "$PROC_TMO" -gt "$TMO" ] && PROC_TMO=$TMO
@@ -77,9 +79,14 @@ build timer timer.c
 build proc proc.c -static -pthread
 # exit0: a one-page static program with no libc, exec'd by the vfork and posix_spawn rows.
 build exit0 exit0.c -static -nostdlib -fno-stack-protector
+build fs fs.c -static
 
 SCRATCH=$(mktemp -d /tmp/alcove-bench.XXXXXX)
-trap 'rm -rf "$SCRATCH"' EXIT
+# The file-system rows' working directories: FS_SHM on the host's tmpfs (the native
+# baseline), FS_HOST on the disk that holds build/ (what the hostfs rows mount at /bench).
+FS_SHM=$(mktemp -d /dev/shm/alcove-bench.XXXXXX)
+FS_HOST=$(mktemp -d "$BIN/fs-host.XXXXXX")
+trap 'rm -rf "$SCRATCH" "$FS_SHM" "$FS_HOST"' EXIT
 head -c 4096 /dev/urandom >"$SCRATCH/file4k"
 
 have_alcove=1
@@ -130,75 +137,133 @@ start_run() {
     echo "$out"
 }
 
-ROWS=()      # "name|unit|native|alcove|ratio|target"
+ROWS=()      # "name|unit|native|alcove|ratio|target|geo" (geo: 1 = counts in the geometric mean)
 TARGETS=()   # lines for the targets section
 nfail=0
 ROW_TMO=$TMO
+declare -A SMED=()   # side name -> raw median of the last bench_sides ("" = that side failed)
 
-# bench_row [OPTIONS] NAME UNIT SCALE KIND REPS NATIVE_CMD... -- ALCOVE_CMD...
+# bench_sides [OPTIONS] LOGNAME KIND REPS SIDE CMD... [-- SIDE CMD...]...
+#   Runs every side's command REPS times, interleaved (forward order on even repetitions,
+#   reverse on odd ones: for two sides native, alcove / alcove, native), and leaves each
+#   side's median raw value in SMED[SIDE] ("" if the side failed).  A side whose name starts
+#   with "alcove" is an Alcove side: after its first failure it is not run again (and it is
+#   not run at all without an alcove binary); other sides always run all repetitions, and
+#   any failure makes them FAIL.  Logs go to LOGS/LOGNAME.SIDE.log.
 #   KIND: loop (program prints RESULT) or start (whole command timed)
-#   SCALE: divide raw values by this for display (1 for ns, 1e3 for us, 1e6 for ms)
-#   OPTIONS: --rate        RESULT is a throughput (higher is better): the ratio is
-#                          native/alcove so that, as in every row, above 1 = Alcove slower
-#            --target R    the ratio should be <= R; the row's target column says met/MISSED
-#            --timeout S   time limit per run for this row (default BENCH_TIMEOUT)
+#   OPTIONS: --timeout S   time limit per run (default BENCH_TIMEOUT)
 #            --no-warmup   skip the untimed warm-up run of each side (for rows whose program
 #                          warms itself up and whose runs are long)
-bench_row() {
-    local rate=0 target= warmup=1
+bench_sides() {
+    local warmup=1
     ROW_TMO=$TMO
     while :; do
         case "$1" in
-        --rate) rate=1 ;;
-        --target) target=$2; shift ;;
         --timeout) ROW_TMO=$2; shift ;;
         --no-warmup) warmup=0 ;;
         *) break ;;
         esac
         shift
     done
-    local name=$1 unit=$2 scale=$3 kind=$4 reps=$5
-    shift 5
-    local native=() alc=()
-    while [ "$1" != "--" ]; do native+=("$1"); shift; done
-    shift
-    alc=("$@")
+    local name=$1 kind=$2 reps=$3
+    shift 3
     local log
     log=$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')
-    local nvals=() avals=() afail=$((1 - have_alcove)) nfailed=0
     local fn=loop_run
     [ "$kind" = start ] && fn=start_run
+    # sides[i], and the command of side i as cmds[start[i]] .. cmds[start[i] + len[i] - 1]
+    local sides=() cmds=() start=() len=() failed=() vals=()
+    while [ $# -gt 0 ]; do
+        local i=${#sides[@]}
+        sides+=("$1"); shift
+        start+=(${#cmds[@]})
+        while [ $# -gt 0 ] && [ "$1" != "--" ]; do cmds+=("$1"); shift; done
+        [ $# -gt 0 ] && shift
+        len+=($((${#cmds[@]} - ${start[i]})))
+        failed+=(0)
+        vals+=("")
+        case "${sides[i]}" in alcove*) failed[i]=$((1 - have_alcove)) ;; esac
+    done
+    local ns=${#sides[@]} i v side
     # one untimed run each to warm caches (page cache, dynamic loader)
     if [ $warmup -eq 1 ]; then
-        $fn native "$log" "${native[@]}" >/dev/null || true
-        [ $afail -eq 0 ] && { $fn alcove "$log" "${alc[@]}" >/dev/null || afail=1; }
+        for ((i = 0; i < ns; i++)); do
+            side=${sides[i]}
+            case "$side" in
+            alcove*)
+                [ "${failed[i]}" -eq 0 ] &&
+                    { $fn "$side" "$log" "${cmds[@]:${start[i]}:${len[i]}}" >/dev/null ||
+                        failed[i]=1; } ;;
+            *) $fn "$side" "$log" "${cmds[@]:${start[i]}:${len[i]}}" >/dev/null || true ;;
+            esac
+        done
     fi
+    local r k
     for ((r = 0; r < reps; r++)); do
-        local order="native alcove"
-        ((r % 2)) && order="alcove native"
-        for side in $order; do
-            local v
-            if [ "$side" = native ]; then
-                if v=$($fn native "$log" "${native[@]}"); then nvals+=("$v"); else nfailed=1; fi
-            elif [ $afail -eq 0 ]; then
-                if v=$($fn alcove "$log" "${alc[@]}"); then avals+=("$v"); else afail=1; fi
-            fi
-            [ $verbose -eq 1 ] && [ -n "${v:-}" ] && echo "  $name $side #$r: $v" >&2
+        for ((k = 0; k < ns; k++)); do
+            i=$k
+            ((r % 2)) && i=$((ns - 1 - k))
+            side=${sides[i]}
             v=
+            case "$side" in
+            alcove*)
+                if [ "${failed[i]}" -eq 0 ]; then
+                    if v=$($fn "$side" "$log" "${cmds[@]:${start[i]}:${len[i]}}"); then
+                        vals[i]+="$v "
+                    else
+                        failed[i]=1
+                    fi
+                fi ;;
+            *)
+                if v=$($fn "$side" "$log" "${cmds[@]:${start[i]}:${len[i]}}"); then
+                    vals[i]+="$v "
+                else
+                    failed[i]=1
+                fi ;;
+            esac
+            [ $verbose -eq 1 ] && [ -n "${v:-}" ] && echo "  $name $side #$r: $v" >&2
         done
     done
-    local nmed amed ratio nshow ashow
-    if [ $nfailed -eq 0 ] && [ ${#nvals[@]} -gt 0 ]; then
-        nmed=$(printf '%s\n' "${nvals[@]}" | median)
+    for ((i = 0; i < ns; i++)); do
+        if [ "${failed[i]}" -eq 0 ] && [ -n "${vals[i]}" ]; then
+            SMED[${sides[i]}]=$(printf '%s\n' ${vals[i]} | median)
+        else
+            SMED[${sides[i]}]=
+        fi
+    done
+}
+
+# emit_row [OPTIONS] NAME UNIT SCALE NATIVE_SIDE ALCOVE_SIDE
+#   Adds a table row from the medians the last bench_sides left for the two sides.
+#   SCALE: divide raw values by this for display (1 for ns, 1e3 for us, 1e6 for ms)
+#   OPTIONS: --rate        RESULT is a throughput (higher is better): the ratio is
+#                          native/alcove so that, as in every row, above 1 = Alcove slower
+#            --target R    the ratio should be <= R; the row's target column says met/MISSED
+#            --no-geo      leave the row's ratio out of the geometric mean (a row that
+#                          re-uses a figure already compared in another row)
+emit_row() {
+    local rate=0 target= geo=1
+    while :; do
+        case "$1" in
+        --rate) rate=1 ;;
+        --target) target=$2; shift ;;
+        --no-geo) geo=0 ;;
+        *) break ;;
+        esac
+        shift
+    done
+    local name=$1 unit=$2 scale=$3
+    local nmed=${SMED[$4]:-} amed=${SMED[$5]:-}
+    local ratio nshow ashow
+    if [ -n "$nmed" ]; then
         nshow=$(awk -v v="$nmed" -v s="$scale" 'BEGIN { printf "%.2f", v / s }')
     else
-        nmed=; nshow=FAIL
+        nshow=FAIL
     fi
-    if [ $afail -eq 0 ] && [ ${#avals[@]} -gt 0 ]; then
-        amed=$(printf '%s\n' "${avals[@]}" | median)
+    if [ -n "$amed" ]; then
         ashow=$(awk -v v="$amed" -v s="$scale" 'BEGIN { printf "%.2f", v / s }')
     else
-        amed=; ashow=FAIL
+        ashow=FAIL
     fi
     if [ -n "$nmed" ] && [ -n "$amed" ]; then
         if [ $rate -eq 1 ]; then
@@ -235,8 +300,34 @@ bench_row() {
             TARGETS+=("$name: target $what; no figure: FAIL")
         fi
     fi
-    ROWS+=("$name|$unit|$nshow|$ashow|$ratio|$tshow")
+    ROWS+=("$name|$unit|$nshow|$ashow|$ratio|$tshow|$geo")
     printf '  %-34s done (native %s, alcove %s %s)\n' "$name" "$nshow" "$ashow" "$unit" >&2
+}
+
+# bench_row [OPTIONS] NAME UNIT SCALE KIND REPS NATIVE_CMD... -- ALCOVE_CMD...
+#   The ordinary two-sided row: bench_sides with sides "native" and "alcove", then emit_row.
+#   KIND: loop (program prints RESULT) or start (whole command timed)
+#   SCALE: divide raw values by this for display (1 for ns, 1e3 for us, 1e6 for ms)
+#   OPTIONS: --rate, --target R (see emit_row), --timeout S, --no-warmup (see bench_sides)
+bench_row() {
+    local ropts=() sopts=()
+    while :; do
+        case "$1" in
+        --rate) ropts+=("$1") ;;
+        --target) ropts+=("$1" "$2"); shift ;;
+        --timeout) sopts+=("$1" "$2"); shift ;;
+        --no-warmup) sopts+=("$1") ;;
+        *) break ;;
+        esac
+        shift
+    done
+    local name=$1 unit=$2 scale=$3 kind=$4 reps=$5
+    shift 5
+    local native=()
+    while [ "$1" != "--" ]; do native+=("$1"); shift; done
+    shift
+    bench_sides "${sopts[@]}" "$name" "$kind" "$reps" native "${native[@]}" -- alcove "$@"
+    emit_row "${ropts[@]}" "$name" "$unit" "$scale" native alcove
 }
 
 A=("$ALCOVE" run --root /)
@@ -303,19 +394,68 @@ bench_row --timeout "$PROC_TMO" "futex ping-pong, 2 procs shared" "us/rtrip" 1e3
     "$P" futex-proc "$N_FUTEX_P" -- \
     "${A[@]}" "$P" futex-proc "$N_FUTEX_P"
 
+# ---- file systems (bench/fs.c) ------------------------------------------------------------
+# Each test runs on four sides, interleaved: native in FS_SHM (tmpfs, the baseline), Alcove
+# on its own tmpfs (--tmpfs /bench:1G), Alcove on hostfs (FS_HOST mounted rw at /bench) and
+# native in FS_HOST.  Three rows each: tmpfs and hostfs against native tmpfs, and hostfs
+# against native in the same host directory (not in the geometric mean: its alcove figure
+# is already in the hostfs row).
+FSB=$BIN/fs
+for d in "$FS_SHM" "$FS_HOST"; do
+    t=$(stat -f -c %T "$d" 2>/dev/null)
+    if [ "$d" = "$FS_SHM" ] && [ "$t" != tmpfs ]; then
+        echo "  note: $d is on $t, not tmpfs: the fs rows' baseline is not a tmpfs" >&2
+    elif [ "$d" = "$FS_HOST" ] && [ "$t" = tmpfs ]; then
+        echo "  note: $d is on tmpfs, not a disk: the fs hostfs rows do not measure a disk" >&2
+    fi
+done
+# fs_rows [--rate] NAME UNIT SCALE MODE ARG: bench/fs.c MODE DIR ARG on the four sides
+fs_rows() {
+    local ropts=()
+    [ "$1" = --rate ] && { ropts+=(--rate); shift; }
+    local name=$1 unit=$2 scale=$3 mode=$4 arg=$5
+    bench_sides --timeout "$PROC_TMO" "$name" loop "$REPS_LOOP" \
+        native-tmpfs "$FSB" "$mode" "$FS_SHM" "$arg" -- \
+        alcove-tmpfs "${A[@]}" --tmpfs /bench:1G "$FSB" "$mode" /bench "$arg" -- \
+        alcove-hostfs "${A[@]}" --mount "$FS_HOST:/bench:rw" "$FSB" "$mode" /bench "$arg" -- \
+        native-hostdir "$FSB" "$mode" "$FS_HOST" "$arg"
+    emit_row "${ropts[@]}" "$name, tmpfs" "$unit" "$scale" native-tmpfs alcove-tmpfs
+    emit_row "${ropts[@]}" "$name, hostfs" "$unit" "$scale" native-tmpfs alcove-hostfs
+    emit_row "${ropts[@]}" --no-geo "$name, hostfs vs same dir" "$unit" "$scale" \
+        native-hostdir alcove-hostfs
+}
+FILES_TAG=$N_FILES
+[ $((N_FILES % 1000)) -eq 0 ] && FILES_TAG=$((N_FILES / 1000))k
+fs_rows "$FILES_TAG files create+stat+unlink" "ms" 1e6 files "$N_FILES"
+fs_rows "stat 10-deep path" "ns/stat" 1 deepstat "$N_DEEP"
+fs_rows --rate "seq write $FS_MIB MiB" "MB/s" 1 write "$FS_MIB"
+fs_rows --rate "seq read $FS_MIB MiB" "MB/s" 1 read "$FS_MIB"
+
 # ---- report ------------------------------------------------------------------------------
 echo
-printf '%-32s %-8s %12s %12s %9s  %s\n' "benchmark" "unit" "native" "alcove" "ratio" "target"
-printf '%-32s %-8s %12s %12s %9s  %s\n' "--------------------------------" "--------" \
+W=32   # the name column: at least 32, wide enough for the longest name
+for row in "${ROWS[@]}"; do
+    name=${row%%|*}
+    [ ${#name} -gt $W ] && W=${#name}
+done
+DASHES=$(printf '%*s' "$W" '' | tr ' ' -)
+printf '%-*s %-8s %12s %12s %9s  %s\n' "$W" "benchmark" "unit" "native" "alcove" "ratio" "target"
+printf '%-*s %-8s %12s %12s %9s  %s\n' "$W" "$DASHES" "--------" \
     "------------" "------------" "---------" "------------"
 ratios=()
+nogeo=0
 for row in "${ROWS[@]}"; do
-    IFS='|' read -r name unit n a r t <<<"$row"
+    IFS='|' read -r name unit n a r t g <<<"$row"
     shown=$r
-    [ "$r" != FAIL ] && [ "$r" != nan ] && { shown="${r}x"; ratios+=("$r"); }
-    printf '%-32s %-8s %12s %12s %9s  %s\n' "$name" "$unit" "$n" "$a" "$shown" "$t"
+    if [ "$r" != FAIL ] && [ "$r" != nan ]; then
+        shown="${r}x"
+        if [ "$g" = 0 ]; then nogeo=$((nogeo + 1)); else ratios+=("$r"); fi
+    fi
+    printf '%-*s %-8s %12s %12s %9s  %s\n' "$W" "$name" "$unit" "$n" "$a" "$shown" "$t"
 done
 echo "ratio: alcove/native time; for MB/s rows native/alcove throughput. Above 1 = Alcove slower."
+echo "fs rows (files, stat, seq): native = native on a tmpfs dir (/dev/shm); the"
+echo "  'hostfs vs same dir' rows: native = native in the host dir that hostfs mounts."
 if [ ${#TARGETS[@]} -gt 0 ]; then
     echo
     echo "targets:"
@@ -325,7 +465,9 @@ echo
 nrows=${#ROWS[@]}
 if [ ${#ratios[@]} -gt 0 ]; then
     geo=$(printf '%s\n' "${ratios[@]}" | awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }')
-    echo "summary: alcove/native geometric mean ${geo}x over ${#ratios[@]} of $nrows rows," \
+    nogeo_note=
+    [ $nogeo -gt 0 ] && nogeo_note=" (+$nogeo 'vs same dir' rows not counted)"
+    echo "summary: alcove/native geometric mean ${geo}x over ${#ratios[@]} of $nrows rows$nogeo_note," \
         "$nfail FAIL (median of $REPS_LOOP loop / $REPS_START start-up repetitions per side)"
 else
     echo "summary: no alcove figures ($nfail of $nrows rows FAIL${alcove_note:+: $alcove_note})"
