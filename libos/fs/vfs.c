@@ -1430,14 +1430,14 @@ static long statfs_path(const struct path *p, uint64_t ubuf)
         return r;
     const struct vfsmount *m = p->mnt;
     if (mnt_readonly(m))
-        st[12] |= 1; /* ST_RDONLY */
+        st[10] |= 1; /* ST_RDONLY */
     if (m->flags & MNT_NOSUID)
-        st[12] |= 2;
+        st[10] |= 2;
     if (m->flags & MNT_NODEV)
-        st[12] |= 4;
+        st[10] |= 4;
     if (m->flags & MNT_NOEXEC)
-        st[12] |= 8;
-    st[12] |= 0x20; /* ST_VALID: f_flags is meaningful */
+        st[10] |= 8;
+    st[10] |= 0x20; /* ST_VALID: f_flags is meaningful */
     return copy_to_user(ubuf, st, sizeof(st));
 }
 
@@ -1469,7 +1469,7 @@ SYS(fstatfs)
         st[1] = 4096;
         st[8] = 255;
         st[9] = 4096;
-        st[12] = 0x20;
+        st[10] = 0x20;
         return copy_to_user((uint64_t)a1, st, sizeof(st));
     }
     return statfs_path(&f->loc, (uint64_t)a1);
