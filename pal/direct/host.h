@@ -109,6 +109,8 @@ long pal_direct_errno(long r);
 void pal_direct_die(const char *msg);
 void pal_direct_signals_init(void);
 int pal_direct_slots_init(void);
+/* The memory-object pool (mem.c): made once at boot, before the first fork. */
+int pal_direct_mem_init(void);
 uint64_t pal_direct_main_thread(void);
 struct pal_context *pal_direct_entry_area(void);
 __attribute__((noreturn)) void pal_direct_switch_stack(uint64_t sp, void *fn, void *arg);

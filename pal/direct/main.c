@@ -134,6 +134,31 @@ static void add_mount(char *spec)
     m->guest_path = guest;
     m->root = open_host_dir(spec);
     m->flags = flags;
+    m->fstype = "hostfs";
+}
+
+/* --tmpfs GUEST:BYTES (the CLI has validated GUEST and turned the size into bytes; 0 is
+ * the core's default). */
+static void add_tmpfs(char *spec)
+{
+    char *size = al_strrchr(spec, ':');
+    if (!size || spec[0] != '/' || boot.nmounts >= PAL_MAX_MOUNTS)
+        pal_direct_die("bad --tmpfs specification");
+    *size++ = '\0';
+    uint64_t v = 0;
+    for (; *size >= '0' && *size <= '9'; size++) {
+        if (v > (~0ull - 9) / 10)
+            pal_direct_die("bad --tmpfs size");
+        v = v * 10 + (uint64_t)(*size - '0');
+    }
+    if (*size)
+        pal_direct_die("bad --tmpfs size");
+    struct pal_mount *m = &boot.mounts[boot.nmounts++];
+    m->guest_path = spec;
+    m->root = PAL_HANDLE_NONE;
+    m->flags = PAL_MOUNT_RW;
+    m->fstype = "tmpfs";
+    m->size = v;
 }
 
 static void boot_on_thread_stack(struct pal_boot *b);
@@ -190,6 +215,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
             root = argv[++i];
         else if (al_strcmp(a, "--mount") == 0)
             add_mount(argv[++i]);
+        else if (al_strcmp(a, "--tmpfs") == 0)
+            add_tmpfs(argv[++i]);
         else if (al_strcmp(a, "--env") == 0) {
             if (nenv < (int)(sizeof(prog_env) / sizeof(prog_env[0])) - 1)
                 prog_env[nenv++] = argv[++i];
@@ -219,6 +246,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     boot.mounts[0].guest_path = "/";
     boot.mounts[0].root = open_host_dir(root);
     boot.mounts[0].flags = 0;
+    boot.mounts[0].fstype = "hostfs";
+    boot.mounts[0].size = 0;
 
     boot.argc = argc - i;
     boot.argv = argv + i;
@@ -255,6 +284,9 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     boot.heap = (void *)heap;
     boot.heap_size = HEAP_SIZE;
     pal_direct_reserve(heap, HEAP_SIZE);
+    /* tmpfs file data: one pool every process of the enclave inherits (mem.c). */
+    if (pal_direct_mem_init() < 0)
+        pal_direct_die("cannot create the memory pool for tmpfs (memfd_create failed)");
 
     if (pal_direct_slots_init() < 0)
         pal_direct_die("cannot reserve the thread stacks");

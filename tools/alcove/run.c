@@ -26,11 +26,15 @@ void usage_run(void)
            "options:\n"
            "  --root DIR                 host directory seen as / (read-only, not verified)\n"
            "  --mount HOST:GUEST[:ro|:rw]  make a host directory visible at GUEST (default ro)\n"
+           "  --tmpfs GUEST[:SIZE]       an empty tmpfs in enclave memory at GUEST, SIZE bytes\n"
+           "                             at most (K, M, G suffixes; default half the memory)\n"
            "  --env K=V                  set an environment variable (repeatable); the enclave\n"
            "                             sees only these, plus PATH if not given\n"
            "  --cwd DIR                  working directory inside the enclave (default /)\n"
            "  --max-procs N, --max-threads N   limits inside the enclave\n"
            "  --log LEVEL                quiet, warn (default), info or trace; also ALCOVE_LOG\n\n"
+           "/tmp and /dev/shm are tmpfs in enclave memory unless a --mount or --tmpfs names\n"
+           "them (the host's /tmp is seen only with --mount /tmp:/tmp:rw).\n\n"
            "The exit status is the program's, or 128+N if signal N ended it.\n");
 }
 
@@ -84,6 +88,43 @@ static int is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* --tmpfs GUEST[:SIZE]: GUEST absolute, SIZE a positive number of bytes with an optional
+ * K, M or G suffix.  Writes "GUEST:BYTES" (BYTES 0 = the core's default) to out. */
+static int tmpfs_spec(const char *v, char *out, size_t size)
+{
+    const char *colon = strrchr(v, ':');
+    unsigned long long bytes = 0;
+    if (v[0] != '/') {
+        fprintf(stderr, "alcove run: bad --tmpfs '%s': GUEST must be an absolute path\n", v);
+        return -1;
+    }
+    if (colon) {
+        char *end;
+        errno = 0;
+        bytes = strtoull(colon + 1, &end, 10);
+        unsigned shift = 0;
+        if (*end == 'k' || *end == 'K')
+            shift = 10, end++;
+        else if (*end == 'm' || *end == 'M')
+            shift = 20, end++;
+        else if (*end == 'g' || *end == 'G')
+            shift = 30, end++;
+        if (errno || !(colon[1] >= '0' && colon[1] <= '9') || *end || bytes == 0 ||
+            bytes > (~0ull >> shift)) {
+            fprintf(stderr, "alcove run: bad --tmpfs size in '%s' (want a positive number of "
+                            "bytes, with K, M or G, e.g. /scratch:256M)\n", v);
+            return -1;
+        }
+        bytes <<= shift;
+    }
+    int glen = colon ? (int)(colon - v) : (int)strlen(v);
+    if (snprintf(out, size, "%.*s:%llu", glen, v, bytes) >= (int)size) {
+        fprintf(stderr, "alcove run: --tmpfs path too long\n");
+        return -1;
+    }
+    return 0;
 }
 
 static int valid_count(const char *s)
@@ -148,6 +189,12 @@ int cmd_run(int argc, char **argv)
             }
             cargv[n++] = "--mount";
             cargv[n++] = (char *)v;
+        } else if (!strcmp(a, "--tmpfs")) {
+            char *spec = malloc(strlen(v) + 32);
+            if (!spec || tmpfs_spec(v, spec, strlen(v) + 32) < 0)
+                return 2;
+            cargv[n++] = "--tmpfs";
+            cargv[n++] = spec;
         } else if (!strcmp(a, "--env")) {
             if (!strchr(v, '=') || v[0] == '=') {
                 fprintf(stderr, "alcove run: bad --env '%s' (want K=V)\n", v);
