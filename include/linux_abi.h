@@ -87,6 +87,9 @@
 #define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+#ifndef S_ISFIFO
+#define S_ISFIFO(m) (((m)&S_IFMT) == 0010000)
+#endif
 #define S_ISUID 04000
 #define S_ISGID 02000
 #define S_ISVTX 01000

@@ -439,6 +439,12 @@ void mnt_get_ref(struct vfsmount *m)
     mnt_get(m);
 }
 
+void mnt_writer_done(struct vfsmount *m)
+{
+    if (m && m->writers > 0)
+        m->writers--;
+}
+
 static void mnt_put(struct vfsmount *m)
 {
     if (!m)
@@ -1020,8 +1026,11 @@ long vfs_mounts_text(int mountinfo, char **out)
             if (rl < 0)
                 continue;
             int ro = (m->flags & MNT_RDONLY) || (m->sb->flags & SB_RDONLY);
+            uint64_t dv = m->sb->show_dev ? m->sb->show_dev : m->sb->dev;
+            unsigned maj = (unsigned)(((dv >> 8) & 0xfff) | ((dv >> 32) & ~0xfffull));
+            unsigned min = (unsigned)((dv & 0xff) | ((dv >> 12) & ~0xffull));
             al_snprintf(line, sizeof(line), "%d %d %u:%u %s %s %s - %s %s %s%s%s\n", m->id,
-                        m->parent ? m->parent->id : m->id, 0u, (unsigned)m->sb->dev, root, where,
+                        m->parent ? m->parent->id : m->id, maj, min, root, where,
                         opts, type, src, ro ? "ro" : "rw", fsopts ? "," : "", fsopts ? fsopts : "");
         }
         sb2_add(&b, line);

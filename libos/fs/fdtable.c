@@ -67,6 +67,8 @@ void file_put(struct file *f)
         f->ops->release(f);
     if (f->h != PAL_HANDLE_NONE)
         IGNORE(pal_close(f->h));
+    if (f->counted_writer)
+        mnt_writer_done(f->loc.mnt);
     path_put(&f->loc);
     kfree(f->path);
     kfree(f);

@@ -456,7 +456,7 @@ SYS(fallocate)
         return -EISDIR;
     if (!S_ISREG(f->mode))
         return -ENODEV;
-    if (off + len < 0)
+    if ((uint64_t)off + (uint64_t)len > (uint64_t)INT64_MAX) /* wraps (no signed overflow) */
         return -EFBIG;
     if (!f->ops->fallocate)
         return -EOPNOTSUPP;

@@ -62,6 +62,7 @@ struct file {
     void *priv;         /* pipe, synthetic content... */
     size_t priv_len;
     uint32_t cmode;     /* O_TMPFILE on a host directory: the new file's mode */
+    int counted_writer; /* counted in loc.mnt's writers */
 };
 
 struct file *file_alloc(const struct file_ops *ops, int flags, const char *path);
@@ -69,6 +70,9 @@ int anon_inode_stat(struct file *f, struct pal_stat *st); /* file_ops.stat of an
 void file_release_priv(struct file *f);                    /* file_ops.release: kfree(priv) */
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+void mnt_writer_done(struct vfsmount *m);
+/* Both open files are on one file-system instance. */
+int vfs_same_fs(const struct file *a, const struct file *b);
 /* The file is on a read-only mount (or a read-only file-system instance). */
 int file_readonly(const struct file *f);
 /* The path of an open file as /proc/PID/fd shows it (" (deleted)" once unlinked), or its

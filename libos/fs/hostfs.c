@@ -497,6 +497,7 @@ int hostfs_boot_sb(pal_handle_t root, int rw, const char *source, struct super_b
     }
     i->priv = hi;
     attrs_from(i, &st);
+    sb->show_dev = st.dev;
     sb->root = d_make_root(i);
     if (!sb->root)
         return -ENOMEM;

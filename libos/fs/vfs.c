@@ -7,6 +7,7 @@
  * its inode_ops and updates the dentry cache to match.
  */
 #include "vfs.h"
+#include "ipc/ipc.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -19,6 +20,11 @@ static long get_path(uint64_t upath, char *buf)
 static int mnt_readonly(const struct vfsmount *m)
 {
     return (m->flags & MNT_RDONLY) || (m->sb->flags & SB_RDONLY);
+}
+
+int vfs_same_fs(const struct file *a, const struct file *b)
+{
+    return a->loc.dentry && b->loc.dentry && a->loc.dentry->sb == b->loc.dentry->sb;
 }
 
 int file_readonly(const struct file *f)
@@ -132,6 +138,20 @@ static int vfs_open_path_mode(const struct path *p, int flags, uint32_t cmode, s
         f->ops = &opath_ops;
         *out = f;
         return 0;
+    }
+    if ((flags & O_ACCMODE) != O_RDONLY && S_ISREG(d->inode->mode)) {
+        f->counted_writer = 1;
+        p->mnt->writers++;
+    }
+    if (S_ISFIFO(d->inode->mode) && d->sb->type != &hostfs_type) {
+        /* A FIFO the enclave owns: the pipe lives in the core, shared by every opener. */
+        int r = pipe_open_named(&d->inode->fifo, flags, f->path, out);
+        if (r == 0) {
+            (*out)->loc = f->loc;
+            path_get(&(*out)->loc);
+        }
+        file_put(f);
+        return r;
     }
     if (d->inode->iops->open_file) {
         file_put(f);
@@ -630,6 +650,8 @@ static long do_access(int dirfd, uint64_t upath, int mode, int flags)
         if (t == S_IFREG || t == S_IFDIR || t == S_IFLNK)
             r = -EROFS;
     }
+    if (r == 0 && (mode & X_OK) && S_ISREG(st.mode) && (p.mnt->flags & MNT_NOEXEC))
+        r = -EACCES;
     if (r == 0 && mode) {
         struct inode tmp = *p.dentry->inode;
         tmp.mode = st.mode, tmp.uid = st.uid, tmp.gid = st.gid;
@@ -834,8 +856,9 @@ static long do_mkdirat(int dirfd, uint64_t upath, int mode)
         r = -EEXIST;
     else if ((r = may_create(&nd->path)) == 0) {
         const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        /* set-user/group-ID bits of mkdir's mode mean nothing (set-group-ID is inherited) */
         r = iops->mkdir ? iops->mkdir(nd->path.dentry, d,
-                                      S_IFDIR | ((uint32_t)mode & ~current->proc->umask & 07777))
+                                      S_IFDIR | ((uint32_t)mode & ~current->proc->umask & 01777))
                         : -EPERM;
         if (r == 0)
             d_add(d);
@@ -1132,8 +1155,8 @@ static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
         r = -EEXIST;
     else if ((r = may_create(&nd->path)) < 0)
         ;
-    else if (type == S_IFCHR || type == S_IFBLK)
-        r = -EPERM; /* device nodes would name host devices: not inside an enclave */
+    else if ((type == S_IFCHR || type == S_IFBLK) && current->proc->euid != 0)
+        r = -EPERM; /* CAP_MKNOD */
     else {
         const struct inode_ops *iops = nd->path.dentry->inode->iops;
         r = iops->create ? iops->create(nd->path.dentry, d,
@@ -1535,6 +1558,10 @@ SYS(mount)
         int keep = tp.mnt->flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
         if (!(ms & MS_RDONLY_) && (tp.mnt->sb->flags & SB_RDONLY)) {
             r = -EROFS; /* a host directory given read-only stays so */
+            goto out;
+        }
+        if ((ms & MS_RDONLY_) && !(tp.mnt->flags & MNT_RDONLY) && tp.mnt->writers) {
+            r = -EBUSY; /* a file is open for writing there */
             goto out;
         }
         tp.mnt->flags = keep | mnt_flags_of(ms);

@@ -139,6 +139,7 @@ struct super_block {
     void *priv;
     char *source;        /* first field of /proc/mounts */
     char *options;       /* file-system options shown in /proc/mounts ("size=...") or NULL */
+    uint64_t show_dev;   /* the device mountinfo shows (host-backed: the host's), 0: dev */
 };
 
 struct inode {
@@ -151,6 +152,7 @@ struct inode {
     uint64_t nlink, rdev;
     int64_t size, blocks;
     int64_t atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+    struct pipe *fifo;           /* a FIFO of an enclave file system while open (ipc/pipe.c) */
     void *priv;
 };
 
@@ -185,6 +187,7 @@ struct dentry {
 struct vfsmount {
     int refs;
     int id, flags;                /* MNT_* */
+    int writers;                  /* open descriptions that may write (remount ro: EBUSY) */
     struct vfsmount *parent;      /* NULL for the root mount */
     struct dentry *mountpoint;    /* in parent (referenced) */
     struct dentry *root;          /* in sb (referenced) */

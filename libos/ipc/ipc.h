@@ -18,6 +18,9 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
  * returns the bytes handled and wakes waiters when the ring changed. */
 struct pipe;
 struct pipe *pipe_of(struct file *f);
+/* Open a FIFO of an enclave file system whose pipe (while open) is *slot: waits for the
+ * other end as Linux does; 0, -ENXIO, -ERESTARTSYS or -ENOMEM. */
+WUR int pipe_open_named(struct pipe **slot, int flags, const char *label, struct file **out);
 WUR int pipe_wait_data(struct pipe *p, int nonblock);
 WUR long pipe_wait_room(struct pipe *p, int nonblock);
 size_t pipe_peek(struct pipe *p, void *buf, size_t n);

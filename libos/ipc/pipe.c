@@ -19,12 +19,15 @@ struct pipe {
     size_t size;      /* ring size: a power of two, at least one page */
     size_t head, len; /* read position, bytes stored */
     int readers, writers;
+    unsigned rgen, wgen;   /* opens of each end so far (a FIFO open waits for a change) */
+    struct pipe **owner;   /* a FIFO's slot in its inode, cleared when the pipe goes */
 };
 #define PIPE_SIZE (p->size)
 
 struct pipe_end {
     struct pipe *p;
     int writer;
+    int both;         /* a FIFO opened O_RDWR: a reader and a writer at once */
 };
 
 static int can_read(void *arg)
@@ -142,11 +145,13 @@ static void pipe_release(struct file *f)
 {
     struct pipe_end *e = f->priv;
     struct pipe *p = e->p;
-    if (e->writer)
+    if (e->writer || e->both)
         p->writers--;
-    else
+    if (!e->writer || e->both)
         p->readers--;
     if (!p->readers && !p->writers) {
+        if (p->owner)
+            *p->owner = NULL;
         kfree(p->buf);
         kfree(p);
     }
@@ -191,6 +196,99 @@ int pipe_create(struct file **rd, struct file **wr, int flags)
     r->mode = w->mode = S_IFIFO;
     *rd = r;
     *wr = w;
+    return 0;
+}
+
+/* Opening a FIFO of an enclave file system (Linux's fifo_open): one pipe per inode while
+ * it is open; readers wait for a writer and writers for a reader unless O_NONBLOCK (then a
+ * writer without readers gets ENXIO); O_RDWR never waits. */
+struct fifo_wait {
+    struct pipe *p;
+    int want_writer;
+    unsigned gen;
+};
+
+static int fifo_peer(void *arg)
+{
+    struct fifo_wait *w = arg;
+    return w->want_writer ? (w->p->writers > 0 || w->p->wgen != w->gen)
+                          : (w->p->readers > 0 || w->p->rgen != w->gen);
+}
+
+int pipe_open_named(struct pipe **slot, int flags, const char *label, struct file **out)
+{
+    struct pipe *p = *slot;
+    if (!p) {
+        p = kzalloc(sizeof(*p));
+        char *ring = kmalloc(PIPE_DEF_SIZE);
+        if (!p || !ring) {
+            kfree(p), kfree(ring);
+            return -ENOMEM;
+        }
+        p->buf = ring;
+        p->size = PIPE_DEF_SIZE;
+        p->owner = slot;
+        *slot = p;
+    }
+    int acc = flags & O_ACCMODE;
+    struct pipe_end *e = kzalloc(sizeof(*e));
+    struct file *f = e ? file_alloc(&pipe_ops, acc | (flags & O_NONBLOCK), label) : NULL;
+    if (!f) {
+        kfree(e);
+        if (!p->readers && !p->writers) {
+            *slot = NULL;
+            kfree(p->buf), kfree(p);
+        }
+        return -ENOMEM;
+    }
+    e->p = p;
+    e->writer = acc == O_WRONLY;
+    f->priv = e;
+    f->mode = S_IFIFO;
+    if (acc == O_RDWR) {
+        /* Both ends in one description: counted as a reader and a writer. */
+        p->readers++, p->writers++, p->rgen++, p->wgen++;
+        e->both = 1;
+        *out = f;
+        wake_all();
+        return 0;
+    }
+    if (acc == O_RDONLY) {
+        p->readers++, p->rgen++;
+        wake_all();
+        if (!p->writers && !(flags & O_NONBLOCK)) {
+            struct fifo_wait w = {p, 1, p->wgen};
+            int r = wait_until(fifo_peer, &w);
+            if (r < 0) {
+                file_put(f);
+                return r;
+            }
+        }
+    } else {
+        if (!p->readers && (flags & O_NONBLOCK)) {
+            kfree(e);
+            f->priv = NULL;
+            f->ops = &pipe_ops;
+            /* an end never counted: free by hand */
+            kfree(f->path), kfree(f);
+            if (!p->readers && !p->writers) {
+                *slot = NULL;
+                kfree(p->buf), kfree(p);
+            }
+            return -ENXIO;
+        }
+        p->writers++, p->wgen++;
+        wake_all();
+        if (!p->readers) {
+            struct fifo_wait w = {p, 0, p->rgen};
+            int r = wait_until(fifo_peer, &w);
+            if (r < 0) {
+                file_put(f);
+                return r;
+            }
+        }
+    }
+    *out = f;
     return 0;
 }
 

@@ -139,8 +139,10 @@ SYS(copy_file_range)
     if ((in->flags & O_ACCMODE) == O_WRONLY || (out->flags & O_ACCMODE) == O_RDONLY ||
         (out->flags & O_APPEND))
         return -EBADF;
-    if (in->ops != &host_file_ops || out->ops != &host_file_ops)
-        return -EXDEV;
+    int host = in->ops == &host_file_ops && out->ops == &host_file_ops;
+    if (!host && (in->h != PAL_HANDLE_NONE || out->h != PAL_HANDLE_NONE || !in->loc.dentry ||
+                  !out->loc.dentry || !vfs_same_fs(in, out)))
+        return -EXDEV; /* an enclave file system copies only within one instance */
     struct pal_stat sin, sout;
     long r = in->ops->stat(in, &sin);
     if (r < 0)

@@ -40,7 +40,7 @@ static const struct syscall_desc table[] = {
     E(renameat2, "fsfsx"), E(link, "ss"), E(linkat, "fsfsx"), E(symlink, "ss"),
     E(symlinkat, "sfs"), E(chmod, "so"), E(fchmod, "fo"), E(fchmodat, "fso"), E(umask, "o"),
     E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
-    E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"),
+    E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"), E(mount, "sssxp"), E(umount2, "sx"),
     E(fstatfs, "fp"),
     /* extended attributes (xattr.c) */
     E(setxattr, "sspux"), E(lsetxattr, "sspux"), E(fsetxattr, "fspux"), E(getxattr, "sspu"),

@@ -176,6 +176,8 @@ SYS(writev);
 SYS(getsockname);
 SYS(getpeername);
 SYS(statfs);
+SYS(mount);
+SYS(umount2);
 SYS(fstatfs);
 SYS(getpriority);
 SYS(setpriority);

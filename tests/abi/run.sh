@@ -265,9 +265,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ "$build_only" = 1 ] && exit 0
 
-# ---- known differences: "<test>[:<variant>]  <reason>"
+# ---- known differences: "<test>[:<variant>]  <reason>"; known-differences-<fs>.txt adds
+# those of one file system under test
 declare -A known=()
-kfile="$here/known-differences.txt"
+for kfile in "$here/known-differences.txt" "$here/known-differences-$fs.txt"; do
 if [ -f "$kfile" ]; then
     prev=""
     while IFS= read -r line || [ -n "$line" ]; do
@@ -287,6 +288,7 @@ if [ -f "$kfile" ]; then
         known[$key]=$reason
     done <"$kfile"
 fi
+done
 
 # ---- run
 if [ "$native_only" = 1 ]; then
