@@ -19,8 +19,13 @@ CORE_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,norelro -Wl
 
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Iinclude -Icommon
 
+# libsodium: Debian's static library, in the core as shipped (kernel/sodium_shim.c answers
+# what it wants from a libc) and in the CLI.
+SODIUM_A := $(shell $(CC) -print-file-name=libsodium.a)
+CLI_LIBS := -l:libsodium.a
+
 LIBOS_SRC  := $(wildcard libos/*/*.c) $(wildcard libos/*/*.S)
-COMMON_SRC := common/string.c common/path.c common/elf.c
+COMMON_SRC := $(wildcard common/*.c)
 DIRECT_SRC := $(wildcard pal/direct/*.c) $(wildcard pal/direct/*.S)
 CLI_SRC    := $(wildcard tools/alcove/*.c)
 
@@ -52,7 +57,7 @@ $(BUILD)/obj/%.S.o: %.S
 
 $(BUILD)/alcove-direct: $(LIBOS_OBJ) $(COMMON_OBJ) $(DIRECT_OBJ)
 	@echo "  LD    $@"
-	$(V)$(CC) $(CORE_LDFLAGS) -o $@ $^ -lgcc
+	$(V)$(CC) $(CORE_LDFLAGS) -o $@ $^ $(SODIUM_A) -lgcc
 
 $(BUILD)/host/%.c.o: %.c $(wildcard include/*.h common/*.h tools/alcove/*.h)
 	@mkdir -p $(dir $@)
@@ -61,7 +66,7 @@ $(BUILD)/host/%.c.o: %.c $(wildcard include/*.h common/*.h tools/alcove/*.h)
 
 $(BUILD)/alcove: $(CLI_OBJ)
 	@echo "  LD    $@"
-	$(V)$(CC) -o $@ $^
+	$(V)$(CC) -o $@ $^ $(CLI_LIBS)
 
 # The core must not link a libc symbol nor make a host syscall outside pal/.
 check-layers: $(BUILD)/alcove-direct

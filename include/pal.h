@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAL_ABI_VERSION 1
+#define PAL_ABI_VERSION 2
 
 #define PAL_WUR __attribute__((warn_unused_result))
 #define PAL_NORETURN __attribute__((noreturn))
@@ -63,16 +63,30 @@ struct pal_fault {
  * ------------------------------------------------------------------------------------- */
 #define PAL_MOUNT_RW 1u
 
-/* A mount the launcher asks for: a host directory (fstype "hostfs", root its handle) or a
- * file system that lives wholly in the enclave (fstype "tmpfs", root PAL_HANDLE_NONE, size
- * its limit in bytes, 0 for the default).  The core mounts them in order; /proc, /dev, /tmp
- * and /dev/shm get its defaults unless a mount names exactly that path. */
+/* A mount the launcher asks for.  fstype says what root is:
+ *  - "hostfs" (also when NULL): root is a host directory handle (unprotected);
+ *  - "tmpfs": wholly in the enclave, root PAL_HANDLE_NONE, size its limit in bytes (0: the
+ *    default, half the memory);
+ *  - "erofs": root is a read-only handle on an Alcove image file (EROFS + dm-verity tree);
+ *    root_hash is the trusted verity root hash every block is checked against;
+ *  - "alcovefs": root is a read-write (or, without PAL_MOUNT_RW, read-only) handle on an
+ *    encrypted volume file, opened with pal_boot.volume_key;
+ *  - "overlay": the root file system only.  The lower layer is root as lower_fstype says
+ *    ("erofs" with root_hash, or "hostfs"), the upper layer is upper: a volume file handle
+ *    ("alcovefs"), or PAL_HANDLE_NONE for an upper layer in enclave memory (a tmpfs, gone
+ *    at exit).
+ * The core mounts them in order; /proc, /dev, /tmp and /dev/shm get its defaults unless a
+ * mount names exactly that path.  Handles move to the core. */
 struct pal_mount {
     const char *guest_path;  /* absolute, normalised ("/" for the root) */
-    pal_handle_t root;       /* directory handle on the host side */
+    pal_handle_t root;       /* see above */
     uint32_t flags;          /* PAL_MOUNT_RW */
-    const char *fstype;      /* "hostfs" (also when NULL) or "tmpfs" */
+    const char *fstype;      /* "hostfs", "tmpfs", "erofs", "alcovefs", "overlay" */
     uint64_t size;           /* tmpfs: size limit in bytes (0 = default: half the memory) */
+    const char *source;      /* host path of the image or volume file, for /proc/mounts */
+    uint8_t root_hash[32];   /* erofs (and an erofs lower layer): verity root hash */
+    const char *lower_fstype;/* overlay: "erofs" or "hostfs" */
+    pal_handle_t upper;      /* overlay: the upper volume's file handle, or PAL_HANDLE_NONE */
 };
 
 #define PAL_MAX_MOUNTS 32
@@ -96,6 +110,13 @@ struct pal_boot {
     int ncpus;
     uint64_t mem_total;                 /* bytes, for sysinfo */
     uint32_t max_procs, max_threads;    /* limits (0 = default) */
+    /* Volumes: the 32-byte volume key (from --key-file in direct mode, which makes it a
+     * *simulated* enclave secret), and a host directory handle where the default rollback
+     * counter source keeps one state file per volume (PAL_HANDLE_NONE: no counter source,
+     * rollback of a whole volume is not detected and the core says so). */
+    int has_volume_key;
+    uint8_t volume_key[32];
+    pal_handle_t state_dir;
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -290,6 +311,14 @@ PAL_WUR int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec);
  * usec}; old (may be NULL) receives the previous setting. */
 PAL_WUR int pal_timer_set(int which, const int64_t nv[4], int64_t old[4]);
 PAL_WUR int pal_timer_get(int which, int64_t cur[4]);
+/* Bracket for code the core did not compile itself (libsodium, built with the stack
+ * protector, reads its canary at %fs:0x28): between begin and end the calling thread's
+ * %fs points at a core-owned TLS block, and end puts the program's back.  Keep brackets
+ * short and batch work inside one (they cost host calls in the direct backend).  Vector
+ * registers may be used inside: the backend has saved the program's FPU/vector state. */
+uint64_t pal_crypto_begin(void);
+void pal_crypto_end(uint64_t token);
+
 /* Fill buf with n random bytes from the platform's best source. */
 PAL_WUR int pal_random(void *buf, size_t n);
 

@@ -14,11 +14,21 @@ for f in "$B"/obj/libos/*/*.o "$B"/obj/common/*.o; do
     fi
 done
 for f in "$B"/obj/libos/*/*.o "$B"/obj/common/*.o; do
-    bad=$(nm -u "$f" | awk '{print $2}' | grep -Ev '^(pal_|libos_|al_|memcpy$|memmove$|memset$|memcmp$|__popcountdi2$)' | \
+    bad=$(nm -u "$f" | awk '{print $2}' | grep -Ev '^(pal_|libos_|al_|memcpy$|memmove$|memset$|memcmp$|__popcountdi2$|crypto_|randombytes_|sodium_)' | \
           while read -r s; do nm --defined-only "$B"/obj/libos/*/*.o "$B"/obj/common/*.o | grep -qw "$s" || echo "$s"; done)
     if [ -n "$bad" ]; then
         echo "check-layers: $f uses symbols defined nowhere in the core: $bad"; fail=1
     fi
+done
+# The libc names kernel/sodium_shim.c defines for libsodium: no other core object may use them.
+shims="malloc free abort raise open close read fcntl fstat poll mmap munmap mprotect madvise mlock munlock getrandom sysconf __errno_location __stack_chk_fail __assert_fail __explicit_bzero_chk pthread_mutex_lock pthread_mutex_unlock"
+for f in "$B"/obj/libos/*/*.o "$B"/obj/common/*.o; do
+    case $f in */sodium_shim.c.o) continue ;; esac
+    for s in $(nm -u "$f" | awk '{print $2}'); do
+        for x in $shims; do
+            if [ "$s" = "$x" ]; then echo "check-layers: $f calls $s (a libc name only libsodium may use)"; fail=1; fi
+        done
+    done
 done
 if [ $fail -eq 0 ]; then echo "check-layers: ok (core is freestanding; host syscalls only in pal/)"; fi
 exit $fail

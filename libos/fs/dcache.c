@@ -44,7 +44,7 @@ struct super_block *sb_alloc(const struct fs_type *t)
 
 static void d_drop_tree(struct dentry *root);
 
-static void sb_put(struct super_block *sb)
+void sb_put(struct super_block *sb)
 {
     if (--sb->refs > 0)
         return;
@@ -818,6 +818,57 @@ static int depth_of(const char *p)
     return al_strcmp(p, "/") == 0 ? 0 : n;
 }
 
+/* A boot mount of the image, a volume or the overlay root: its super_block, type and
+ * mount flags.  The file systems log what is wrong themselves. */
+static int protected_boot_sb(const struct pal_boot *boot, const struct pal_mount *pm,
+                             struct super_block **out, const struct fs_type **t, int *mflags)
+{
+    const char *src = pm->source ? pm->source : pm->fstype;
+    int rw = (pm->flags & PAL_MOUNT_RW) != 0;
+    if (al_strcmp(pm->fstype, "erofs") == 0) {
+        *t = &erofs_type;
+        *mflags = MNT_RDONLY;
+        return erofs_boot_sb(pm->root, pm->root_hash, src, out);
+    }
+    if (!boot->has_volume_key && (al_strcmp(pm->fstype, "alcovefs") == 0 || pm->upper != PAL_HANDLE_NONE)) {
+        kprintf("%s: a volume needs a key (--key-file)", src);
+        return -ENOKEY;
+    }
+    if (al_strcmp(pm->fstype, "alcovefs") == 0) {
+        *t = &alcovefs_type;
+        *mflags = rw ? 0 : MNT_RDONLY;
+        return alcovefs_boot_sb(pm->root, boot->volume_key, rw, boot->state_dir, src, out);
+    }
+    /* overlay: lower, then upper, then the overlay over both */
+    struct super_block *lower = NULL, *upper = NULL;
+    int r;
+    if (pm->lower_fstype && al_strcmp(pm->lower_fstype, "erofs") == 0)
+        r = erofs_boot_sb(pm->root, pm->root_hash, src, &lower);
+    else
+        r = hostfs_boot_sb(pm->root, 0, "host:/", &lower);
+    if (r < 0)
+        return r;
+    if (pm->upper != PAL_HANDLE_NONE) {
+        r = alcovefs_boot_sb(pm->upper, boot->volume_key, 1, boot->state_dir, src, &upper);
+    } else {
+        /* An upper layer in enclave memory: changes last until the enclave ends. */
+        upper = sb_alloc(&tmpfs_type);
+        r = upper ? tmpfs_type.mount(upper, "mode=755", 0) : -ENOMEM;
+        if (r < 0) {
+            kfree(upper);
+            upper = NULL;
+        }
+    }
+    if (r < 0) {
+        lower->refs++;
+        sb_put(lower);
+        return r;
+    }
+    *t = &overlay_type;
+    *mflags = 0;
+    return overlay_boot_sb(lower, upper, src, out);
+}
+
 int vfs_boot(const struct pal_boot *boot)
 {
     struct vfs_state *v = kzalloc(sizeof(*v));
@@ -831,6 +882,9 @@ int vfs_boot(const struct pal_boot *boot)
     vfs_register(&tmpfs_type);
     vfs_register(&devfs_type);
     vfs_register(&procfs_type);
+    vfs_register(&erofs_type);
+    vfs_register(&alcovefs_type);
+    vfs_register(&overlay_type);
 
     /* The boot mounts and the defaults, shallowest first (stable), the user's first among
      * equals; a user mount at exactly a default's path replaces the default. */
@@ -894,6 +948,14 @@ int vfs_boot(const struct pal_boot *boot)
             if (r == 0)
                 r = boot_mount(list[i].path, &hostfs_type, NULL, sb,
                                (pm->flags & PAL_MOUNT_RW) ? 0 : MNT_RDONLY);
+        } else if (pm && (al_strcmp(type, "erofs") == 0 || al_strcmp(type, "alcovefs") == 0 ||
+                          al_strcmp(type, "overlay") == 0)) {
+            struct super_block *sb = NULL;
+            const struct fs_type *t;
+            int mflags = 0;
+            r = protected_boot_sb(boot, pm, &sb, &t, &mflags);
+            if (r == 0)
+                r = boot_mount(list[i].path, t, NULL, sb, mflags);
         } else if (al_strcmp(type, "tmpfs") == 0) {
             char opts[64] = "mode=1777";
             if (pm && pm->size)

@@ -197,6 +197,8 @@ struct vfsmount {
 
 /* ---- what the VFS gives file systems ---- */
 struct super_block *sb_alloc(const struct fs_type *t);
+/* Drop one of sb->refs; at zero the instance goes (its dentries, then ops->put_super). */
+void sb_put(struct super_block *sb);
 struct inode *inode_alloc(struct super_block *sb, const struct inode_ops *iops, uint32_t mode);
 struct inode *iget(struct inode *i);
 void iput(struct inode *i);
@@ -294,6 +296,23 @@ struct file *memdir_new(const char *path, const char *const *names, const uint8_
 
 /* The file systems. */
 extern const struct fs_type hostfs_type, tmpfs_type, devfs_type, procfs_type;
+extern const struct fs_type erofs_type, alcovefs_type, overlay_type;
+
+/* Boot mounts of the protected file systems (vfs_boot in dcache.c).  Each returns a new
+ * super_block (refs 0, root set) in *out, or -errno after one log line saying what is
+ * wrong (the enclave then does not start).  source is what /proc/mounts shows first.
+ *  - erofs.c: the Alcove image open as h (read-only), checked against root_hash.
+ *  - alcovefs.c: the encrypted volume open as h, with the boot's volume key; rw 0 mounts
+ *    it read-only.  state_dir: the rollback counter source's directory or PAL_HANDLE_NONE.
+ *  - overlayfs.c: lower (any file system, used read-only) below upper (a writable
+ *    enclave file system: alcovefs, or tmpfs for an overlay in memory); references to both
+ *    move to the overlay. */
+WUR int erofs_boot_sb(pal_handle_t h, const uint8_t root_hash[32], const char *source,
+                      struct super_block **out);
+WUR int alcovefs_boot_sb(pal_handle_t h, const uint8_t key[32], int rw, pal_handle_t state_dir,
+                         const char *source, struct super_block **out);
+WUR int overlay_boot_sb(struct super_block *lower, struct super_block *upper, const char *source,
+                        struct super_block **out);
 /* Host mounts from the boot information (hostfs.c). */
 WUR int hostfs_boot_sb(pal_handle_t root, int rw, const char *source, struct super_block **out);
 /* An unnamed tmpfs file (O_TMPFILE, memfd): a new inode in dir's tmpfs, no name. */

@@ -2,6 +2,7 @@
  * main.c - the core's entry points: boot, the syscall path, faults and async events.
  */
 #include "libos.h"
+#include "kernel/crypto.h"
 #include "proc/proc.h"
 #include "kernel/syscall.h"
 
@@ -70,6 +71,8 @@ int libos_main(const struct pal_boot *boot)
         return 125;
     }
     heap_init(boot->heap, boot->heap_size);
+    if (kcrypto_init() < 0)
+        return 125;
 
     if (vfs_boot(boot) < 0)
         return 125;

@@ -25,6 +25,7 @@
 #define CLONE_CHILD_CLEARTID 0x200000
 
 static uint64_t slots;
+static uint64_t crypto_canary; /* see the crypto bracket below */
 static uint32_t slot_busy[SLOT_MAX];
 
 long pal_direct_clone(uint64_t flags, uint64_t stack, uint32_t *ctid);
@@ -42,6 +43,9 @@ int pal_direct_slots_init(void)
         return (int)r;
     uint64_t base = ((uint64_t)r + SLOT_SIZE - 1) & ~(SLOT_SIZE - 1);
     slots = base;
+    if (HSYS3(__NR_getrandom, &crypto_canary, sizeof(crypto_canary), 0) != sizeof(crypto_canary))
+        crypto_canary = base ^ 0x5a17c0ffee5eed00ull;
+    crypto_canary &= ~0xffull; /* a zero low byte, as glibc's: string overflows stop at it */
     pal_direct_reserve((uint64_t)r, SLOT_SIZE * (SLOT_MAX + 1));
     return 0;
 }
@@ -87,6 +91,46 @@ struct pal_context *pal_direct_entry_area(void)
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
     return (struct pal_context *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 256);
+}
+
+/* ---- the crypto bracket (pal.h) -----------------------------------------------------
+ * A small TLS block in each slot's self page, laid out as the x86-64 TCB: fs:0 points at
+ * itself, fs:0x28 holds the stack-protector canary libsodium's code checks.  The canary
+ * is chosen once per enclave (inherited across fork, like a process's). */
+
+static uint64_t *slot_tls(void)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    return (uint64_t *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 2048);
+}
+
+uint64_t pal_crypto_begin(void)
+{
+    uint64_t *tls = slot_tls(), old;
+    if (pal_direct_has_fsgsbase)
+        __asm__ volatile("rdfsbase %0" : "=r"(old));
+    else
+        HSYS2(__NR_arch_prctl, 0x1003 /* ARCH_GET_FS */, &old);
+    if (old == (uint64_t)tls)
+        return old; /* nested */
+    tls[0] = (uint64_t)tls;
+    tls[5] = crypto_canary;
+    if (pal_direct_has_fsgsbase)
+        __asm__ volatile("wrfsbase %0" : : "r"((uint64_t)tls) : "memory");
+    else
+        HSYS2(__NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, (uint64_t)tls);
+    return old;
+}
+
+void pal_crypto_end(uint64_t old)
+{
+    if (old == (uint64_t)slot_tls())
+        return;
+    if (pal_direct_has_fsgsbase)
+        __asm__ volatile("wrfsbase %0" : : "r"(old) : "memory");
+    else
+        HSYS2(__NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, old);
 }
 
 void pal_thread_set_self(void *td)

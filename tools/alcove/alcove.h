@@ -13,6 +13,17 @@ struct command {
 
 int cmd_run(int argc, char **argv);
 void usage_run(void);
+int cmd_image(int argc, char **argv);   /* image.c */
+void usage_image(void);
+int cmd_volume(int argc, char **argv);  /* volume.c */
+void usage_volume(void);
+
+/* For `alcove run`, before the enclave starts (0, or -1 with a one-line reason in err):
+ * the image's verity root hash as recorded in the file (image.c), and a full open of a
+ * volume with key and counter state (volume.c), so bad input fails before the program. */
+int image_root_hash(const char *file, unsigned char out[32], char *err, unsigned long errlen);
+int volume_precheck(const char *file, const unsigned char key[32], const char *state_dir, int rw,
+                    char *err, unsigned long errlen);
 
 /* Path of a file shipped next to the alcove executable (e.g. "alcove-direct"). */
 int sibling_path(const char *name, char *out, unsigned long size);

@@ -9,6 +9,8 @@
 
 static const struct command commands[] = {
     {"run", "run a program inside an enclave", cmd_run, usage_run},
+    {"image", "pack, verify and list read-only verified images", cmd_image, usage_image},
+    {"volume", "create, check, inspect, export and import encrypted volumes", cmd_volume, usage_volume},
 };
 
 static void usage(FILE *out)
