@@ -13,6 +13,7 @@
 #define AT_SYSINFO_EHDR 33
 
 #define O_RDONLY 0
+#define O_RDWR 2
 #define O_DIRECTORY 0200000
 #define O_PATH 010000000
 #define O_CLOEXEC 02000000
@@ -135,6 +136,7 @@ static void add_mount(char *spec)
     m->root = open_host_dir(spec);
     m->flags = flags;
     m->fstype = "hostfs";
+    m->upper = PAL_HANDLE_NONE;
 }
 
 /* --tmpfs GUEST:BYTES (the CLI has validated GUEST and turned the size into bytes; 0 is
@@ -159,6 +161,73 @@ static void add_tmpfs(char *spec)
     m->flags = PAL_MOUNT_RW;
     m->fstype = "tmpfs";
     m->size = v;
+    m->upper = PAL_HANDLE_NONE;
+}
+
+/* A host file the enclave reads (the image) or reads and writes (a volume). */
+static pal_handle_t open_host_file(const char *path, int rw)
+{
+    long fd = HSYS4(__NR_openat, -100, path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+    if (fd < 0) {
+        char msg[512];
+        al_snprintf(msg, sizeof(msg), "cannot open %s (error %ld)", path, -fd);
+        pal_direct_die(msg);
+    }
+    return fd;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* 64 hex digits into 32 bytes (the CLI has validated them). */
+static void parse_hash(const char *hex, uint8_t out[32])
+{
+    for (int k = 0; k < 32; k++) {
+        int hi = hexval(hex[2 * k]), lo = hi < 0 ? -1 : hexval(hex[2 * k + 1]);
+        if (hi < 0 || lo < 0)
+            pal_direct_die("internal: bad root hash");
+        out[k] = (uint8_t)(hi << 4 | lo);
+    }
+    if (hex[64])
+        pal_direct_die("internal: bad root hash");
+}
+
+/* --key-file K: exactly 32 bytes (checked by the CLI; checked again here). */
+static void read_key(const char *path)
+{
+    long fd = HSYS4(__NR_openat, -100, path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        pal_direct_die("cannot open the key file");
+    uint8_t extra;
+    long n = HSYS3(__NR_read, fd, boot.volume_key, 32);
+    long m = HSYS3(__NR_read, fd, &extra, 1);
+    HSYS1(__NR_close, fd);
+    if (n != 32 || m != 0)
+        pal_direct_die("the key file must hold exactly 32 bytes");
+    boot.has_volume_key = 1;
+}
+
+/* --volume PATH GUEST rw|ro */
+static void add_volume(char *path, char *guest, const char *mode)
+{
+    if (boot.nmounts >= PAL_MAX_MOUNTS)
+        pal_direct_die("too many mounts");
+    int rw = al_strcmp(mode, "rw") == 0;
+    struct pal_mount *m = &boot.mounts[boot.nmounts++];
+    m->guest_path = guest;
+    m->root = open_host_file(path, rw);
+    m->flags = rw ? PAL_MOUNT_RW : 0;
+    m->fstype = "alcovefs";
+    m->source = path;
+    m->upper = PAL_HANDLE_NONE;
 }
 
 static void boot_on_thread_stack(struct pal_boot *b);
@@ -202,7 +271,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     boot.cwd = "/";
     boot.log_level = 1;
     int nenv = 0, i;
-    const char *root = 0;
+    const char *root = 0, *image = 0, *image_hash = 0, *overlay = 0;
+    boot.state_dir = PAL_HANDLE_NONE;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (al_strcmp(a, "--") == 0) {
@@ -217,6 +287,22 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
             add_mount(argv[++i]);
         else if (al_strcmp(a, "--tmpfs") == 0)
             add_tmpfs(argv[++i]);
+        else if (al_strcmp(a, "--image") == 0) {
+            if (i + 2 >= argc)
+                pal_direct_die("internal: --image wants PATH HASH");
+            image = argv[++i];
+            image_hash = argv[++i];
+        } else if (al_strcmp(a, "--volume") == 0) {
+            if (i + 3 >= argc)
+                pal_direct_die("internal: --volume wants PATH GUEST MODE");
+            add_volume(argv[i + 1], argv[i + 2], argv[i + 3]);
+            i += 3;
+        } else if (al_strcmp(a, "--overlay") == 0)
+            overlay = argv[++i];
+        else if (al_strcmp(a, "--key-file") == 0)
+            read_key(argv[++i]);
+        else if (al_strcmp(a, "--state-dir") == 0)
+            boot.state_dir = open_host_dir(argv[++i]);
         else if (al_strcmp(a, "--env") == 0) {
             if (nenv < (int)(sizeof(prog_env) / sizeof(prog_env[0])) - 1)
                 prog_env[nenv++] = argv[++i];
@@ -233,8 +319,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
         else
             pal_direct_die("internal: unknown option for the core");
     }
-    if (!root || i >= argc)
-        pal_direct_die("internal: the core needs --root and a program");
+    if ((!root && !image) || i >= argc)
+        pal_direct_die("internal: the core needs --root or --image, and a program");
     prog_env[nenv] = 0;
 
     /* The root is mount 0; the order of the others is the command line's. */
@@ -243,11 +329,29 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     for (int m = boot.nmounts; m > 0; m--)
         boot.mounts[m] = boot.mounts[m - 1];
     boot.nmounts++;
-    boot.mounts[0].guest_path = "/";
-    boot.mounts[0].root = open_host_dir(root);
-    boot.mounts[0].flags = 0;
-    boot.mounts[0].fstype = "hostfs";
-    boot.mounts[0].size = 0;
+    struct pal_mount *rm = &boot.mounts[0];
+    al_memset(rm, 0, sizeof(*rm));
+    rm->guest_path = "/";
+    rm->upper = PAL_HANDLE_NONE;
+    if (image) {
+        rm->root = open_host_file(image, 0);
+        rm->fstype = "erofs";
+        rm->source = image;
+        parse_hash(image_hash, rm->root_hash);
+    } else {
+        rm->root = open_host_dir(root);
+        rm->fstype = "hostfs";
+        rm->source = root;
+    }
+    if (overlay) {
+        rm->lower_fstype = rm->fstype;
+        rm->fstype = "overlay";
+        rm->flags = PAL_MOUNT_RW;
+        if (al_strcmp(overlay, "tmpfs") != 0) {
+            rm->upper = open_host_file(overlay, 1);
+            rm->source = overlay;
+        }
+    }
 
     boot.argc = argc - i;
     boot.argv = argv + i;

@@ -25,6 +25,11 @@ int image_root_hash(const char *file, unsigned char out[32], char *err, unsigned
 int volume_precheck(const char *file, const unsigned char key[32], const char *state_dir, int rw,
                     char *err, unsigned long errlen);
 
+/* run.c helpers other commands share: the rollback-counter state directory (created if
+ * missing; NULL after a message) and a 32-byte key file (0, or -1 after a message). */
+const char *state_dir_path(const char *opt);
+int read_key_file(const char *path, unsigned char key[32]);
+
 /* Path of a file shipped next to the alcove executable (e.g. "alcove-direct"). */
 int sibling_path(const char *name, char *out, unsigned long size);
 

@@ -18,13 +18,29 @@
 
 #include "alcove.h"
 
+#define PAL_MAX_VOLUMES 24
+
 void usage_run(void)
 {
-    printf("usage: alcove run --root DIR [options] PROGRAM [ARGS...]\n\n"
+    printf("usage: alcove run (--root DIR | --image FILE) [options] PROGRAM [ARGS...]\n\n"
            "Run PROGRAM (a path inside the enclave, or a name looked up on the enclave's PATH)\n"
-           "with DIR as the enclave's read-only root file system.\n\n"
+           "with DIR or the image FILE as the enclave's read-only root file system.\n\n"
            "options:\n"
-           "  --root DIR                 host directory seen as / (read-only, not verified)\n"
+           "  --root DIR                 host directory seen as / (read-only, not verified:\n"
+           "                             for development)\n"
+           "  --image FILE               a verified image (alcove image pack) seen as /; every\n"
+           "                             block is checked against its root hash\n"
+           "  --image-hash HEX           the root hash the image must have (default: the hash\n"
+           "                             recorded in the file, which proves nothing against a\n"
+           "                             host that rewrites the whole file)\n"
+           "  --overlay FILE|tmpfs       make / writable: changes go to the volume FILE\n"
+           "                             (encrypted, kept across runs) or to enclave memory\n"
+           "  --volume FILE:GUEST[:ro]   an encrypted volume (alcove volume create) at GUEST\n"
+           "  --key-file K               the volumes' key: 32 bytes (alcove volume keygen);\n"
+           "                             in the direct backend this secret is simulated\n"
+           "  --state-dir DIR            where volume rollback counters live (default\n"
+           "                             $ALCOVE_STATE_DIR, $XDG_STATE_HOME/alcove or\n"
+           "                             ~/.local/state/alcove)\n"
            "  --mount HOST:GUEST[:ro|:rw]  make a host directory visible at GUEST (default ro)\n"
            "  --tmpfs GUEST[:SIZE]       an empty tmpfs in enclave memory at GUEST, SIZE bytes\n"
            "                             at most (K, M, G suffixes; default half the memory)\n"
@@ -127,6 +143,71 @@ static int tmpfs_spec(const char *v, char *out, size_t size)
     return 0;
 }
 
+/* The state directory of the rollback counters: from the option, the environment or the
+ * XDG default; created (0700) if missing.  NULL after a message on failure. */
+const char *state_dir_path(const char *opt)
+{
+    static char buf[4096];
+    const char *e;
+    if (opt)
+        snprintf(buf, sizeof(buf), "%s", opt);
+    else if ((e = getenv("ALCOVE_STATE_DIR")) && *e)
+        snprintf(buf, sizeof(buf), "%s", e);
+    else if ((e = getenv("XDG_STATE_HOME")) && *e)
+        snprintf(buf, sizeof(buf), "%s/alcove", e);
+    else if ((e = getenv("HOME")) && *e)
+        snprintf(buf, sizeof(buf), "%s/.local/state/alcove", e);
+    else {
+        fprintf(stderr, "alcove: no state directory (set --state-dir or ALCOVE_STATE_DIR)\n");
+        return NULL;
+    }
+    /* mkdir -p */
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+                fprintf(stderr, "alcove: cannot create the state directory %s: %s\n", buf,
+                        strerror(errno));
+                return NULL;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    if (!is_dir(buf)) {
+        fprintf(stderr, "alcove: state directory %s is not a directory\n", buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* A key file: exactly 32 bytes.  0, or -1 after a message. */
+int read_key_file(const char *path, unsigned char key[32])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "alcove: cannot open key file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(key, 1, 32, f);
+    int extra = fgetc(f);
+    fclose(f);
+    if (n != 32 || extra != EOF) {
+        fprintf(stderr, "alcove: key file %s must hold exactly 32 bytes (alcove volume keygen "
+                        "makes one)\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int valid_count(const char *s)
 {
     char *end;
@@ -136,7 +217,10 @@ static int valid_count(const char *s)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *root = NULL, *cwd = "/";
+    const char *root = NULL, *cwd = "/", *image = NULL, *image_hash = NULL, *overlay = NULL;
+    const char *key_file = NULL, *state_opt = NULL;
+    const char *vols[PAL_MAX_VOLUMES];
+    int nvols = 0;
     const char *env_log = getenv("ALCOVE_LOG");
     int level = env_log ? log_level(env_log) : 1;
     if (level < 0) {
@@ -195,6 +279,38 @@ int cmd_run(int argc, char **argv)
                 return 2;
             cargv[n++] = "--tmpfs";
             cargv[n++] = spec;
+        } else if (!strcmp(a, "--image")) {
+            image = v;
+        } else if (!strcmp(a, "--image-hash")) {
+            size_t k = 0;
+            while (v[k] && strchr("0123456789abcdefABCDEF", v[k]))
+                k++;
+            if (k != 64 || v[k]) {
+                fprintf(stderr, "alcove run: --image-hash wants 64 hex digits (the root hash "
+                                "alcove image pack printed)\n");
+                return 2;
+            }
+            image_hash = v;
+        } else if (!strcmp(a, "--overlay")) {
+            overlay = v;
+        } else if (!strcmp(a, "--volume")) {
+            /* FILE:GUEST[:ro|:rw] */
+            const char *c1 = strchr(v, ':');
+            const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+            if (!c1 || c1 == v || c1[1] != '/' || (c2 && strcmp(c2, ":ro") && strcmp(c2, ":rw"))) {
+                fprintf(stderr, "alcove run: bad --volume '%s' (want FILE:GUEST[:ro], GUEST "
+                                "absolute)\n", v);
+                return 2;
+            }
+            if (nvols >= PAL_MAX_VOLUMES) {
+                fprintf(stderr, "alcove run: too many --volume options\n");
+                return 2;
+            }
+            vols[nvols++] = v;
+        } else if (!strcmp(a, "--key-file")) {
+            key_file = v;
+        } else if (!strcmp(a, "--state-dir")) {
+            state_opt = v;
         } else if (!strcmp(a, "--env")) {
             if (!strchr(v, '=') || v[0] == '=') {
                 fprintf(stderr, "alcove run: bad --env '%s' (want K=V)\n", v);
@@ -228,13 +344,81 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
     }
-    if (!root) {
-        fprintf(stderr, "alcove run: --root DIR is required\n");
+    if (!root == !image) {
+        fprintf(stderr, "alcove run: give one of --root DIR and --image FILE\n");
         return 2;
     }
-    if (!is_dir(root)) {
+    if (root && !is_dir(root)) {
         fprintf(stderr, "alcove run: --root %s is not a directory\n", root);
         return 2;
+    }
+    if (image_hash && !image) {
+        fprintf(stderr, "alcove run: --image-hash without --image\n");
+        return 2;
+    }
+    char hashhex[65] = "";
+    if (image) {
+        unsigned char h[32];
+        char err[512];
+        if (!is_file(image)) {
+            fprintf(stderr, "alcove run: --image %s is not a file\n", image);
+            return 2;
+        }
+        if (image_root_hash(image, h, err, sizeof(err)) < 0) {
+            fprintf(stderr, "alcove run: %s\n", err);
+            return 2;
+        }
+        for (int k = 0; k < 32; k++)
+            snprintf(hashhex + 2 * k, 3, "%02x", h[k]);
+        if (image_hash && strcasecmp(image_hash, hashhex)) {
+            fprintf(stderr, "alcove run: image %s has root hash %s, not the pinned %s\n", image,
+                    hashhex, image_hash);
+            return 2;
+        }
+    }
+    /* Volumes: the key, the counters' directory, and a full open of each before starting. */
+    unsigned char key[32];
+    const char *state_dir = NULL;
+    int want_key = nvols > 0 || (overlay && strcmp(overlay, "tmpfs"));
+    if (key_file && !want_key) {
+        fprintf(stderr, "alcove run: --key-file without a --volume or --overlay FILE\n");
+        return 2;
+    }
+    if (want_key) {
+        if (!key_file) {
+            fprintf(stderr, "alcove run: volumes need --key-file K\n");
+            return 2;
+        }
+        if (read_key_file(key_file, key) < 0 || !(state_dir = state_dir_path(state_opt)))
+            return 2;
+    }
+    for (int k = 0; k <= nvols; k++) {
+        char path[4096], err[512];
+        int rw = 1;
+        if (k == nvols) {
+            if (!overlay || !strcmp(overlay, "tmpfs"))
+                break;
+            snprintf(path, sizeof(path), "%s", overlay);
+        } else {
+            const char *c1 = strchr(vols[k], ':'), *c2 = strchr(c1 + 1, ':');
+            snprintf(path, sizeof(path), "%.*s", (int)(c1 - vols[k]), vols[k]);
+            rw = !(c2 && !strcmp(c2, ":ro"));
+        }
+        if (!is_file(path)) {
+            fprintf(stderr, "alcove run: volume %s is not a file (alcove volume create makes one)\n", path);
+            return 2;
+        }
+        if (volume_precheck(path, key, state_dir, rw, err, sizeof(err)) < 0) {
+            fprintf(stderr, "alcove run: %s\n", err);
+            return 2;
+        }
+        if (k < nvols) {
+            const char *c1 = strchr(vols[k], ':'), *c2 = strchr(c1 + 1, ':');
+            cargv[n++] = "--volume";
+            cargv[n++] = strdup(path);
+            cargv[n++] = c2 ? strndup(c1 + 1, (size_t)(c2 - c1 - 1)) : strdup(c1 + 1);
+            cargv[n++] = rw ? "rw" : "ro";
+        }
     }
     if (i >= argc) {
         fprintf(stderr, "alcove run: no program given\n");
@@ -249,8 +433,24 @@ int cmd_run(int argc, char **argv)
     cargv[n++] = lvl;
     cargv[n++] = "--cwd";
     cargv[n++] = (char *)cwd;
-    cargv[n++] = "--root";
-    cargv[n++] = (char *)root;
+    if (root) {
+        cargv[n++] = "--root";
+        cargv[n++] = (char *)root;
+    } else {
+        cargv[n++] = "--image";
+        cargv[n++] = (char *)image;
+        cargv[n++] = hashhex;
+    }
+    if (overlay) {
+        cargv[n++] = "--overlay";
+        cargv[n++] = (char *)overlay;
+    }
+    if (want_key) {
+        cargv[n++] = "--key-file";
+        cargv[n++] = (char *)key_file;
+        cargv[n++] = "--state-dir";
+        cargv[n++] = (char *)state_dir;
+    }
     cargv[n++] = "--";
     for (; i < argc; i++)
         cargv[n++] = argv[i];
