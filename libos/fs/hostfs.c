@@ -482,6 +482,8 @@ int hostfs_boot_sb(pal_handle_t root, int rw, const char *source, struct super_b
     sb->ops = &hostfs_ops;
     sb->flags = rw ? 0 : SB_RDONLY;
     sb->source = kstrdup(source);
+    /* /proc/mounts says what protects a mount: nothing, for the host's directories. */
+    sb->options = kstrdup("unprotected");
     int r = pal_fs_stat(root, "", 1, &st);
     if (r == 0 && !S_ISDIR(st.mode))
         r = -ENOTDIR;

@@ -86,7 +86,7 @@ check directory         126 'Permission denied|Is a directory' -- $R "$W/dir"
 check bad_interpreter   127 'No such file'                    -- $R "$W/bad_shebang"
 check shebang_loop      126 'symbolic links|nested'           -- $R "$W/shebang_loop"
 check runs_ok           0   -                                 -- $R "$W/ok"
-check no_root           2   'root DIR is required'            -- $ALCOVE run /bin/true
+check no_root           2   'give one of --root DIR and --image FILE'            -- $ALCOVE run /bin/true
 check root_not_dir      2   'not a directory'                 -- $ALCOVE run --root "$W/ok.c" /bin/true
 check bad_mount         2   'bad --mount'                     -- $ALCOVE run --root / --mount nocolon /bin/true
 check mount_missing     2   'not a directory'                 -- $ALCOVE run --root / --mount "$W/none:/x" /bin/true
