@@ -12,7 +12,14 @@
  *   fs read DIR MIB     writes the same file (untimed), then reads it back in 1 MiB read()s
  *                       from the open to the close (checking each block's tag)
  *                                                                          -> MB/s (1e6 bytes)
- * Every mode removes what it created before it exits (also on most failures).  Each mode
+ *   fs writesync DIR MIB  as write, with an fsync before the close, both timed -> MB/s
+ *   fs mkfile PATH MIB  writes PATH (tagged 1 MiB blocks) and keeps it: the untimed set-up
+ *                       of readfile/randread in an earlier run (cold caches)
+ *   fs readfile PATH    reads PATH (made by mkfile) in 1 MiB read()s, checking tags -> MB/s
+ *   fs randread PATH N  N pread()s of 4 KiB at random aligned offsets of PATH -> us/op
+ *   fs randrw DIR MIB N writes DIR/rand.PID (MIB MiB, untimed), then N random 4 KiB
+ *                       pwrite()s and N random 4 KiB pread()s, then fsync  -> us/op
+ * Every mode removes what it created before it exits (also on most failures), except mkfile.  Each mode
  * prints "RESULT <value>" measured with CLOCK_MONOTONIC around the timed part; `files`
  * also prints the per-phase times on a line of its own.  Any failed call prints a message
  * and exits 1.
@@ -260,10 +267,145 @@ static int mode_io(const char *dir, long mib, int rd)
     return 0;
 }
 
+static int mode_writesync(const char *dir, long mib)
+{
+    char path[4096];
+    xsnprintf(path, sizeof path, "%s/seq.%ld", dir, (long)getpid());
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        die("malloc", "");
+    memset(buf, 0x5a, CHUNK);
+    long long t0 = now_ns();
+    int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    if (fd < 0)
+        die("open O_CREAT", path);
+    snprintf(work, sizeof work, "%s", path);
+    work_is_dir = 0;
+    for (long i = 0; i < mib; i++) {
+        tag(buf, i);
+        if (write(fd, buf, CHUNK) != CHUNK)
+            die("write", path);
+    }
+    if (fsync(fd) != 0)
+        die("fsync", path);
+    if (close(fd) != 0)
+        die("close", path);
+    long long t = now_ns() - t0;
+    if (unlink(path) != 0)
+        die("unlink", path);
+    work[0] = 0;
+    printf("RESULT %.2f\n", (double)mib * CHUNK / ((double)t / 1e9) / 1e6);
+    return 0;
+}
+
+static int mode_mkfile(const char *path, long mib)
+{
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        die("malloc", "");
+    memset(buf, 0x5a, CHUNK);
+    long long t = write_file(path, buf, mib);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0)
+        die("fsync", path);
+    close(fd);
+    work[0] = 0;
+    printf("RESULT %.2f\n", (double)mib * CHUNK / ((double)t / 1e9) / 1e6);
+    return 0;
+}
+
+static int mode_readfile(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        die("stat", path);
+    long mib = (long)(st.st_size / CHUNK);
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        die("malloc", "");
+    long long t = read_file(path, buf, mib);
+    printf("RESULT %.2f\n", (double)mib * CHUNK / ((double)t / 1e9) / 1e6);
+    return 0;
+}
+
+static unsigned long long rng = 88172645463325252ull;
+static unsigned long long xorshift(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+}
+
+static double rand_reads(int fd, const char *path, long blocks, long n, char *buf)
+{
+    long long t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        off_t off = (off_t)(xorshift() % (unsigned long long)blocks) * 4096;
+        if (pread(fd, buf, 4096, off) != 4096)
+            die("pread", path);
+    }
+    return (double)(now_ns() - t0);
+}
+
+static int mode_randread(const char *path, long n)
+{
+    struct stat st;
+    char buf[4096];
+    if (stat(path, &st) != 0)
+        die("stat", path);
+    long blocks = (long)(st.st_size / 4096);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || blocks < 1)
+        die("open", path);
+    double t = rand_reads(fd, path, blocks, n, buf);
+    close(fd);
+    printf("RESULT %.3f\n", t / (double)n / 1e3);
+    return 0;
+}
+
+static int mode_randrw(const char *dir, long mib, long n)
+{
+    char path[4096], blk[4096];
+    xsnprintf(path, sizeof path, "%s/rand.%ld", dir, (long)getpid());
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        die("malloc", "");
+    memset(buf, 0x5a, CHUNK);
+    write_file(path, buf, mib);
+    int fd = open(path, O_RDWR);
+    if (fd < 0)
+        die("open", path);
+    long blocks = mib * (CHUNK / 4096);
+    memset(blk, 0x33, sizeof blk);
+    long long t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        off_t off = (off_t)(xorshift() % (unsigned long long)blocks) * 4096;
+        if (pwrite(fd, blk, 4096, off) != 4096)
+            die("pwrite", path);
+    }
+    double tw = (double)(now_ns() - t0);
+    double tr = rand_reads(fd, path, blocks, n, blk);
+    long long t1 = now_ns();
+    if (fsync(fd) != 0)
+        die("fsync", path);
+    double ts = (double)(now_ns() - t1);
+    close(fd);
+    if (unlink(path) != 0)
+        die("unlink", path);
+    work[0] = 0;
+    printf("randrw: write %.3f us/op, read %.3f us/op, fsync %.3f ms\n", tw / n / 1e3, tr / n / 1e3,
+           ts / 1e6);
+    printf("RESULT %.3f\n", (tw + tr + ts) / (2.0 * (double)n) / 1e3);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "readfile"))
+        return mode_readfile(argv[2]);
     if (argc < 4) {
-        fprintf(stderr, "usage: fs files|deepstat DIR N | fs write|read DIR MIB\n");
+        fprintf(stderr, "usage: fs files|deepstat DIR N | fs write|read|writesync DIR MIB |\n"
+                        "       fs mkfile PATH MIB | fs readfile PATH | fs randread PATH N |\n"
+                        "       fs randrw DIR MIB N\n");
         return 2;
     }
     const char *mode = argv[1], *dir = argv[2];
@@ -278,6 +420,14 @@ int main(int argc, char **argv)
         return mode_io(dir, n, 0);
     if (!strcmp(mode, "read"))
         return mode_io(dir, n, 1);
+    if (!strcmp(mode, "writesync"))
+        return mode_writesync(dir, n);
+    if (!strcmp(mode, "mkfile"))
+        return mode_mkfile(dir, n);
+    if (!strcmp(mode, "randread"))
+        return mode_randread(dir, n);
+    if (!strcmp(mode, "randrw") && argc >= 5)
+        return mode_randrw(dir, n, atol(argv[4]) > 0 ? atol(argv[4]) : 1);
     fprintf(stderr, "fs: unknown mode %s\n", mode);
     return 2;
 }
