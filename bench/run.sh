@@ -86,7 +86,7 @@ SCRATCH=$(mktemp -d /tmp/alcove-bench.XXXXXX)
 # baseline), FS_HOST on the disk that holds build/ (what the hostfs rows mount at /bench).
 FS_SHM=$(mktemp -d /dev/shm/alcove-bench.XXXXXX)
 FS_HOST=$(mktemp -d "$BIN/fs-host.XXXXXX")
-trap 'rm -rf "$SCRATCH" "$FS_SHM" "$FS_HOST"' EXIT
+trap 'rm -rf "$SCRATCH" "$FS_SHM" "$FS_HOST" "$BIN/storage"' EXIT
 head -c 4096 /dev/urandom >"$SCRATCH/file4k"
 
 have_alcove=1
@@ -430,6 +430,123 @@ fs_rows "$FILES_TAG files create+stat+unlink" "ms" 1e6 files "$N_FILES"
 fs_rows "stat 10-deep path" "ns/stat" 1 deepstat "$N_DEEP"
 fs_rows --rate "seq write $FS_MIB MiB" "MB/s" 1 write "$FS_MIB"
 fs_rows --rate "seq read $FS_MIB MiB" "MB/s" 1 read "$FS_MIB"
+
+# ---- protected storage: volume, image, overlay (issue 8) -----------------------------------
+# One table for every kind of mount, each against native tmpfs (FS_SHM) from the same run:
+#   alcove-volume   an encrypted volume at /bench (--volume, build/ disk)
+#   alcove-overlay  --image IMG --overlay VOL2: writes go to an encrypted upper volume, reads
+#                   of /seq.data come from the image below
+#   alcove-image    the verified image as / (read rows only)
+#   alcove-tmpfs, alcove-hostfs as in the rows above
+# Reads are cold for the enclave: the file is written (and fsync'd) by an earlier run.
+STOR_OK=1
+SB=$BIN/storage
+rm -rf "$SB"; mkdir -p "$SB/img/work" "$SB/state"
+KEY=$SB/key
+export ALCOVE_STATE_DIR=$SB/state
+head -c 32 /dev/urandom >"$KEY"
+STOR_MIB=$([ $quick -eq 1 ] && echo 64 || echo 1024)
+VOLSIZE=$((STOR_MIB * 3 + 512))M
+cp "$FSB" "$SB/img/fs"
+"$FSB" mkfile "$SB/img/seq.data" "$STOR_MIB" >/dev/null
+"$FSB" mkfile "$FS_SHM/seq.data" "$STOR_MIB" >/dev/null
+if ! "$ALCOVE" volume create "$SB/vol" --size "$VOLSIZE" --key-file "$KEY" >"$LOGS/storage-setup.log" 2>&1 ||
+   ! "$ALCOVE" volume create "$SB/vol2" --size "$VOLSIZE" --key-file "$KEY" >>"$LOGS/storage-setup.log" 2>&1 ||
+   ! "$ALCOVE" image pack "$SB/img" -o "$SB/img.alcove" >>"$LOGS/storage-setup.log" 2>&1; then
+    echo "  note: storage set-up failed (see $LOGS/storage-setup.log): storage rows FAIL" >&2
+    STOR_OK=0
+fi
+V=("$ALCOVE" run --root / --key-file "$KEY" --volume "$SB/vol:/bench")
+O=("$ALCOVE" run --image "$SB/img.alcove" --key-file "$KEY" --overlay "$SB/vol2")
+I=("$ALCOVE" run --image "$SB/img.alcove")
+T=("$ALCOVE" run --root / --tmpfs /bench:$((STOR_MIB * 2 + 256))M)
+H=("$ALCOVE" run --root / --mount "$FS_HOST:/bench:rw")
+if [ $STOR_OK -eq 1 ]; then
+    "${V[@]}" "$FSB" mkfile /bench/seq.data "$STOR_MIB" >/dev/null 2>>"$LOGS/storage-setup.log" || STOR_OK=0
+    "$FSB" mkfile "$FS_HOST/seq.data" "$STOR_MIB" >/dev/null
+fi
+# stor_rows [--rate] NAME UNIT SCALE SIDES... where each side is KEY=ARGS (run via eval)
+stor_emit() { # [--rate] NAME UNIT SCALE SIDE...
+    local ropts=()
+    [ "$1" = --rate ] && { ropts+=(--rate); shift; }
+    local name=$1 unit=$2 scale=$3
+    shift 3
+    for side in "$@"; do
+        emit_row "${ropts[@]}" "$name, ${side#alcove-}" "$unit" "$scale" native-tmpfs "$side"
+    done
+}
+SROWS=$([ $quick -eq 1 ] && echo 2000 || echo 20000)
+if [ $STOR_OK -eq 1 ]; then
+    bench_sides --no-warmup --timeout "$TMO" "storage seq write" loop "$REPS_LOOP" \
+        native-tmpfs "$FSB" writesync "$FS_SHM" "$STOR_MIB" -- \
+        alcove-volume "${V[@]}" "$FSB" writesync /bench "$STOR_MIB" -- \
+        alcove-overlay "${O[@]}" /fs writesync /work "$STOR_MIB" -- \
+        alcove-tmpfs "${T[@]}" "$FSB" writesync /bench "$STOR_MIB" -- \
+        alcove-hostfs "${H[@]}" "$FSB" writesync /bench "$STOR_MIB"
+    stor_emit --rate "seq write+fsync $STOR_MIB MiB" MB/s 1 alcove-volume alcove-overlay alcove-tmpfs alcove-hostfs
+    bench_sides --timeout "$TMO" "storage seq read" loop "$REPS_LOOP" \
+        native-tmpfs "$FSB" readfile "$FS_SHM/seq.data" -- \
+        alcove-volume "${V[@]}" "$FSB" readfile /bench/seq.data -- \
+        alcove-image "${I[@]}" /fs readfile /seq.data -- \
+        alcove-overlay "${O[@]}" /fs readfile /seq.data -- \
+        alcove-hostfs "${H[@]}" "$FSB" readfile /bench/seq.data
+    stor_emit --rate "seq read (cold) $STOR_MIB MiB" MB/s 1 alcove-volume alcove-image alcove-overlay alcove-hostfs
+    TARGETS+=("verified image seq read >= 1000 MB/s: alcove-image ${SMED[alcove-image]:-FAIL} MB/s")
+    bench_sides --timeout "$TMO" "storage random 4k" loop "$REPS_LOOP" \
+        native-tmpfs "$FSB" randrw "$FS_SHM" 64 "$SROWS" -- \
+        alcove-volume "${V[@]}" "$FSB" randrw /bench 64 "$SROWS" -- \
+        alcove-overlay "${O[@]}" /fs randrw /work 64 "$SROWS" -- \
+        alcove-tmpfs "${T[@]}" "$FSB" randrw /bench 64 "$SROWS" -- \
+        alcove-hostfs "${H[@]}" "$FSB" randrw /bench 64 "$SROWS"
+    stor_emit "random 4K write+read (+fsync)" us/op 1 alcove-volume alcove-overlay alcove-tmpfs alcove-hostfs
+    bench_sides --timeout "$TMO" "storage random 4k read" loop "$REPS_LOOP" \
+        native-tmpfs "$FSB" randread "$FS_SHM/seq.data" "$SROWS" -- \
+        alcove-image "${I[@]}" /fs randread /seq.data "$SROWS" -- \
+        alcove-volume "${V[@]}" "$FSB" randread /bench/seq.data "$SROWS"
+    stor_emit "random 4K read (cold)" us/op 1 alcove-image alcove-volume
+    bench_sides --timeout "$TMO" "storage files" loop "$REPS_LOOP" \
+        native-tmpfs "$FSB" files "$FS_SHM" "$N_FILES" -- \
+        alcove-volume "${V[@]}" "$FSB" files /bench "$N_FILES" -- \
+        alcove-overlay "${O[@]}" /fs files /work "$N_FILES" -- \
+        alcove-tmpfs "${T[@]}" "$FSB" files /bench "$N_FILES" -- \
+        alcove-hostfs "${H[@]}" "$FSB" files /bench "$N_FILES"
+    stor_emit "$FILES_TAG files create+stat+unlink" ms 1e6 alcove-volume alcove-overlay alcove-tmpfs alcove-hostfs
+    # sqlite3: one transaction of inserts, then an aggregate query, on a fresh database.
+    if [ -x /usr/bin/sqlite3 ]; then
+        NSQL=$([ $quick -eq 1 ] && echo 5000 || echo 50000)
+        printf 'PRAGMA journal_mode=WAL;\nCREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);\nBEGIN;\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<%d) INSERT INTO t SELECT x, hex(randomblob(32)) FROM c;\nCOMMIT;\nSELECT count(*), sum(length(v)) FROM t WHERE k %% 7 = 3;\n' "$NSQL" >"$SB/sql.txt"
+        cp "$SB/sql.txt" "$FS_SHM/sql.txt"
+        bench_row "sqlite3 $NSQL inserts + query, volume" ms 1e6 start "$REPS_LOOP" \
+            sh -c "rm -f $FS_SHM/db*; /usr/bin/sqlite3 $FS_SHM/db < $FS_SHM/sql.txt" -- \
+            "${V[@]}" --mount "$SB:/sb:ro" /bin/sh -c "rm -f /bench/db*; /usr/bin/sqlite3 /bench/db < /sb/sql.txt"
+    fi
+else
+    for r in "seq write+fsync" "seq read (cold)" "random 4K" "files on volume"; do
+        ROWS+=("storage: $r|-|FAIL|FAIL|FAIL|"); nfail=$((nfail + 1))
+    done
+fi
+# python3 from an image of its own tree vs from --root /.
+if [ $STOR_OK -eq 1 ] && [ -x "$PY" ]; then
+    PYIMG=$SB/py.alcove
+    if [ ! -f "$PYIMG" ]; then
+        PD=$SB/pytree; rm -rf "$PD"; mkdir -p "$PD"
+        for f in /usr/bin/python3.11 $(ldd /usr/bin/python3.11 | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
+            cp -a --parents "$f" "$PD" 2>/dev/null; cp -aL --parents "$(readlink -f "$f")" "$PD" 2>/dev/null
+        done
+        ln -sf python3.11 "$PD/usr/bin/python3"
+        (cd / && tar cf - --exclude=usr/lib/python3.11/test --exclude='__pycache__/*.opt-*' usr/lib/python3.11 \
+            $( [ -d /usr/lib/python3/dist-packages ] && echo usr/lib/python3/dist-packages )) | tar xf - -C "$PD"
+        [ -d /lib64 ] && [ ! -e "$PD/lib64" ] && mkdir -p "$PD/lib64" && cp -a /lib64/ld-linux-x86-64.so.2 "$PD/lib64/" 2>/dev/null
+        "$ALCOVE" image pack "$PD" -o "$PYIMG" >>"$LOGS/storage-setup.log" 2>&1 || PYIMG=
+    fi
+    if [ -n "$PYIMG" ]; then
+        bench_row --target 1.3 "python3 -c pass from an image (vs --root /)" "ms" 1e6 start "$REPS_START" \
+            "${A[@]}" "$PY" -c pass -- \
+            "$ALCOVE" run --image "$PYIMG" /usr/bin/python3 -c pass
+    fi
+fi
+unset ALCOVE_STATE_DIR
+rm -rf "$SB" "$FS_SHM/seq.data" "$FS_HOST/seq.data" "$FS_SHM/sql.txt" "$FS_SHM"/db*
 
 # ---- report ------------------------------------------------------------------------------
 echo
