@@ -80,6 +80,10 @@ test: all check-layers
 test-quick: all check-layers
 	$(V)ALCOVE_QUICK=1 sh tests/run-all.sh
 
+# Long-running checks, not in `make test`: 1,000 kill -9 trials against a volume.
+stress: all
+	$(V)STRESS=1 bash tests/volume/run.sh
+
 bench: all
 	$(V)bash bench/run.sh
 
@@ -93,4 +97,4 @@ test-upstream: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test test-quick bench clean check-layers test-upstream
+.PHONY: all test test-quick bench clean check-layers test-upstream stress
