@@ -465,11 +465,13 @@ SYS(fallocate)
     return f->ops->fallocate(f, mode, off, len);
 }
 
-/* sync(2), syncfs(2): the LibOS keeps no file data of its own (host files are written to
- * the host with each write, memfds live in the host), so there is nothing to flush here;
- * the host kernel writes its cache back as for any other process.  syncfs checks its fd. */
+/* sync(2), syncfs(2): host files are written to the host with each write (the host kernel
+ * writes its cache back as for any other process); file systems that keep data in the
+ * enclave (the encrypted volume) commit it (vfs_sync_all, sb->ops->sync).  sync(2) cannot
+ * fail; syncfs reports a failed commit. */
 SYS(sync)
 {
+    IGNORE(vfs_sync_all());
     return 0;
 }
 
@@ -478,7 +480,7 @@ SYS(syncfs)
     struct file *f = fd_get((int)a0);
     if (!f || (f->flags & O_PATH))
         return -EBADF;
-    return 0;
+    return vfs_syncfs(f);
 }
 
 SYS(fadvise64)

@@ -90,6 +90,12 @@ extern const struct file_ops host_file_ops, host_stream_ops;
 int vfs_boot(const struct pal_boot *boot) __attribute__((warn_unused_result));
 /* The first process's cwd: the root, then path (absolute). */
 int vfs_boot_cwd(const char *path) __attribute__((warn_unused_result));
+/* Write back every mounted file system that keeps data of its own (the encrypted volume's
+ * commit; alcovefs.c): sync(2), msync(MS_SYNC) and the end of the enclave.  0 or the first
+ * -errno (every instance is still tried). */
+int vfs_sync_all(void);
+/* syncfs(2): write back the file system f is on (0 when it keeps nothing). */
+int vfs_syncfs(struct file *f);
 /* stat(2) of a path (relative to the caller's cwd), following symlinks. */
 int vfs_stat_path(const char *path, struct pal_stat *st) __attribute__((warn_unused_result));
 /* Open path (relative to the caller's cwd) for exec: follows symlinks; 0 or -errno.

@@ -31,7 +31,7 @@
  *
  * Everything runs under the big core lock; nothing here drops it.
  */
-#include "vfs.h"
+#include "tmpfs.h"
 
 #define TMPFS_MAGIC 0x01021994
 #define TPAGE 4096ull
@@ -43,6 +43,8 @@
 struct tmpfs_sb {
     uint64_t max_pages, used_pages;      /* size= (0: no limit) and pages charged */
     uint64_t max_inodes, used_inodes;    /* nr_inodes= (0: no limit) */
+    const struct tmpfs_backing_ops *bops;/* a backed instance (tmpfs.h), else NULL */
+    void *bpriv;                         /* the backing file system's */
 };
 
 struct tmpfs_inode {
@@ -53,6 +55,7 @@ struct tmpfs_inode {
     uint64_t nchunks;
     uint64_t npages;                     /* bits set */
     char *target;                        /* symlinks */
+    void *bpriv;                         /* a backed instance's per-inode state */
 };
 
 static const struct inode_ops tmpfs_iops;
@@ -68,8 +71,25 @@ static struct inode *file_ino(const struct file *f)
     return f->loc.dentry->inode;
 }
 
+/* Backed instances (tmpfs.h): tell the backing file system what changed, or bring a
+ * file's data in before its first use.  No-ops on plain tmpfs. */
+static void bdirty(struct inode *i, unsigned what, uint64_t first, uint64_t last)
+{
+    const struct tmpfs_backing_ops *b = sbi(i->sb)->bops;
+    if (b)
+        b->dirty(i, what, first, last);
+}
+
+static int bload(struct inode *i)
+{
+    const struct tmpfs_backing_ops *b = sbi(i->sb)->bops;
+    return b ? b->load(i) : 0;
+}
+
 static void touch(struct inode *i, int mtime)
 {
+    /* Every change to an inode passes here; a directory's mtime moves when its entries do. */
+    bdirty(i, TB_ATTR | (mtime && S_ISDIR(i->mode) ? TB_DIR : 0), 0, 0);
     vfs_now(&i->ctime_sec, &i->ctime_nsec);
     if (mtime) {
         i->mtime_sec = i->ctime_sec;
@@ -227,6 +247,12 @@ static int new_inode(struct super_block *sb, struct inode *dir, uint32_t mode, s
         return -ENOMEM;
     }
     i->priv = ti;
+    if (ts->bops && ts->bops->init(i) < 0) {
+        i->priv = NULL;
+        kfree(ti);
+        iput(i);
+        return -ENOMEM;
+    }
     ts->used_inodes++;
     if (current)
         vfs_new_owner(dir, &i->mode, &i->uid, &i->gid);
@@ -241,6 +267,8 @@ static void tmpfs_evict(struct inode *i)
     struct tmpfs_sb *ts = sbi(i->sb);
     if (!ti)
         return;
+    if (ts->bops)
+        ts->bops->evict(i);
     uncharge_from(i, 0);
     for (uint64_t c = 0; c < ti->nchunks; c++)
         kfree(ti->chunk[c]);
@@ -437,6 +465,9 @@ static int resize(struct inode *i, int64_t len)
     struct tmpfs_inode *ti = i->priv;
     if (len > TMPFS_MAX_FILE)
         return -EFBIG;
+    int lr = bload(i);
+    if (lr < 0)
+        return lr;
     if (len < i->size) {
         /* The tail of the last page and every page after it read as zeros again. */
         if (ti->has_mem) {
@@ -446,13 +477,16 @@ static int resize(struct inode *i, int64_t len)
         }
         uncharge_from(i, PAGE_UP(len) / TPAGE);
         blocks_update(i);
+        bdirty(i, TB_TRUNC, (uint64_t)len, 0);
     } else if (len > i->size && ti->mapped) {
         /* A shared mapping may have written past the old end: the new bytes read as zeros. */
         int r = pal_mem_discard(ti->mem, (uint64_t)i->size, (uint64_t)(len - i->size));
         if (r < 0)
             return r;
+        bdirty(i, TB_PUNCH, (uint64_t)i->size / TPAGE, (uint64_t)(len - 1) / TPAGE);
     }
     i->size = len;
+    bdirty(i, TB_ATTR, 0, 0);
     return 0;
 }
 
@@ -478,6 +512,7 @@ static int tmpfs_setattr(struct dentry *d, const struct iattr *ia)
         touch(i, 0);
     if (ia->valid & ATTR_MTIME)
         i->mtime_sec = ia->mtime_sec, i->mtime_nsec = ia->mtime_nsec;
+    bdirty(i, TB_ATTR, 0, 0);
     return 0;
 }
 
@@ -537,8 +572,10 @@ static long tmpfs_read(struct file *f, void *buf, size_t n, int64_t *pos, int kb
     struct tmpfs_inode *ti = i->priv;
     if (*pos >= i->size || n == 0)
         return 0;
+    long r = bload(i);
+    if (r < 0)
+        return r;
     size_t c = (size_t)MIN((int64_t)n, i->size - *pos);
-    long r;
     if (ti->has_mem) {
         r = pal_mem_read(ti->mem, buf, c, (uint64_t)*pos); /* program or core memory alike */
     } else if (kbuf) {
@@ -616,6 +653,8 @@ static long tmpfs_write(struct file *f, const void *buf, size_t n, int64_t *pos,
     long r = fsize_clip(*pos, &n);
     if (r < 0)
         return r;
+    if ((r = bload(i)) < 0)
+        return r;
     if (*pos >= TMPFS_MAX_FILE)
         return -EFBIG;
     n = (size_t)MIN((int64_t)n, TMPFS_MAX_FILE - *pos);
@@ -633,6 +672,7 @@ static long tmpfs_write(struct file *f, const void *buf, size_t n, int64_t *pos,
         w = (long)n; /* a count larger than asked is not believed */
     last = ((uint64_t)*pos + (uint64_t)w - 1) / TPAGE;
     sbi(i->sb)->used_pages += pages_op(ti, first, last, PG_SET);
+    bdirty(i, TB_DATA, first, last);
     blocks_update(i);
     *pos += w;
     if (*pos > i->size)
@@ -665,7 +705,9 @@ static int tmpfs_truncate(struct file *f, int64_t len)
 
 static int tmpfs_fsync(struct file *f, int datasync)
 {
-    (void)f, (void)datasync;
+    const struct tmpfs_backing_ops *b = sbi(f->loc.dentry->sb)->bops;
+    if (b)
+        return b->fsync(f, datasync);
     return 0; /* nothing to write back */
 }
 
@@ -677,6 +719,9 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 {
     struct inode *i = file_ino(f);
     struct tmpfs_inode *ti = i->priv;
+    int lr = bload(i);
+    if (lr < 0)
+        return lr;
     if (mode == (FL_PUNCH_HOLE | FL_KEEP_SIZE)) {
         /* Past the end too: fallocate(KEEP_SIZE) may have allocated pages there. */
         if (ti->has_mem) {
@@ -688,6 +733,7 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
         uint64_t first = PAGE_UP(off) / TPAGE, end = PAGE_DOWN(off + len) / TPAGE;
         if (end > first)
             sbi(i->sb)->used_pages -= pages_op(ti, first, end - 1, PG_CLEAR);
+        bdirty(i, TB_PUNCH, (uint64_t)off / TPAGE, (uint64_t)(off + len - 1) / TPAGE);
         blocks_update(i);
         touch(i, 1);
         return 0;
@@ -707,6 +753,7 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
         r = charge(i, (uint64_t)off / TPAGE, (uint64_t)(end - 1) / TPAGE);
     if (r < 0)
         return r;
+    bdirty(i, TB_DATA, (uint64_t)off / TPAGE, (uint64_t)(end - 1) / TPAGE);
     blocks_update(i);
     if (!(mode & FL_KEEP_SIZE) && end > i->size)
         i->size = end;
@@ -718,6 +765,9 @@ static int tmpfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 static int64_t tmpfs_seek_hole(struct file *f, int64_t off, int whence)
 {
     struct inode *i = file_ino(f);
+    int lr = bload(i);
+    if (lr < 0)
+        return lr;
     uint64_t last = ((uint64_t)i->size - 1) / TPAGE;
     uint64_t p = page_find(i->priv, (uint64_t)off / TPAGE, last, whence == 3 /* SEEK_DATA */);
     if (p > last)
@@ -729,10 +779,17 @@ static int64_t tmpfs_seek_hole(struct file *f, int64_t off, int whence)
 static int tmpfs_mmap(struct file *f, uint64_t addr, size_t len, int prot, unsigned flags,
                       uint64_t off, uint64_t *out)
 {
-    struct tmpfs_inode *ti = file_ino(f)->priv;
+    struct inode *i = file_ino(f);
+    struct tmpfs_inode *ti = i->priv;
     if (off > PAL_MEM_MAX_SIZE || len > PAL_MEM_MAX_SIZE - off)
         return -EINVAL;
-    int r = mem_get(ti);
+    int r = bload(i);
+    if (r < 0)
+        return r;
+    /* Writes through a shared mapping are not seen: the backing store rereads it all. */
+    if ((flags & PAL_VM_SHARED) && (f->flags & O_ACCMODE) == O_RDWR)
+        bdirty(i, TB_MAPPED, 0, 0);
+    r = mem_get(ti);
     if (r < 0)
         return r;
     r = pal_mem_map(ti->mem, off, addr, len, prot, flags, out);
@@ -965,9 +1022,9 @@ static int parse_opts(const char *data, struct tmpfs_opts *o)
     return 0;
 }
 
-static int tmpfs_mount(struct super_block *sb, const char *data, unsigned long msflags)
+static int tmpfs_fill(struct super_block *sb, const char *data,
+                      const struct tmpfs_backing_ops *bops)
 {
-    (void)msflags; /* mount flags belong to the vfsmount */
     uint64_t mem = boot_info->mem_total;
     /* Linux's defaults: half the memory, half as many inodes as pages, the caller's ids. */
     struct tmpfs_opts def = {mem / 2, mem / TPAGE / 2, 01777, 0, 0};
@@ -982,6 +1039,7 @@ static int tmpfs_mount(struct super_block *sb, const char *data, unsigned long m
         return -ENOMEM;
     ts->max_pages = o.size / TPAGE + (o.size % TPAGE != 0); /* 0: no limit */
     ts->max_inodes = o.nr_inodes;                           /* 0: no limit */
+    ts->bops = bops;
     sb->priv = ts;
     sb->ops = &tmpfs_ops;
     struct inode *root;
@@ -1017,7 +1075,136 @@ static int tmpfs_mount(struct super_block *sb, const char *data, unsigned long m
     return 0;
 }
 
+static int tmpfs_mount(struct super_block *sb, const char *data, unsigned long msflags)
+{
+    (void)msflags; /* mount flags belong to the vfsmount */
+    return tmpfs_fill(sb, data, NULL);
+}
+
 const struct fs_type tmpfs_type = {"tmpfs", tmpfs_mount, 1};
+
+/* ---- backed instances (tmpfs.h) ------------------------------------------------------------ */
+
+int tmpfs_fill_super(struct super_block *sb, const char *data, const struct tmpfs_backing_ops *bops)
+{
+    return tmpfs_fill(sb, data, bops);
+}
+
+int tmpfs_is(const struct super_block *sb)
+{
+    return sb->type == &tmpfs_type || sb->type == &alcovefs_type;
+}
+
+void **tmpfs_bpriv(struct inode *i)
+{
+    return &((struct tmpfs_inode *)i->priv)->bpriv;
+}
+
+void **tmpfs_sb_bpriv(struct super_block *sb)
+{
+    return &sbi(sb)->bpriv;
+}
+
+int tmpfs_new_inode(struct super_block *sb, uint32_t mode, struct inode **out)
+{
+    int r = new_inode(sb, NULL, mode, out);
+    if (r == 0) {
+        (*out)->mode = mode;
+        (*out)->uid = (*out)->gid = 0;
+    }
+    return r;
+}
+
+void tmpfs_set_target(struct inode *i, char *target)
+{
+    struct tmpfs_inode *ti = i->priv;
+    kfree(ti->target);
+    ti->target = target;
+}
+
+const char *tmpfs_target(const struct inode *i)
+{
+    return ((const struct tmpfs_inode *)i->priv)->target;
+}
+
+int tmpfs_fill_page(struct inode *i, uint64_t p, const void *buf, size_t n)
+{
+    struct tmpfs_inode *ti = i->priv;
+    int r = mem_get(ti);
+    if (r == 0)
+        r = chunks_alloc(ti, p, p);
+    if (r < 0)
+        return r;
+    long w = pal_mem_write(ti->mem, buf, n, p * TPAGE);
+    if (w != (long)n)
+        return w < 0 ? (int)w : -EIO;
+    sbi(i->sb)->used_pages += pages_op(ti, p, p, PG_SET);
+    blocks_update(i);
+    return 0;
+}
+
+int tmpfs_page_present(const struct inode *i, uint64_t p)
+{
+    return page_set(i->priv, p);
+}
+
+uint64_t tmpfs_page_find(const struct inode *i, uint64_t p, uint64_t last, int want)
+{
+    return page_find(i->priv, p, last, want);
+}
+
+int tmpfs_read_page(const struct inode *i, uint64_t p, void *buf)
+{
+    const struct tmpfs_inode *ti = i->priv;
+    if (!ti->has_mem) {
+        al_memset(buf, 0, TPAGE);
+        return 0;
+    }
+    long r = pal_mem_read(ti->mem, buf, TPAGE, p * TPAGE);
+    return r == (long)TPAGE ? 0 : (r < 0 ? (int)r : -EIO);
+}
+
+void tmpfs_space(const struct super_block *sb, uint64_t *used, uint64_t *max)
+{
+    *used = sbi(sb)->used_pages;
+    *max = sbi(sb)->max_pages;
+}
+
+void tmpfs_inode_space(const struct super_block *sb, uint64_t *used, uint64_t *max)
+{
+    *used = sbi(sb)->used_inodes;
+    *max = sbi(sb)->max_inodes;
+}
+
+void tmpfs_charge_extra(struct super_block *sb, int64_t delta)
+{
+    struct tmpfs_sb *ts = sbi(sb);
+    if (delta < 0 && (uint64_t)-delta > ts->used_pages)
+        ts->used_pages = 0;
+    else
+        ts->used_pages += (uint64_t)delta;
+}
+
+void tmpfs_set_limits(struct super_block *sb, uint64_t max_pages, uint64_t max_inodes)
+{
+    sbi(sb)->max_pages = max_pages;
+    sbi(sb)->max_inodes = max_inodes;
+}
+
+void tmpfs_evict_inode(struct inode *i)
+{
+    tmpfs_evict(i);
+}
+
+void tmpfs_free_super(struct super_block *sb)
+{
+    tmpfs_put_super(sb);
+}
+
+int tmpfs_statfs_words(struct dentry *d, uint64_t out[15])
+{
+    return tmpfs_statfs(d, out);
+}
 
 /* ---- memfd_create(2) ------------------------------------------------------------------------
  * An unnamed file of the internal tmpfs instance kernel->memfd_mnt (made at the first call,

@@ -291,7 +291,7 @@ static long do_openat(int dirfd, uint64_t upath, int flags, int mode)
         r = vfs_permission(p.dentry->inode, 3);
         if (r < 0)
             goto out;
-        if (p.dentry->sb->type == &tmpfs_type) {
+        if (p.dentry->sb->type == &tmpfs_type || p.dentry->sb->type == &alcovefs_type) {
             struct inode *ino;
             r = tmpfs_anon_inode(p.dentry->sb, S_IFREG | cmode, &ino);
             if (r < 0)

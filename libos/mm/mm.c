@@ -392,7 +392,11 @@ SYS(msync)
         return -EINVAL;
     if (!user_range(addr, PAGE_UP((uint64_t)a1)))
         return -ENOMEM;
-    /* Shared file mappings are the host's own mappings of the file: nothing to copy back. */
+    /* Shared mappings of host files are the host's own mappings: nothing to copy back.  The
+     * encrypted volume commits (every instance: the core does not track which file a
+     * mapping is of; alcovefs writes mapped files whole). */
+    if (flags & 4 /* MS_SYNC */)
+        return vfs_sync_all() < 0 ? -EIO : 0;
     return 0;
 }
 

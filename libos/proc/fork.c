@@ -426,6 +426,9 @@ __attribute__((noreturn)) static void process_end(int status)
         for (struct process *q = kernel->procs; q; q = q->next)
             if (q != p && q->state == PROC_RUNNING && q->host_id > 0 && q->host_id != p->host_id)
                 pal_process_kill(q->host_id);
+        /* What the enclave wrote to its volumes persists after a normal end (a host kill
+         * keeps what the last commit had). */
+        IGNORE(vfs_sync_all());
         if ((status & 0x7f) == 0)
             pal_exit((status >> 8) & 0xff);
         pal_exit_signal(status & 0x7f);

@@ -10,7 +10,7 @@
 #   --native-only     run natively twice and compare the two runs (determinism check)
 #   --build-only      only build
 #   --keep            keep scratch directories (printed paths)
-#   --fs hostfs|tmpfs file system under test (default $ABI_FS, else hostfs):
+#   --fs FS           file system under test, hostfs|tmpfs|volume (default $ABI_FS, else hostfs):
 #                     hostfs: native scratch dir under ${TMPDIR:-/tmp}, Alcove gets it as
 #                             --mount $S:/scratch:rw (a host directory);
 #                     tmpfs:  native scratch dir on a real tmpfs (a fresh directory under
@@ -18,6 +18,9 @@
 #                             --tmpfs /scratch:256M (its in-enclave tmpfs) instead of --mount.
 #                             Only the tests listed in tests/abi/fs-tests.txt run (--all
 #                             runs every test); results go to build/tests/abi/results-tmpfs/.
+#                     volume: native as tmpfs; Alcove gets a fresh encrypted volume per test
+#                             (alcove volume create, 256M) as --volume V:/scratch; the same
+#                             test list; results in build/tests/abi/results-volume/.
 #   --all             with --fs tmpfs: every test, not only those in fs-tests.txt
 #   -v                also list passing tests
 #   -h, --help        this text
@@ -90,6 +93,11 @@ run_side() {
         local cwdopt=() fsopt=(--mount "$s:/scratch:rw")
         [ "$ABI_ALCOVE_CWD" = 1 ] && cwdopt=(--cwd /scratch)
         [ "$ABI_FS" = tmpfs ] && fsopt=(--tmpfs /scratch:256M)
+        if [ "$ABI_FS" = volume ]; then
+            "$ALCOVE" volume create "$s/scratch.vol" --size 256M --key-file "$ABI_VOLUME_KEY" \
+                >"$pfx.mkvol" 2>&1
+            fsopt=(--volume "$s/scratch.vol:/scratch" --key-file "$ABI_VOLUME_KEY" --state-dir "$s/state")
+        fi
         (close_fds; cd "$s" && umask 022 && ulimit -S -c 0 && exec timeout -s KILL "$ABI_TIMEOUT" \
             "$ALCOVE" run --root / "${fsopt[@]}" \
             --env ALCOVE_TEST_DIR=/scratch --env PATH=/usr/bin:/bin "${cwdopt[@]}" "$bin" \
@@ -121,7 +129,7 @@ run_one() { # variant name
     fi
     # hostfs: both scratch dirs on the host's ordinary file system; tmpfs: the native one
     # on a real tmpfs (s2 is then only Alcove's host cwd: /scratch is its own tmpfs)
-    if [ "$ABI_FS" = tmpfs ]; then
+    if [ "$ABI_FS" = tmpfs ] || [ "$ABI_FS" = volume ]; then
         s1=$(mktemp -d "$ABI_TMPFS_DIR/alcove-abi.XXXXXX")
     else
         s1=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
@@ -183,11 +191,17 @@ done
 case $fs in
     hostfs) results="$out/results" ;;
     tmpfs) results="$out/results-tmpfs" ;;
-    *) echo "unknown file system for --fs: '$fs' (hostfs or tmpfs)" >&2; exit 2 ;;
+    volume) results="$out/results-volume" ;;
+    *) echo "unknown file system for --fs: '$fs' (hostfs, tmpfs or volume)" >&2; exit 2 ;;
 esac
 export ABI_FS=$fs ABI_RESULTS=$results
 export ABI_TMPFS_DIR=${ABI_TMPFS_DIR:-/dev/shm}
-if [ "$fs" = tmpfs ] && [ "$build_only" = 0 ] &&
+# --fs volume: one key for every volume of the run
+export ABI_VOLUME_KEY=$out/volume.key
+if [ "$fs" = volume ] && [ ! -s "$ABI_VOLUME_KEY" ]; then
+    mkdir -p "$out" && head -c 32 /dev/urandom >"$ABI_VOLUME_KEY"
+fi
+if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$build_only" = 0 ] &&
     [ "$(stat -f -c %T "$ABI_TMPFS_DIR" 2>/dev/null)" != tmpfs ]; then
     echo "error: --fs tmpfs: $ABI_TMPFS_DIR is not a tmpfs (set ABI_TMPFS_DIR)" >&2
     exit 2
@@ -221,7 +235,7 @@ fi
 # test list (--fs tmpfs: those in fs-tests.txt, one name a line, '#' comments)
 tests=()
 declare -A fslist=()
-if [ "$fs" = tmpfs ] && [ "$all" = 0 ]; then
+if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$all" = 0 ]; then
     while read -r n _; do
         case $n in '' | '#'*) continue ;; esac
         [ -f "$here/$n.c" ] || echo "warning: fs-tests.txt: no test named '$n'" >&2
@@ -230,7 +244,7 @@ if [ "$fs" = tmpfs ] && [ "$all" = 0 ]; then
 fi
 for f in "$here"/*.c; do
     n=$(basename "$f" .c)
-    if [ "$fs" = tmpfs ] && [ "$all" = 0 ] && [ -z "${fslist[$n]+x}" ]; then continue; fi
+    if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$all" = 0 ] && [ -z "${fslist[$n]+x}" ]; then continue; fi
     tests+=("$n")
 done
 pairs=()
