@@ -1,8 +1,9 @@
 /*
  * pal.h - the one boundary between the Alcove LibOS core and a platform backend.
  *
- * Version 2 (mount types, volume key, state directory, crypto bracket).  The core (libos/) calls only the pal_* functions declared here; a backend
- * (pal/<name>/) implements them and calls back into the core through the libos_* entry
+ * Version 2 (added mount types, the volume key, the state directory, the crypto bracket).
+ * The core (libos/) calls only the pal_* functions declared here; a backend (pal/<name>/)
+ * implements them and calls back into the core through the libos_* entry
  * points at the end of this file.  Nothing else crosses.
  *
  * Rules of the contract:
