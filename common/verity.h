@@ -65,9 +65,11 @@ int verity_read(struct verity *v, uint64_t blk, uint32_t n, void *buf, const cha
 __attribute__((warn_unused_result))
 int verity_get(struct verity *v, uint64_t blk, const uint8_t **out, const char *ctx_name);
 
-/* Check the whole image (the CLI's `alcove image verify`): every hash block and data
- * block, bypassing the cache.  Returns 0, or -EIO with *bad (if non-NULL) set to the first
- * bad data block (or UINT64_MAX for a bad hash block / root), after an io->log line. */
+/* Check the whole image (the CLI's `alcove image verify`): every data block and, through
+ * them, every hash block (each is hashed once; cached blocks are not hashed again).
+ * Returns 0, or -EIO with *bad (if non-NULL) set to the first data block that cannot be
+ * verified (its own hash or one on its path is wrong), after io->log lines; or the host
+ * read error. */
 __attribute__((warn_unused_result))
 int verity_check_all(struct verity *v, uint64_t *bad);
 
