@@ -201,7 +201,7 @@ int erofs_iget(const struct erofs_fs *fs, uint64_t nid, struct erofs_inode *out)
     uint32_t xsize = icount ? 12 + 4 * (icount - 1) : 0;
     out->tail_off = off + isize + xsize;
     if (!valid_type(out->mode) || out->layout > EROFS_LAYOUT_CHUNK_BASED || out->tail_off > end ||
-        out->size > end * 1024ull) {
+        out->size > (1ull << 62)) {
         elog(fs, "erofs: inode %llu is corrupt (mode 0%o, layout %u)", (unsigned long long)nid,
              out->mode, out->layout);
         return -EIO_;
