@@ -375,6 +375,11 @@ int cmd_run(int argc, char **argv)
                     hashhex, image_hash);
             return 2;
         }
+        /* The footer's root hash is only a hint: a host that rewrites the whole file rewrites
+         * it too. Say so unless the user pinned the hash. */
+        if (!image_hash && level >= 1)
+            fprintf(stderr, "alcove run: warning: image %s is not pinned: its root hash %s is "
+                            "taken from the file itself (--image-hash HEX pins it)\n", image, hashhex);
     }
     /* Volumes: the key, the counters' directory, and a full open of each before starting. */
     unsigned char key[32];
