@@ -274,8 +274,10 @@ static const uint8_t *expected(const struct verity *v, const struct pend *p, uin
 }
 
 /* Verify (and cache) data blocks [b, b+m), m <= RUN.  If buf is given, copy them out.
- * name is for log lines. */
-static int fill(struct verity *v, uint64_t b, uint32_t m, uint8_t *buf, const char *name)
+ * name is for log lines; nocache: newly verified data blocks are not cached (the caller
+ * keeps its own copy), hash blocks still are. */
+static int fill(struct verity *v, uint64_t b, uint32_t m, uint8_t *buf, const char *name,
+                int nocache)
 {
     const uint8_t *cached[RUN];
     uint64_t lo = UINT64_MAX, hi = 0;
@@ -377,7 +379,7 @@ static int fill(struct verity *v, uint64_t b, uint32_t m, uint8_t *buf, const ch
     for (uint32_t i = 0; i < np; i++)
         if (p[i].fresh)
             cache_put(v, hkey(v, p[i].level, p[i].index), p[i].data, 1);
-    for (uint64_t i = lo; i <= hi; i++)
+    for (uint64_t i = lo; i <= hi && !nocache; i++)
         if (!cached[i - b])
             cache_put(v, i, v->scratch + (i - b) * BLK, 0);
     return 0;
@@ -388,7 +390,8 @@ copy:
     return 0;
 }
 
-int verity_read(struct verity *v, uint64_t blk, uint32_t n, void *buf, const char *ctx_name)
+static int read_blocks(struct verity *v, uint64_t blk, uint32_t n, void *buf, const char *ctx_name,
+                       int nocache)
 {
     if (blk >= v->lay.data_blocks || n > v->lay.data_blocks - blk)
         return -EINVAL_;
@@ -398,7 +401,7 @@ int verity_read(struct verity *v, uint64_t blk, uint32_t n, void *buf, const cha
         uint32_t m = RUN - (uint32_t)(blk % RUN);
         if (m > n)
             m = n;
-        int r = fill(v, blk, m, out, ctx_name);
+        int r = fill(v, blk, m, out, ctx_name, nocache);
         if (r < 0)
             return r;
         blk += m;
@@ -408,13 +411,23 @@ int verity_read(struct verity *v, uint64_t blk, uint32_t n, void *buf, const cha
     return 0;
 }
 
+int verity_read(struct verity *v, uint64_t blk, uint32_t n, void *buf, const char *ctx_name)
+{
+    return read_blocks(v, blk, n, buf, ctx_name, 0);
+}
+
+int verity_read_uncached(struct verity *v, uint64_t blk, uint32_t n, void *buf, const char *ctx_name)
+{
+    return read_blocks(v, blk, n, buf, ctx_name, 1);
+}
+
 int verity_get(struct verity *v, uint64_t blk, const uint8_t **out, const char *ctx_name)
 {
     if (blk >= v->lay.data_blocks)
         return -EINVAL_;
     const uint8_t *c = cache_get(v, blk);
     if (!c) {
-        int r = fill(v, blk, 1, 0, ctx_name);
+        int r = fill(v, blk, 1, 0, ctx_name, 0);
         if (r < 0)
             return r;
         c = cache_get(v, blk);
@@ -434,12 +447,12 @@ int verity_check_all(struct verity *v, uint64_t *bad)
         uint32_t m = RUN - (uint32_t)(b % RUN);
         if (m > v->lay.data_blocks - b)
             m = (uint32_t)(v->lay.data_blocks - b);
-        int r = fill(v, b, m, 0, 0);
+        int r = fill(v, b, m, 0, 0, 1);
         if (r < 0) {
             /* Find the first bad block of the chunk, one at a time. */
             uint64_t first = b;
             for (uint32_t i = 0; i < m; i++)
-                if (fill(v, b + i, 1, 0, 0) < 0) {
+                if (fill(v, b + i, 1, 0, 0, 1) < 0) {
                     first = b + i;
                     break;
                 }

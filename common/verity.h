@@ -60,6 +60,12 @@ void verity_close(struct verity *v);
 __attribute__((warn_unused_result))
 int verity_read(struct verity *v, uint64_t blk, uint32_t n, void *buf, const char *ctx_name);
 
+/* As verity_read, but data blocks not already cached are verified and copied out without
+ * being cached (for callers that keep their own copy, such as the core's per-file page
+ * objects); hash blocks are still cached. */
+__attribute__((warn_unused_result))
+int verity_read_uncached(struct verity *v, uint64_t blk, uint32_t n, void *buf, const char *ctx_name);
+
 /* The verified data block blk, through the cache: *out points to 4096 bytes valid until
  * the next call on v.  Errors as verity_read. */
 __attribute__((warn_unused_result))

@@ -15,9 +15,10 @@
  * hashed once per enclave while it stays cached.  A mismatch is -EIO for the operation and
  * one log line naming the block and the file; the enclave goes on.
  *
- * Files are mapped (mmap, including PROT_EXEC for shared libraries) by copying their
- * verified pages into a PAL memory object per file, filled lazily by page runs and kept
- * for the life of the instance (shared by every process and every mapping of the file).
+ * File data goes through a PAL memory object per file holding its verified pages, filled
+ * lazily by page runs: read() copies from it (pal_mem_read) and mmap() maps it (including
+ * PROT_EXEC for shared libraries), shared by every process and mapping of the file.  The
+ * verifier's own cache then holds the tree and metadata blocks (directories, inodes).
  *
  * Everything that would write gives -EROFS.  All operations run under the big core lock.
  */
@@ -37,6 +38,8 @@ struct emap {
     uint64_t mem;
     uint64_t npages;
     uint8_t *filled;             /* bit per page: copied in and verified */
+    uint64_t nfilled;            /* bits set */
+    int mapped;                  /* ever mapped: its pages are never given back */
     struct emap *next;
 };
 
@@ -48,6 +51,7 @@ struct esb {
     struct erofs_fs fs;
     uint8_t *bounce;             /* BOUNCE_BLOCKS * 4096 */
     struct emap *maps;
+    uint64_t unmapped_pages;     /* filled pages of objects never mapped */
     const char *cur;             /* the file the current operation is about (log lines) */
 };
 
@@ -247,64 +251,169 @@ static const struct inode_ops erofs_iops = {
     .open = erofs_open,
 };
 
-/* ---- file data ---- */
+/* ---- file data ----
+ *
+ * A file's verified pages live in its PAL memory object (struct emap), filled by runs of
+ * pages on first use.  read() is then pal_mem_read() into the program's buffer, so the
+ * host does that copy (a copy by the core into pages the program never touched would take
+ * a fault into the core for each page), and mmap() maps the same object.  Pages of files
+ * that are not mapped count against IMG_PAGE_BUDGET; over it, whole objects of other
+ * unmapped files are given back (their pages are verified again if read again). */
 
-/* Copy up to n verified bytes of the file at off into dst (program memory unless kbuf;
- * with kbuf == 2, dst is a PAL memory object id and off is also the object offset).
- * Returns the count or -errno (-EIO on a mismatch, already logged). */
-static long data_copy(struct esb *s, const struct erofs_inode *ei, const char *name, void *dst,
-                      size_t n, uint64_t off, int kbuf)
+#define IMG_PAGE_BUDGET 32768u   /* 128 MiB of verified file pages that are not mapped */
+#define READ_AHEAD 32u           /* pages filled at least per miss (128 KiB) */
+
+static int bit(const uint8_t *b, uint64_t p)
 {
-    size_t done = 0;
-    if (off >= ei->size)
-        return 0;
-    if (n > ei->size - off)
-        n = (size_t)(ei->size - off);
-    while (done < n) {
+    return (b[p / 8] >> (p % 8)) & 1;
+}
+
+/* The object of the file (created empty on first use). */
+static int emap_get(struct esb *s, const struct erofs_inode *ei, struct emap **out)
+{
+    struct emap *m = s->maps;
+    while (m && m->nid != ei->nid)
+        m = m->next;
+    if (!m) {
+        m = kzalloc(sizeof(*m));
+        uint64_t np = (ei->size + 4095) / 4096;
+        uint8_t *bits = m ? kzalloc((size_t)(np / 8 + 1)) : NULL;
+        int r = bits ? pal_mem_create(&m->mem) : -ENOMEM;
+        if (r < 0) {
+            kfree(m), kfree(bits);
+            return r;
+        }
+        m->nid = ei->nid;
+        m->npages = np;
+        m->filled = bits;
+        m->next = s->maps;
+        s->maps = m;
+    }
+    *out = m;
+    return 0;
+}
+
+/* Give back the pages of unmapped objects other than keep until need more pages fit in
+ * the budget; if that is not enough (one file larger than the budget, read in sequence),
+ * keep's own pages below first (those before the current read) go too. */
+static void emap_trim(struct esb *s, struct emap *keep, uint64_t first, uint64_t need)
+{
+    for (struct emap *m = s->maps; m && s->unmapped_pages + need > IMG_PAGE_BUDGET; m = m->next) {
+        if (m == keep || m->mapped || m->nfilled == 0)
+            continue;
+        IGNORE(pal_mem_discard(m->mem, 0, m->npages * 4096));
+        al_memset(m->filled, 0, (size_t)(m->npages / 8 + 1));
+        s->unmapped_pages -= m->nfilled;
+        m->nfilled = 0;
+    }
+    if (s->unmapped_pages + need <= IMG_PAGE_BUDGET || keep->mapped || first == 0)
+        return;
+    uint64_t dropped = 0;
+    for (uint64_t p = 0; p < first; p++)
+        if (bit(keep->filled, p)) {
+            keep->filled[p / 8] &= (uint8_t)~(1u << (p % 8));
+            dropped++;
+        }
+    IGNORE(pal_mem_discard(keep->mem, 0, first * 4096));
+    keep->nfilled -= dropped;
+    s->unmapped_pages -= dropped;
+}
+
+/* Verify pages [p, q) of the file into its object (q - p <= BOUNCE_BLOCKS).  Returns 0 or
+ * -errno (-EIO on a mismatch, logged by verity with the file's name). */
+static int fill_run(struct esb *s, const struct erofs_inode *ei, const char *name,
+                    struct emap *m, uint64_t p, uint64_t q)
+{
+    uint64_t off = p * 4096, end = MIN(q * 4096, ei->size);
+    while (off < end) {
         uint64_t pos, len;
         int hole;
-        int r = erofs_map(&s->fs, ei, off + done, &pos, &len, &hole);
+        int r = erofs_map(&s->fs, ei, off, &pos, &len, &hole);
         if (r < 0)
-            return done ? (long)done : r;
-        size_t k = (size_t)MIN((uint64_t)(n - done), len);
-        const uint8_t *src;
-        if (hole) {
-            /* Holes read as zeros: a zeroed bounce buffer serves them. */
-            k = MIN(k, (size_t)BOUNCE_BLOCKS * 4096);
-            al_memset(s->bounce, 0, k);
-            src = s->bounce;
-        } else {
-            /* Whole blocks of the run, at most one verity chunk per round. */
-            uint64_t b0 = pos / 4096, in = pos % 4096;
+            return r;
+        size_t k = (size_t)MIN(end - off, len);
+        if (!hole) {
+            /* Whole image blocks of the run; an inline tail sits inside one block. */
+            uint64_t in = pos % 4096;
             k = MIN(k, (size_t)BOUNCE_BLOCKS * 4096 - (size_t)in);
             uint64_t nb = (in + k + 4095) / 4096;
-            r = verity_read(s->v, b0, (uint32_t)nb, s->bounce, name);
+            r = verity_read_uncached(s->v, pos / 4096, (uint32_t)nb, s->bounce, name);
             if (r < 0)
-                return done ? (long)done : r;
-            src = s->bounce + in;
+                return r;
+            long w = pal_mem_write(m->mem, s->bounce + in, k, off);
+            if (w < 0)
+                return (int)w;
+            if ((size_t)w != k)
+                return -EIO;
         }
-        long c;
-        if (kbuf == 2)
-            c = pal_mem_write((uint64_t)(uintptr_t)dst, src, k, off + done);
-        else
-            c = io_out((uint8_t *)dst + done, src, k, kbuf);
-        if (c < 0)
-            return done ? (long)done : c;
-        done += k;
+        /* A hole is left as it is: never-written bytes of the object read as zeros. */
+        off += k;
     }
-    return (long)done;
+    return 0;
+}
+
+/* Make pages [first, last] of the file (clipped to it) verified in its object.  Returns 0,
+ * or -errno with *bad set to the first page that could not be filled. */
+static int emap_fill(struct esb *s, const struct erofs_inode *ei, const char *name,
+                     struct emap *m, uint64_t first, uint64_t last, uint64_t *bad)
+{
+    if (m->npages == 0)
+        return 0;
+    last = MIN(last, m->npages - 1);
+    for (uint64_t p = first; p <= last;) {
+        if (bit(m->filled, p)) {
+            p++;
+            continue;
+        }
+        /* A run of missing pages, at most one verity chunk, aligned to chunks so that a
+         * sequential reader's runs line up with the tree's. */
+        uint64_t q = p;
+        uint64_t lim = MIN(m->npages, (p / BOUNCE_BLOCKS + 1) * BOUNCE_BLOCKS);
+        while (q < lim && !bit(m->filled, q) && (q <= last || q < p + READ_AHEAD))
+            q++;
+        if (!m->mapped)
+            emap_trim(s, m, first, q - p);
+        int r = fill_run(s, ei, name, m, p, q);
+        if (r < 0) {
+            *bad = p;
+            return r;
+        }
+        for (uint64_t k = p; k < q; k++)
+            m->filled[k / 8] |= (uint8_t)(1u << (k % 8));
+        m->nfilled += q - p;
+        if (!m->mapped)
+            s->unmapped_pages += q - p;
+        p = q;
+    }
+    return 0;
 }
 
 static long erofs_read(struct file *f, void *buf, size_t n, int64_t *pos, int kbuf)
 {
+    (void)kbuf;   /* pal_mem_read takes program or core memory alike */
     struct inode *i = f->loc.dentry->inode;
     struct esb *s = esb_of(i->sb);
-    if (*pos < 0 || n == 0)
+    const struct erofs_inode *ei = ei_of(i);
+    if (*pos < 0 || (uint64_t)*pos >= ei->size || n == 0)
         return 0;
-    long r = data_copy(s, ei_of(i), f->path, buf, n, (uint64_t)*pos, kbuf);
-    if (r > 0)
-        *pos += r;
-    return r;
+    uint64_t off = (uint64_t)*pos;
+    size_t c = (size_t)MIN((uint64_t)n, ei->size - off);
+    struct emap *m;
+    int r = emap_get(s, ei, &m);
+    if (r < 0)
+        return r;
+    uint64_t bad = 0;
+    r = emap_fill(s, ei, f->path, m, off / 4096, (off + c - 1) / 4096, &bad);
+    if (r < 0) {
+        /* Give what was good before the bad page; the error when nothing was. */
+        if (bad * 4096 <= off)
+            return r;
+        c = (size_t)(bad * 4096 - off);
+    }
+    long got = pal_mem_read(m->mem, buf, c, off);
+    if (got > 0)
+        *pos += got;
+    return got;
 }
 
 static long ro_write(struct file *f, const void *buf, size_t n, int64_t *pos, int kbuf)
@@ -340,67 +449,31 @@ static int erofs_poll(struct file *f, int events)
     return events & (POLLIN | POLLOUT);
 }
 
-/* The memory object of a file, with pages [first, last] filled from verified data. */
-static int emap_fill(struct esb *s, struct inode *i, const char *name, uint64_t first,
-                     uint64_t last, struct emap **out)
-{
-    const struct erofs_inode *ei = ei_of(i);
-    struct emap *m = s->maps;
-    while (m && m->nid != ei->nid)
-        m = m->next;
-    if (!m) {
-        m = kzalloc(sizeof(*m));
-        uint64_t np = (ei->size + 4095) / 4096;
-        uint8_t *bits = kzalloc((size_t)(np / 8 + 1));
-        int r = m && bits ? pal_mem_create(&m->mem) : -ENOMEM;
-        if (r < 0) {
-            kfree(m), kfree(bits);
-            return r;
-        }
-        m->nid = ei->nid;
-        m->npages = np;
-        m->filled = bits;
-        m->next = s->maps;
-        s->maps = m;
-    }
-    /* Pages past the end of the file stay zero in the object. */
-    if (last >= m->npages)
-        last = m->npages ? m->npages - 1 : 0;
-    for (uint64_t p = first; p <= last && p < m->npages;) {
-        if (m->filled[p / 8] & (1u << (p % 8))) {
-            p++;
-            continue;
-        }
-        uint64_t q = p;
-        while (q <= last && !(m->filled[q / 8] & (1u << (q % 8))))
-            q++;
-        long r = data_copy(s, ei, name, (void *)(uintptr_t)m->mem, (size_t)((q - p) * 4096),
-                           p * 4096, 2);
-        if (r < 0)
-            return (int)r;
-        if ((uint64_t)r < MIN((q - p) * 4096, ei->size - p * 4096))
-            return -EIO;
-        for (uint64_t k = p; k < q; k++)
-            m->filled[k / 8] |= (uint8_t)(1u << (k % 8));
-        p = q;
-    }
-    *out = m;
-    return 0;
-}
-
 static int erofs_mmap(struct file *f, uint64_t addr, size_t len, int prot, unsigned flags,
                       uint64_t off, uint64_t *out)
 {
     struct inode *i = f->loc.dentry->inode;
     struct esb *s = esb_of(i->sb);
+    const struct erofs_inode *ei = ei_of(i);
     if (off > PAL_MEM_MAX_SIZE || len > PAL_MEM_MAX_SIZE - off || len == 0)
         return -EINVAL;
-    struct emap *m = NULL;
-    int r = emap_fill(s, i, f->path, off / 4096, (off + len - 1) / 4096, &m);
+    struct emap *m;
+    int r = emap_get(s, ei, &m);
     if (r < 0)
         return r;
-    /* Shared mappings see the verified pages (never written: the file is not open for
-     * writing); private ones get copy-on-write pages of them. */
+    /* From now on the object's pages stay: a mapping sees them.  Its filled pages leave
+     * the budget of unmapped ones. */
+    if (!m->mapped) {
+        m->mapped = 1;
+        s->unmapped_pages -= m->nfilled;
+    }
+    uint64_t bad;
+    r = emap_fill(s, ei, f->path, m, off / 4096, (off + len - 1) / 4096, &bad);
+    if (r < 0)
+        return r;
+    /* Pages past the end of the file stay zero.  Shared mappings see the verified pages
+     * (never written: the file cannot be open for writing); private ones get copy-on-write
+     * pages of them. */
     return pal_mem_map(m->mem, off, addr, len, prot, flags, out);
 }
 
