@@ -101,6 +101,18 @@ check pack_verity_fails  1 'veritysetup format failed' -- env PATH="$W/fakebin:$
 if [ ! -e "$W/x.img" ] && ! ls "$W"/x.img.tmp* >/dev/null 2>&1; then ok pack_verity_failure_leaves_nothing
 else bad pack_verity_failure_leaves_nothing "$(ls "$W" | grep x.img)"; fi
 
+# SIGINT while mkfs.erofs runs: the tool is stopped, nothing is left behind.
+printf '#!/bin/sh\n: > "$2"; sleep 30\n' > "$W/fakebin/mkfs.erofs"; chmod +x "$W/fakebin/mkfs.erofs"
+PATH="$W/fakebin:$PATH" "$ALCOVE" image pack "$S" -o "$W/x.img" >/dev/null 2>&1 &
+ppid=$!
+for _ in $(seq 1 50); do ls "$W"/x.img.tmp* >/dev/null 2>&1 && break; sleep 0.1; done
+kill -INT $ppid; wait $ppid; rc=$?
+sleep 0.2
+if [ $rc = 130 ] && [ ! -e "$W/x.img" ] && ! ls "$W"/x.img.tmp* >/dev/null 2>&1 && \
+   ! pgrep -f "$W/fakebin/mkfs.erofs" >/dev/null; then ok pack_interrupted_leaves_nothing
+else bad pack_interrupted_leaves_nothing "status $rc; $(ls "$W" | grep x.img | tr '\n' ' ')"; fi
+rm -f "$W/fakebin/mkfs.erofs"
+
 # ---- pack: success, reproducibility ------------------------------------------------------
 check pack_ok 0 - -- "$ALCOVE" image pack "$S" -o "$IMG"
 cp "$W/last.out" "$W/pack1.out"
@@ -134,6 +146,18 @@ if [ -s "$W/m1.img" ] && cmp -s "$W/m1.img" "$W/m2.img" && ! cmp -s "$W/m1.img" 
    veritysetup dump "$W/m1.img" --hash-offset="$(footer_u64 "$W/m1.img" 32)" 2>/dev/null | grep -q '11111111-2222-4333-8444-555555555555' && \
    veritysetup dump "$W/m1.img" --hash-offset="$(footer_u64 "$W/m1.img" 32)" 2>/dev/null | grep -Eq 'Salt:[[:space:]]+00$'
 then ok pack_options_reproducible; else bad pack_options_reproducible; fi
+# SOURCE_DATE_EPOCH clamps newer mtimes and keeps older ones; --mtime overrides both;
+# --all-root owns everything by 0:0.
+SOURCE_DATE_EPOCH=1600000000 "$ALCOVE" image pack "$S" -o "$W/sde.img" >/dev/null 2>&1
+"$ALCOVE" image ls "$W/sde.img" /data > "$W/sde.ls" 2>&1
+if grep -q ' 2020-01-02 03:04:05.123456789 +0000 small$' "$W/sde.ls" && \
+   grep -q ' 2020-09-13 12:26:40.000000000 +0000 b4096$' "$W/sde.ls"; then ok pack_source_date_epoch
+else bad pack_source_date_epoch "$(grep -E ' (small|b4096)$' "$W/sde.ls" | tr '\n' '|')"; fi
+SOURCE_DATE_EPOCH=1600000000 "$ALCOVE" image pack "$S" -o "$W/mt.img" --mtime 86400 --all-root >/dev/null 2>&1
+"$ALCOVE" image ls "$W/mt.img" /data > "$W/mt.ls" 2>&1
+if [ -s "$W/mt.ls" ] && [ "$(grep -Eo ' [0-9]{4}-[0-9]{2}-[0-9]{2} ' "$W/mt.ls" | sort -u)" = ' 1970-01-02 ' ] && \
+   [ "$(awk '{print $3 ":" $4}' "$W/mt.ls" | sort -u)" = 0:0 ]; then ok pack_mtime_all_root
+else bad pack_mtime_all_root "$(head -3 "$W/mt.ls" | tr '\n' '|')"; fi
 # An empty directory gives a one-block file system: a tree with no hash blocks.
 mkdir -p "$W/emptydir"
 check pack_empty_dir 0 - -- "$ALCOVE" image pack "$W/emptydir" -o "$W/empty.img"

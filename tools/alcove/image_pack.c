@@ -47,9 +47,15 @@
 /* The temporary image, removed by the signal handler if we are interrupted. */
 static char tmp_path[PATH_MAX + 16];
 static volatile sig_atomic_t tmp_live;
+/* The tool running now: ended with us, or it could write the file again after the unlink. */
+static volatile pid_t tool_pid;
 
 static void on_signal(int sig)
 {
+    if (tool_pid > 0) {
+        kill(tool_pid, SIGKILL);
+        waitpid(tool_pid, NULL, 0);
+    }
     if (tmp_live)
         unlink(tmp_path);
     _exit(128 + sig);
@@ -144,8 +150,8 @@ static int find_tool(const char *name, char *out, size_t size)
 /*
  * Runs argv[0] (an absolute path) with stdin from /dev/null and stdout+stderr captured into out
  * (NUL-terminated; the last OUT_MAX bytes are kept: error messages come at the end). envkv, if not
- * NULL, is one extra "K=V" for the child. Returns the exit status, 128+N for signal N, or -1 if it
- * could not be started (message in out).
+ * NULL, is "K=V" to set or a bare "K" to remove from the child's environment. Returns the exit
+ * status, 128+N for signal N, or -1 if it could not be started (message in out).
  */
 static int run_tool(char *const argv[], const char *envkv, char *out)
 {
@@ -169,14 +175,17 @@ static int run_tool(char *const argv[], const char *envkv, char *out)
             dup2(nul, 0);
         dup2(p[1], 1);
         dup2(p[1], 2);
-        if (envkv)
+        if (envkv && strchr(envkv, '='))
             putenv((char *)envkv);
+        else if (envkv)
+            unsetenv(envkv);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         execv(argv[0], argv);
         dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    tool_pid = pid;
     close(p[1]);
     for (;;) {
         char chunk[4096];
@@ -201,8 +210,11 @@ static int run_tool(char *const argv[], const char *envkv, char *out)
     close(p[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            tool_pid = 0;
             return -1;
+        }
+    tool_pid = 0;
     if (WIFSIGNALED(st))
         return 128 + WTERMSIG(st);
     return WEXITSTATUS(st);
@@ -455,7 +467,8 @@ static int run_mkfs(const struct pack_opts *o, const char *mkfs, char *out)
         snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%s", sde);
     else
         snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%lld", newest_mtime + 1);
-    int rc = run_tool(argv, o->mtime ? NULL : epoch, out);
+    /* With --mtime, -T alone decides: the caller's SOURCE_DATE_EPOCH must not reach mkfs. */
+    int rc = run_tool(argv, o->mtime ? "SOURCE_DATE_EPOCH" : epoch, out);
     if (rc != 0) {
         fprintf(stderr, "alcove image pack: mkfs.erofs failed (%s %d)\n",
                 rc < 0 ? "could not start" : rc > 128 ? "signal" : "exit status",
