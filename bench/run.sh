@@ -452,13 +452,16 @@ cp "$FSB" "$SB/img/fs"
 "$FSB" mkfile "$FS_SHM/seq.data" "$STOR_MIB" >/dev/null
 if ! "$ALCOVE" volume create "$SB/vol" --size "$VOLSIZE" --key-file "$KEY" >"$LOGS/storage-setup.log" 2>&1 ||
    ! "$ALCOVE" volume create "$SB/vol2" --size "$VOLSIZE" --key-file "$KEY" >>"$LOGS/storage-setup.log" 2>&1 ||
-   ! "$ALCOVE" image pack "$SB/img" -o "$SB/img.alcove" >>"$LOGS/storage-setup.log" 2>&1; then
+   ! { "$ALCOVE" image pack "$SB/img" -o "$SB/img.alcove" >"$SB/pack.log" 2>&1; r=$?
+       cat "$SB/pack.log" >>"$LOGS/storage-setup.log"; [ $r = 0 ]; }; then
     echo "  note: storage set-up failed (see $LOGS/storage-setup.log): storage rows FAIL" >&2
     STOR_OK=0
 fi
 V=("$ALCOVE" run --root / --key-file "$KEY" --volume "$SB/vol:/bench")
-O=("$ALCOVE" run --image "$SB/img.alcove" --key-file "$KEY" --overlay "$SB/vol2")
-I=("$ALCOVE" run --image "$SB/img.alcove")
+# The image runs pinned to the root hash pack printed (as a user would, and without the warning).
+IMGHASH=$(sed -n 's/^root hash: //p' "$SB/pack.log" 2>/dev/null)
+O=("$ALCOVE" run --image "$SB/img.alcove" ${IMGHASH:+--image-hash "$IMGHASH"} --key-file "$KEY" --overlay "$SB/vol2")
+I=("$ALCOVE" run --image "$SB/img.alcove" ${IMGHASH:+--image-hash "$IMGHASH"})
 T=("$ALCOVE" run --root / --tmpfs /bench:$((STOR_MIB * 2 + 256))M)
 H=("$ALCOVE" run --root / --mount "$FS_HOST:/bench:rw")
 if [ $STOR_OK -eq 1 ]; then
@@ -528,21 +531,28 @@ fi
 # python3 from an image of its own tree vs from --root /.
 if [ $STOR_OK -eq 1 ] && [ -x "$PY" ]; then
     PYIMG=$SB/py.alcove
+    PYHASH=
     if [ ! -f "$PYIMG" ]; then
-        PD=$SB/pytree; rm -rf "$PD"; mkdir -p "$PD"
-        for f in /usr/bin/python3.11 $(ldd /usr/bin/python3.11 | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
-            cp -a --parents "$f" "$PD" 2>/dev/null; cp -aL --parents "$(readlink -f "$f")" "$PD" 2>/dev/null
-        done
-        ln -sf python3.11 "$PD/usr/bin/python3"
+        # The tree as Debian lays it out (usrmerge: /bin, /lib, /lib64 are links into /usr):
+        # python3.11, the ld.so closure (ldd) of it and of its extension modules, its library.
+        PD=$SB/pytree; rm -rf "$PD"; mkdir -p "$PD/usr/bin" "$PD/usr/lib" "$PD/usr/lib64" "$PD/tmp"
+        ln -s usr/bin "$PD/bin"; ln -s usr/lib "$PD/lib"; ln -s usr/lib64 "$PD/lib64"
+        cp -a /usr/bin/python3.11 "$PD/usr/bin/"; ln -s python3.11 "$PD/usr/bin/python3"
+        for f in /usr/bin/python3.11 /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f" 2>/dev/null; done |
+            grep -o '/[^ ]*' | sort -u | while read -r lib; do
+                case $lib in /lib64/*|/lib/*) dst=/usr$lib ;; *) dst=$lib ;; esac
+                mkdir -p "$PD$(dirname "$dst")"; cp -L "$lib" "$PD$dst"
+            done
         (cd / && tar cf - --exclude=usr/lib/python3.11/test --exclude='__pycache__/*.opt-*' usr/lib/python3.11 \
             $( [ -d /usr/lib/python3/dist-packages ] && echo usr/lib/python3/dist-packages )) | tar xf - -C "$PD"
-        [ -d /lib64 ] && [ ! -e "$PD/lib64" ] && mkdir -p "$PD/lib64" && cp -a /lib64/ld-linux-x86-64.so.2 "$PD/lib64/" 2>/dev/null
-        "$ALCOVE" image pack "$PD" -o "$PYIMG" >>"$LOGS/storage-setup.log" 2>&1 || PYIMG=
+        "$ALCOVE" image pack "$PD" -o "$PYIMG" >"$SB/pypack.log" 2>&1 || PYIMG=
+        cat "$SB/pypack.log" >>"$LOGS/storage-setup.log"
+        PYHASH=$(sed -n 's/^root hash: //p' "$SB/pypack.log")
     fi
     if [ -n "$PYIMG" ]; then
         bench_row --target 1.3 "python3 -c pass from an image (vs --root /)" "ms" 1e6 start "$REPS_START" \
             "${A[@]}" "$PY" -c pass -- \
-            "$ALCOVE" run --image "$PYIMG" /usr/bin/python3 -c pass
+            "$ALCOVE" run --image "$PYIMG" ${PYHASH:+--image-hash "$PYHASH"} /usr/bin/python3 -c pass
     fi
 fi
 unset ALCOVE_STATE_DIR
