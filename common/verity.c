@@ -61,6 +61,8 @@ struct verity {
     uint8_t *scratch;                     /* RUN blocks: data read from the host */
     uint8_t *hbuf;                        /* PENDING blocks: hash blocks read from the host */
     struct verity_stats st;
+    uint64_t bad[16];                     /* blocks already reported (log once each) */
+    uint32_t nbad;
 };
 
 /* ---- cache ---- */
@@ -254,6 +256,18 @@ static uint64_t hkey(const struct verity *v, uint32_t level, uint64_t index)
     return v->lay.level_offset[level] / BLK + index;
 }
 
+/* Has the bad block (file block number) been logged already?  Records it if not: a
+ * program retrying a read gets -EIO each time but the log gets one line per block. */
+static int reported(struct verity *v, uint64_t key)
+{
+    uint32_t n = v->nbad < 16 ? v->nbad : 16;
+    for (uint32_t i = 0; i < n; i++)
+        if (v->bad[i] == key)
+            return 1;
+    v->bad[v->nbad++ % 16] = key;
+    return 0;
+}
+
 static const struct pend *find_pend(const struct pend *p, uint32_t np, uint32_t level, uint64_t index)
 {
     for (uint32_t i = 0; i < np; i++)
@@ -362,6 +376,8 @@ static int fill(struct verity *v, uint64_t b, uint32_t m, uint8_t *buf, const ch
     }
     if (v->io.crypto_end)
         v->io.crypto_end(tok);
+    if (bad && reported(v, bad == 1 ? hkey(v, (uint32_t)bad_b, bad_a) : bad_a))
+        return -EIO_;
     if (bad == 1) {
         vlog(v, "verity: hash block %llu of level %llu does not match the tree (tampered image)",
              bad_a, bad_b, name);
