@@ -42,19 +42,17 @@
 #include "image_cli.h"
 
 #define BLK 4096u
-#define OUT_MAX (64 * 1024)
 
 /* The temporary image, removed by the signal handler if we are interrupted. */
 static char tmp_path[PATH_MAX + 16];
 static volatile sig_atomic_t tmp_live;
-/* The tool running now: ended with us, or it could write the file again after the unlink. */
-static volatile pid_t tool_pid;
-
 static void on_signal(int sig)
 {
-    if (tool_pid > 0) {
-        kill(tool_pid, SIGKILL);
-        waitpid(tool_pid, NULL, 0);
+    /* The tool running now ends with us, or it could write the file again after the unlink. */
+    pid_t pid = image_tool_pid;
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
     }
     if (tmp_live)
         unlink(tmp_path);
@@ -129,115 +127,6 @@ static void default_salt_uuid(uint8_t salt[32], uint8_t uuid[16])
     memcpy(uuid, h, 16);
     uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
     uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
-}
-
-/* Finds an executable on $PATH, then in the sbin directories (veritysetup lives in /usr/sbin,
- * which a normal user's PATH often lacks): 0 with its path in out, or -1. */
-static int find_tool(const char *name, char *out, size_t size)
-{
-    const char *path = getenv("PATH");
-    char buf[8192];
-    snprintf(buf, sizeof(buf), "%s:/usr/sbin:/sbin", path ? path : "/usr/bin:/bin");
-    for (char *save = NULL, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        if (!*d)
-            continue;
-        if ((size_t)snprintf(out, size, "%s/%s", d, name) < size && access(out, X_OK) == 0)
-            return 0;
-    }
-    return -1;
-}
-
-/*
- * Runs argv[0] (an absolute path) with stdin from /dev/null and stdout+stderr captured into out
- * (NUL-terminated; the last OUT_MAX bytes are kept: error messages come at the end). envkv, if not
- * NULL, is "K=V" to set or a bare "K" to remove from the child's environment. Returns the exit
- * status, 128+N for signal N, or -1 if it could not be started (message in out).
- */
-static int run_tool(char *const argv[], const char *envkv, char *out)
-{
-    int p[2];
-    size_t len = 0;
-    out[0] = '\0';
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        snprintf(out, OUT_MAX, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out, OUT_MAX, "fork: %s", strerror(errno));
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0)
-            dup2(nul, 0);
-        dup2(p[1], 1);
-        dup2(p[1], 2);
-        if (envkv && strchr(envkv, '='))
-            putenv((char *)envkv);
-        else if (envkv)
-            unsetenv(envkv);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        execv(argv[0], argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    tool_pid = pid;
-    close(p[1]);
-    for (;;) {
-        char chunk[4096];
-        ssize_t n = read(p[0], chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        /* Keep the tail: drop the oldest bytes when the buffer is full. */
-        if (len + (size_t)n > OUT_MAX - 1) {
-            size_t drop = len + (size_t)n - (OUT_MAX - 1);
-            if (drop > len)
-                drop = len;
-            memmove(out, out + drop, len - drop);
-            len -= drop;
-        }
-        size_t take = (size_t)n < OUT_MAX - 1 - len ? (size_t)n : OUT_MAX - 1 - len;
-        memcpy(out + len, chunk + (size_t)n - take, take);
-        len += take;
-    }
-    out[len] = '\0';
-    close(p[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) {
-            tool_pid = 0;
-            return -1;
-        }
-    tool_pid = 0;
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
-}
-
-/* Strips the progress lines mkfs.erofs draws with ESC[K even under --quiet, for error output. */
-static void show_output(const char *tool, const char *out)
-{
-    const char *p = out;
-    fprintf(stderr, "--- %s output ---\n", tool);
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        /* Keep only what follows the last "\033[K" of a line (the final state of that line). */
-        const char *start = p;
-        for (const char *q = p; q + 2 < p + n; q++)
-            if (q[0] == '\033' && q[1] == '[' && q[2] == 'K')
-                start = q + 3;
-        if (p + n > start)
-            fprintf(stderr, "%.*s\n", (int)(p + n - start), start);
-        p += n + (nl != NULL);
-    }
-    fprintf(stderr, "---\n");
 }
 
 /* The first "Root hash:" line of veritysetup's output: 0, or -1. */
@@ -395,11 +284,11 @@ static int pack_precheck(const struct pack_opts *o, char *mkfs, char *verity)
                         "contain itself); write it elsewhere\n", o->file, o->dir);
         return -1;
     }
-    if (find_tool("mkfs.erofs", mkfs, PATH_MAX) < 0) {
+    if (image_find_tool("mkfs.erofs", mkfs, PATH_MAX) < 0) {
         fprintf(stderr, "alcove image pack: mkfs.erofs not found (install erofs-utils)\n");
         return -1;
     }
-    if (find_tool("veritysetup", verity, PATH_MAX) < 0) {
+    if (image_find_tool("veritysetup", verity, PATH_MAX) < 0) {
         fprintf(stderr, "alcove image pack: veritysetup not found (install cryptsetup-bin)\n");
         return -1;
     }
@@ -468,12 +357,12 @@ static int run_mkfs(const struct pack_opts *o, const char *mkfs, char *out)
     else
         snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%lld", newest_mtime + 1);
     /* With --mtime, -T alone decides: the caller's SOURCE_DATE_EPOCH must not reach mkfs. */
-    int rc = run_tool(argv, o->mtime ? "SOURCE_DATE_EPOCH" : epoch, out);
+    int rc = image_run_tool(argv, o->mtime ? "SOURCE_DATE_EPOCH" : epoch, out);
     if (rc != 0) {
         fprintf(stderr, "alcove image pack: mkfs.erofs failed (%s %d)\n",
                 rc < 0 ? "could not start" : rc > 128 ? "signal" : "exit status",
                 rc > 128 ? rc - 128 : rc);
-        show_output("mkfs.erofs", out);
+        image_show_output("mkfs.erofs", out);
         /* erofs-utils 1.5 fails with a bare ENOENT on a name of the Linux maximum length. */
         if (long_name[0])
             fprintf(stderr, "alcove image pack: hint: %s has a 255-byte name, which mkfs.erofs "
@@ -497,17 +386,17 @@ static int run_veritysetup(const struct pack_opts *o, const char *verity, off_t 
     char *argv[] = {(char *)verity, "format", "--hash=sha256", "--data-block-size=4096",
                     "--hash-block-size=4096", "--format=1", offarg, blkarg, saltarg, uuidarg,
                     tmp_path, tmp_path, NULL};
-    int rc = run_tool(argv, NULL, out);
+    int rc = image_run_tool(argv, NULL, out);
     if (rc != 0) {
         fprintf(stderr, "alcove image pack: veritysetup format failed (%s %d)\n",
                 rc < 0 ? "could not start" : rc > 128 ? "signal" : "exit status",
                 rc > 128 ? rc - 128 : rc);
-        show_output("veritysetup", out);
+        image_show_output("veritysetup", out);
         return -1;
     }
     if (parse_root_hash(out, root) < 0) {
         fprintf(stderr, "alcove image pack: no \"Root hash:\" in veritysetup's output\n");
-        show_output("veritysetup", out);
+        image_show_output("veritysetup", out);
         return -1;
     }
     return 0;
@@ -559,7 +448,7 @@ int image_pack(int argc, char **argv)
     if (fchmod(fd, 0644 & ~mask) < 0)
         fprintf(stderr, "alcove image pack: warning: chmod %s: %s\n", tmp_path, strerror(errno));
 
-    char *out = malloc(OUT_MAX);
+    char *out = malloc(IMAGE_TOOL_OUT);
     uint8_t root[32], footer[4096];
     int ret = 1;
     if (!out) {
