@@ -175,4 +175,27 @@ int vol_commit(struct vol *v);
  * -EIO (the number of problems in *problems if not NULL). */
 int vol_check(struct vol *v, uint64_t *problems);
 
+/* ---- additions (after the freeze) ---------------------------------------------------- */
+/* vol_format with a chosen cipher: VOL_CIPHER_AUTO (AES-256-GCM when the CPU has AES-NI,
+ * else XChaCha20-Poly1305, what vol_format does), or one of the two (-EOPNOTSUPP for AES
+ * without AES-NI).  For tests and for volumes meant to move to CPUs without AES-NI. */
+#define VOL_CIPHER_AUTO 0
+#define VOL_CIPHER_AES256GCM 1
+#define VOL_CIPHER_XCHACHA20POLY1305 2
+int vol_format_cipher(const struct vol_io *io, const uint8_t key[32], uint64_t size_bytes,
+                      uint32_t uid, uint32_t gid, const struct vol_counter *counter, int cipher);
+/* Bound the clean tree nodes kept in memory (4 KiB each; default 2048).  Dirty nodes stay
+ * until the next commit whatever the bound. */
+void vol_set_cache(struct vol *v, uint64_t nodes);
+/* The directory format: encode e[0..n) into out (cap bytes; out NULL: only the length).
+ * Returns the length, -EINVAL for a bad entry (ino 0, type > 15, a name that is empty,
+ * longer than 255, ".", "..", or holds '/' or NUL), -ERANGE if cap is too small.
+ * vol_dir_decode calls fn per entry of buf[0..len) (len 0: empty): 0, fn's non-zero
+ * value, or -EIO for anything malformed. */
+long vol_dir_encode(const struct vol_dirent *e, size_t n, void *out, size_t cap);
+int vol_dir_decode(const void *buf, size_t len, int (*fn)(void *arg, const struct vol_dirent *e),
+                   void *arg);
+/* The slot (1 or 2) holding the superblock in use (for inspect). */
+unsigned vol_slot(const struct vol *v);
+
 #endif
