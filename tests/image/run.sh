@@ -127,6 +127,17 @@ else bad pack_twice_identical; fi
 cp -a "$S" "$W/copy"
 "$ALCOVE" image pack "$W/copy" -o "$W/copy.img" >"$W/copy.out" 2>&1
 if cmp -s "$IMG" "$W/copy.img"; then ok pack_copy_identical; else bad pack_copy_identical; fi
+# A copy on tmpfs, whose readdir order (newest first) is not ext4's (hash order): same image.
+if SHM=$(mktemp -d /dev/shm/alcove-image-test.XXXXXX 2>/dev/null); then
+    cp -a "$S" "$SHM/src"
+    "$ALCOVE" image pack "$SHM/src" -o "$W/shm.img" >/dev/null 2>&1
+    if [ "$(ls -f "$SHM/src/data/many" | head -5)" != "$(ls -f "$S/data/many" | head -5)" ] && cmp -s "$IMG" "$W/shm.img"
+    then ok pack_readdir_order_independent
+    else bad pack_readdir_order_independent; fi
+    rm -rf "$SHM"
+else
+    skipped pack_readdir_order_independent "no writable /dev/shm"
+fi
 if [ "$(stat -c %a "$IMG")" = "$(printf '%o' $((0666 & ~$(umask) & 0644)))" ]; then ok pack_mode_0644
 else bad pack_mode_0644 "$(stat -c %a "$IMG")"; fi
 # Any change of the tree changes the root hash: content, mode, mtime.
