@@ -169,6 +169,12 @@ SOURCE_DATE_EPOCH=1600000000 "$ALCOVE" image pack "$S" -o "$W/mt.img" --mtime 86
 if [ -s "$W/mt.ls" ] && [ "$(grep -Eo ' [0-9]{4}-[0-9]{2}-[0-9]{2} ' "$W/mt.ls" | sort -u)" = ' 1970-01-02 ' ] && \
    [ "$(awk '{print $3 ":" $4}' "$W/mt.ls" | sort -u)" = 0:0 ]; then ok pack_mtime_all_root
 else bad pack_mtime_all_root "$(head -3 "$W/mt.ls" | tr '\n' '|')"; fi
+# No salt and the largest salt (64 bytes) both give images that verify.
+check pack_no_salt 0 - -- "$ALCOVE" image pack "$S/data/sub" -o "$W/ns.img" --salt -
+check verify_no_salt 0 - -- "$ALCOVE" image verify "$W/ns.img"
+check pack_salt_64 0 - -- "$ALCOVE" image pack "$S/data/sub" -o "$W/s64.img" --salt "$(printf 'a5%.0s' $(seq 1 64))"
+check verify_salt_64 0 - -- "$ALCOVE" image verify "$W/s64.img"
+check pack_salt_65 2 'salt wants' -- "$ALCOVE" image pack "$S/data/sub" -o "$W/s65.img" --salt "$(printf 'a5%.0s' $(seq 1 65))"
 # An empty directory gives a one-block file system: a tree with no hash blocks.
 mkdir -p "$W/emptydir"
 check pack_empty_dir 0 - -- "$ALCOVE" image pack "$W/emptydir" -o "$W/empty.img"
