@@ -257,57 +257,76 @@ static int sb_sane(struct vol *v, const struct vsb *s)
            s->version > 0;
 }
 
+/* Read and validate the plain header (blk0 receives the whole block): 0 or -errno after
+ * one log line. */
+static int read_header(const struct vol_io *io, uint8_t *blk0, struct vhdr *h)
+{
+    long n = io->read(io->ctx, blk0, VB, 0);
+    if (n < 0) {
+        vlog_io(io, "volume: cannot read the header");
+        return (int)n;
+    }
+    al_memcpy(h, blk0, sizeof(*h));
+    if (n != VB || al_memcmp(h->magic, HDR_MAGIC, 6)) {
+        vlog_io(io, "not an Alcove volume");
+        return -EINVAL;
+    }
+    if (al_memcmp(h->magic, HDR_MAGIC, 8) || h->format != 1 || h->kdf != 1 ||
+        al_memcmp(h->kdf_ctx, "AlcVol01", 8)) {
+        vlog_io(io, "not an Alcove volume (unknown format version)");
+        return -EINVAL;
+    }
+    if (h->block_size != VB || h->total_blocks < VOL_MIN_SIZE / VB ||
+        h->total_blocks >= (1ull << 40) ||
+        (h->cipher != VOL_CIPHER_AES && h->cipher != VOL_CIPHER_XCHACHA) ||
+        h->inode_cap != inode_cap_for(h->total_blocks)) {
+        vlog_io(io, "not an Alcove volume (bad geometry in the header)");
+        return -EINVAL;
+    }
+    /* the file must hold every block the header promises */
+    uint8_t *last = io->alloc(VB);
+    if (!last)
+        return -ENOMEM;
+    n = io->read(io->ctx, last, VB, (h->total_blocks - 1) * VB);
+    io->free(last);
+    if (n != VB) {
+        vlog_io(io, "not an Alcove volume: truncated (the header says %llu KiB)",
+                (unsigned long long)(h->total_blocks * 4));
+        return n < 0 ? (int)n : -EINVAL;
+    }
+    return 0;
+}
+
+int vol_probe(const struct vol_io *io, struct vol_info *out)
+{
+    struct vhdr h;
+    uint8_t *blk0 = io->alloc(VB);
+    if (!blk0)
+        return -ENOMEM;
+    int r = read_header(io, blk0, &h);
+    io->free(blk0);
+    if (r < 0)
+        return r;
+    al_memset(out, 0, sizeof(*out));
+    al_memcpy(out->id, h.id, 16);
+    out->total_blocks = h.total_blocks;
+    out->cipher = h.cipher == VOL_CIPHER_AES ? "aes256gcm" : "xchacha20poly1305";
+    return 0;
+}
+
 int vol_open(const struct vol_io *io, const uint8_t key[32], const struct vol_counter *counter,
              int rw, struct vol **out)
 {
     uint8_t *blk0;
     struct vhdr h;
     struct vol *v = NULL;
-    long n;
     int r;
     *out = NULL;
     if (!(blk0 = io->alloc(VB)))
         return -ENOMEM;
-    n = io->read(io->ctx, blk0, VB, 0);
-    if (n < 0) {
+    if ((r = read_header(io, blk0, &h)) < 0) {
         io->free(blk0);
-        vlog_io(io, "volume: cannot read the header");
-        return (int)n;
-    }
-    al_memcpy(&h, blk0, sizeof(h));
-    if (n != VB || al_memcmp(h.magic, HDR_MAGIC, 6)) {
-        io->free(blk0);
-        vlog_io(io, "not an Alcove volume");
-        return -EINVAL;
-    }
-    if (al_memcmp(h.magic, HDR_MAGIC, 8) || h.format != 1 || h.kdf != 1 ||
-        al_memcmp(h.kdf_ctx, "AlcVol01", 8)) {
-        io->free(blk0);
-        vlog_io(io, "not an Alcove volume (unknown format version)");
-        return -EINVAL;
-    }
-    if (h.block_size != VB || h.total_blocks < VOL_MIN_SIZE / VB || h.total_blocks >= (1ull << 40) ||
-        (h.cipher != VOL_CIPHER_AES && h.cipher != VOL_CIPHER_XCHACHA) ||
-        h.inode_cap != inode_cap_for(h.total_blocks)) {
-        io->free(blk0);
-        vlog_io(io, "not an Alcove volume (bad geometry in the header)");
-        return -EINVAL;
-    }
-    /* the file must hold every block the header promises */
-    {
-        uint8_t *last = io->alloc(VB);
-        if (!last) {
-            io->free(blk0);
-            return -ENOMEM;
-        }
-        n = io->read(io->ctx, last, VB, (h.total_blocks - 1) * VB);
-        io->free(last);
-        if (n != VB) {
-            io->free(blk0);
-            vlog_io(io, "not an Alcove volume: truncated (the header says %llu KiB)",
-                    (unsigned long long)(h.total_blocks * 4));
-            return n < 0 ? (int)n : -EINVAL;
-        }
+        return r;
     }
     if (h.cipher == VOL_CIPHER_AES && !aes_ok(io)) {
         io->free(blk0);

@@ -195,6 +195,9 @@ void vol_set_cache(struct vol *v, uint64_t nodes);
 long vol_dir_encode(const struct vol_dirent *e, size_t n, void *out, size_t cap);
 int vol_dir_decode(const void *buf, size_t len, int (*fn)(void *arg, const struct vol_dirent *e),
                    void *arg);
+/* The plain header's facts, without the key: id, total_blocks and cipher (the other
+ * fields 0).  0, or -EINVAL (not an Alcove volume, truncated) / -EIO after a log line. */
+int vol_probe(const struct vol_io *io, struct vol_info *out);
 /* The slot (1 or 2) holding the superblock in use (for inspect). */
 unsigned vol_slot(const struct vol *v);
 
