@@ -354,6 +354,25 @@ else
     if cmp -s "$W/n.out" "$W/e.out"; then ok enclave_tamper_others_fine
     else bad enclave_tamper_others_fine "$(diff "$W/n.out" "$W/e.out" | head -4 | tr '\n' '|')"; fi
 
+    # Only what a program touches is read from the host: busybox true in an image that also
+    # holds 64 MiB of other data reads about busybox's size, and head -c 100 of the 64 MiB file
+    # adds a few blocks. Bytes counted from the pread64 calls of the launcher and the enclave.
+    if command -v strace >/dev/null; then
+        L=$W/lazy; mkdir -p "$L/bin" "$L/data"; cp /bin/busybox "$L/bin/"
+        head -c $((64 << 20)) /dev/urandom > "$L/data/big"
+        "$ALCOVE" image pack "$L" -o "$W/lazy.img" > "$W/lazy.out" 2>&1; LH=$(root_of "$W/lazy.out")
+        preads() { strace -f -qq -e trace=pread64 -o "$W/st.txt" "$ALCOVE" run --image "$W/lazy.img" \
+                       --image-hash "$LH" /bin/busybox "$@" > /dev/null 2>&1
+                   grep pread64 "$W/st.txt" | awk -F'= ' '{ s += $NF } END { print s + 0 }'; }
+        r1=$(preads true); r2=$(preads head -c 100 /data/big)
+        bb=$(stat -c %s /bin/busybox)
+        if [ "$r1" -gt 0 ] && [ "$r1" -lt $((bb + (2 << 20))) ] && [ $((r2 - r1)) -lt $((256 << 10)) ]
+        then ok "enclave_reads_only_touched_blocks ($r1 bytes; +$((r2 - r1)) for head -c 100)"
+        else bad enclave_reads_only_touched_blocks "true read $r1 bytes, head read $r2 (image $(stat -c %s "$W/lazy.img"))"; fi
+    else
+        skipped enclave_reads_only_touched_blocks "no strace"
+    fi
+
     # python3 from an image of its own tree (the binary, its ld.so closure, /usr/lib/python3.11).
     P=$W/py
     mkdir -p "$P/usr/bin" "$P/usr/lib" "$P/usr/lib64" "$P/tmp"
