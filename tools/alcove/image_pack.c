@@ -457,7 +457,13 @@ int image_pack(int argc, char **argv)
     }
     if (run_mkfs(&o, mkfs, out) < 0)
         goto fail;
-    /* mkfs.erofs rewrote the file through its own descriptor; ours still names it. */
+    /* Reopen: mkfs.erofs may have replaced the file rather than rewritten it in place. */
+    close(fd);
+    fd = open(tmp_path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "alcove image pack: mkfs.erofs left no %s: %s\n", tmp_path, strerror(errno));
+        goto fail;
+    }
     off_t esize = pad_to_block(fd);
     if (esize <= 0) {
         fprintf(stderr, "alcove image pack: mkfs.erofs produced %s, empty or unreadable\n", tmp_path);
@@ -514,7 +520,8 @@ fail:
         unlink(tmp_path);
         tmp_live = 0;
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     free(out);
     return ret;
 }
