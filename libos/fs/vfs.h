@@ -102,6 +102,12 @@ struct inode_ops {
      * create, then open. */
     int (*atomic_open)(struct dentry *dir, struct dentry *d, struct file *f, int flags,
                        uint32_t mode);
+    /* Every entry of directory d but "." and "..", in core memory, for the overlay root's
+     * merged listings (overlay_dir.c): fn(ctx, name, len) for each, stopping at the first
+     * non-zero result, which is returned.  Needed by file systems that have a lookup and
+     * may be an overlay's lower layer (erofs); NULL: the overlay lists cached children
+     * (file systems without lookup) or reads the host directory (hostfs). */
+    int (*iterate)(struct dentry *d, int (*fn)(void *ctx, const char *name, size_t len), void *ctx);
 };
 
 struct fs_ops {

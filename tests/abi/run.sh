@@ -10,7 +10,7 @@
 #   --native-only     run natively twice and compare the two runs (determinism check)
 #   --build-only      only build
 #   --keep            keep scratch directories (printed paths)
-#   --fs FS           file system under test, hostfs|tmpfs|volume (default $ABI_FS, else hostfs):
+#   --fs FS           file system under test, hostfs|tmpfs|volume|overlay (default $ABI_FS, else hostfs):
 #                     hostfs: native scratch dir under ${TMPDIR:-/tmp}, Alcove gets it as
 #                             --mount $S:/scratch:rw (a host directory);
 #                     tmpfs:  native scratch dir on a real tmpfs (a fresh directory under
@@ -21,6 +21,11 @@
 #                     volume: native as tmpfs; Alcove gets a fresh encrypted volume per test
 #                             (alcove volume create, 256M) as --volume V:/scratch; the same
 #                             test list; results in build/tests/abi/results-volume/.
+#                     overlay: native as tmpfs; Alcove runs with the overlay root over the host
+#                             (--root / --overlay tmpfs) and its scratch dir is the host scratch
+#                             dir seen through the overlay (an empty lower directory, so every
+#                             change goes to the upper layer); the host dir must stay empty.
+#                             The same test list; results in build/tests/abi/results-overlay/.
 #   --all             with --fs tmpfs: every test, not only those in fs-tests.txt
 #   -v                also list passing tests
 #   -h, --help        this text
@@ -98,9 +103,15 @@ run_side() {
                 >"$pfx.mkvol" 2>&1
             fsopt=(--volume "$s/scratch.vol:/scratch" --key-file "$ABI_VOLUME_KEY" --state-dir "$s/state")
         fi
+        local tdir=/scratch
+        if [ "$ABI_FS" = overlay ]; then
+            # the scratch dir is $s itself, through the overlay root (lower: the host's /)
+            fsopt=(--overlay tmpfs) tdir=$s
+            [ "$ABI_ALCOVE_CWD" = 1 ] && cwdopt=(--cwd "$s")
+        fi
         (close_fds; cd "$s" && umask 022 && ulimit -S -c 0 && exec timeout -s KILL "$ABI_TIMEOUT" \
             "$ALCOVE" run --root / "${fsopt[@]}" \
-            --env ALCOVE_TEST_DIR=/scratch --env PATH=/usr/bin:/bin "${cwdopt[@]}" "$bin" \
+            --env ALCOVE_TEST_DIR="$tdir" --env PATH=/usr/bin:/bin "${cwdopt[@]}" "$bin" \
             </dev/null >"$pfx.out" 2>"$pfx.err")
         rc=$?
     fi
@@ -129,13 +140,16 @@ run_one() { # variant name
     fi
     # hostfs: both scratch dirs on the host's ordinary file system; tmpfs: the native one
     # on a real tmpfs (s2 is then only Alcove's host cwd: /scratch is its own tmpfs)
-    if [ "$ABI_FS" = tmpfs ] || [ "$ABI_FS" = volume ]; then
+    if [ "$ABI_FS" = tmpfs ] || [ "$ABI_FS" = volume ] || [ "$ABI_FS" = overlay ]; then
         s1=$(mktemp -d "$ABI_TMPFS_DIR/alcove-abi.XXXXXX")
     else
         s1=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
     fi
     if [ "$ABI_FS" = tmpfs ] && [ "$ABI_NATIVE_ONLY" = 1 ]; then
         s2=$(mktemp -d "$ABI_TMPFS_DIR/alcove-abi.XXXXXX")
+    elif [ "$ABI_FS" = overlay ]; then
+        # not under /tmp or /dev/shm: those are the enclave's own tmpfs mounts, over the overlay
+        mkdir -p "$out/scratch" && s2=$(mktemp -d "$out/scratch/alcove-abi.XXXXXX")
     else
         s2=$(mktemp -d "${TMPDIR:-/tmp}/alcove-abi.XXXXXX")
     fi
@@ -145,6 +159,11 @@ run_one() { # variant name
     else
         run_side alcove "$s2" "$rdir/$n.$b" "$bin"
     fi
+    # overlay: what the test wrote went to the upper layer, never to the host's lower dir
+    local lowchg=""
+    if [ "$ABI_FS" = overlay ] && [ "$ABI_NATIVE_ONLY" != 1 ] && [ -n "$(ls -A "$s2" 2>/dev/null)" ]; then
+        lowchg="the host (lower) scratch dir changed"
+    fi
     cleanup_scratch "$s1" "$s2"
     local ra rb
     ra=$(cat "$rdir/$n.$a.rc") rb=$(cat "$rdir/$n.$b.rc")
@@ -153,6 +172,7 @@ run_one() { # variant name
     if ! cmp -s "$rdir/$n.$a.out" "$rdir/$n.$b.out"; then
         res="${res:+$res; }stdout differs"
     fi
+    [ -n "$lowchg" ] && res="${res:+$res; }$lowchg"
     if [ -n "$res" ]; then res="FAIL $res"; else res=PASS; fi
     echo "$res" >"$rdir/$n.result"
 }
@@ -192,7 +212,8 @@ case $fs in
     hostfs) results="$out/results" ;;
     tmpfs) results="$out/results-tmpfs" ;;
     volume) results="$out/results-volume" ;;
-    *) echo "unknown file system for --fs: '$fs' (hostfs, tmpfs or volume)" >&2; exit 2 ;;
+    overlay) results="$out/results-overlay" ;;
+    *) echo "unknown file system for --fs: '$fs' (hostfs, tmpfs, volume or overlay)" >&2; exit 2 ;;
 esac
 export ABI_FS=$fs ABI_RESULTS=$results
 export ABI_TMPFS_DIR=${ABI_TMPFS_DIR:-/dev/shm}
@@ -201,7 +222,7 @@ export ABI_VOLUME_KEY=$out/volume.key
 if [ "$fs" = volume ] && [ ! -s "$ABI_VOLUME_KEY" ]; then
     mkdir -p "$out" && head -c 32 /dev/urandom >"$ABI_VOLUME_KEY"
 fi
-if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$build_only" = 0 ] &&
+if { [ "$fs" = tmpfs ] || [ "$fs" = volume ] || [ "$fs" = overlay ]; } && [ "$build_only" = 0 ] &&
     [ "$(stat -f -c %T "$ABI_TMPFS_DIR" 2>/dev/null)" != tmpfs ]; then
     echo "error: --fs tmpfs: $ABI_TMPFS_DIR is not a tmpfs (set ABI_TMPFS_DIR)" >&2
     exit 2
@@ -235,7 +256,7 @@ fi
 # test list (--fs tmpfs: those in fs-tests.txt, one name a line, '#' comments)
 tests=()
 declare -A fslist=()
-if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$all" = 0 ]; then
+if { [ "$fs" = tmpfs ] || [ "$fs" = volume ] || [ "$fs" = overlay ]; } && [ "$all" = 0 ]; then
     while read -r n _; do
         case $n in '' | '#'*) continue ;; esac
         [ -f "$here/$n.c" ] || echo "warning: fs-tests.txt: no test named '$n'" >&2
@@ -244,7 +265,7 @@ if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$all" = 0 ]; then
 fi
 for f in "$here"/*.c; do
     n=$(basename "$f" .c)
-    if { [ "$fs" = tmpfs ] || [ "$fs" = volume ]; } && [ "$all" = 0 ] && [ -z "${fslist[$n]+x}" ]; then continue; fi
+    if { [ "$fs" = tmpfs ] || [ "$fs" = volume ] || [ "$fs" = overlay ]; } && [ "$all" = 0 ] && [ -z "${fslist[$n]+x}" ]; then continue; fi
     tests+=("$n")
 done
 pairs=()

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Overlay root tests: busybox-static scripts run twice, natively (chroot into a copy of the
+# lower directory on a real tmpfs) and under Alcove with that directory as the read-only
+# lower layer (--root DIR --overlay tmpfs), and the two outputs compared.  Cases marked
+# "expect" check a documented overlay behaviour against a fixed expected output instead
+# (whiteout names refused, broken lower hard links, the /proc/mounts line, statfs magic).
+# After the whole suite the host lower directory must be byte-for-byte what it was.
+#
+# Persistence across runs (--image IMG --overlay VOL --key-file K) runs when
+# `alcove image pack` and `alcove volume create` work, else prints a SKIP line.
+#
+# usage: tests/overlay/run.sh [-v] [FILTER]     (FILTER: regex on case names)
+# environment: ALCOVE (default build/alcove), OVL_TMP (default /dev/shm: must be a tmpfs)
+# Needs root (chroot for the native side) and /bin/busybox (busybox-static).
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ALCOVE=${ALCOVE:-$repo/build/alcove}
+BB=/bin/busybox
+CHROOT=$(command -v chroot || echo /usr/sbin/chroot)
+verbose=0 filter=""
+for a in "$@"; do
+    case $a in
+        -v) verbose=1 ;;
+        -h | --help) sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        *) filter=$a ;;
+    esac
+done
+pass=0 fail=0 skip=0
+ok() { pass=$((pass + 1)); [ "$verbose" = 1 ] && echo "PASS $1"; return 0; }
+bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+skipped() { skip=$((skip + 1)); echo "SKIP $1 ($2)"; }
+
+if [ "$(id -u)" != 0 ] || [ ! -x "$BB" ] || [ ! -x "$ALCOVE" ]; then
+    echo "needs root, $BB and $ALCOVE"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+tmp=$(mktemp -d "${OVL_TMP:-/dev/shm}/alcove-ovl.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+low=$tmp/lower
+
+# ---- the lower layer: a small tree with every kind of object -----------------------------
+mklower() {
+    local d=$1
+    mkdir -p "$d/bin" "$d/d/sub/deep" "$d/e" "$d/empty" "$d/mode" "$d/tmp" "$d/dev" "$d/proc"
+    cp "$BB" "$d/bin/busybox"
+    for a in $("$BB" --list); do [ "$a" = busybox ] || ln -s busybox "$d/bin/$a"; done
+    echo hello >"$d/a.txt"
+    echo world >"$d/d/b.txt"
+    echo deep >"$d/d/sub/c"
+    echo deeper >"$d/d/sub/deep/x"
+    ln -s a.txt "$d/link"
+    ln -s /d/sub "$d/dlink"
+    echo shared >"$d/hl1" && ln "$d/hl1" "$d/hl2"
+    head -c 300000 /dev/urandom >"$d/big"
+    truncate -s 8M "$d/sparse" && echo tail | dd of="$d/sparse" bs=1 seek=4M conv=notrunc status=none
+    echo secret >"$d/mode/ro" && chmod 0444 "$d/mode/ro"
+    echo s >"$d/mode/suid" && chmod 4755 "$d/mode/suid"
+    chown 1000:1000 "$d/mode/ro"
+    mkfifo "$d/fifo"
+    for i in $(seq 1 50); do echo "$i" >"$d/e/f$i"; done
+    touch -d '2001-02-03 04:05:06' "$d/a.txt" "$d/d/b.txt" "$d/mode/ro"
+    touch -d '2002-03-04 05:06:07' "$d/d" "$d/d/sub"
+}
+mklower "$low"
+# What the host sees of the lower layer (content, mode, owner, times, links): compared at the end
+snap() { (cd "$1" && find . -printf '%p %y %m %U %G %s %T@ %n %l\n' | sort && find . -type f -exec sha256sum {} + | sort -k2); }
+snap "$low" >"$tmp/lower.before"
+
+# run_native SCRIPT, run_alcove SCRIPT: stdout+stderr and the exit status
+run_native() {
+    rm -rf "$tmp/native" && cp -a "$low" "$tmp/native"
+    mknod -m 666 "$tmp/native/dev/null" c 1 3 # busybox sh needs it for background jobs
+    (cd / && env -i PATH=/bin "$CHROOT" "$tmp/native" /bin/busybox sh -c "$1" 2>&1; echo "rc=$?")
+}
+run_alcove() {
+    (cd / && timeout -s KILL 30 "$ALCOVE" run --root "$low" --overlay tmpfs --env PATH=/bin \
+        /bin/busybox sh -c "$1" 2>&1; echo "rc=$?")
+}
+
+# case NAME SCRIPT: differential
+case_diff() {
+    local n=$1 s=$2
+    [[ -n $filter && ! $n =~ $filter ]] && return 0
+    run_native "$s" >"$tmp/$n.native"
+    run_alcove "$s" >"$tmp/$n.alcove"
+    if cmp -s "$tmp/$n.native" "$tmp/$n.alcove"; then ok "$n"; else
+        bad "$n" "output differs"
+        diff -u "$tmp/$n.native" "$tmp/$n.alcove" | sed 's/^/    /' | head -n 30
+    fi
+}
+# expect NAME SCRIPT EXPECTED: overlay-specific behaviour against a fixed output
+case_expect() {
+    local n=$1 s=$2 e=$3
+    [[ -n $filter && ! $n =~ $filter ]] && return 0
+    run_alcove "$s" >"$tmp/$n.alcove"
+    if [ "$(cat "$tmp/$n.alcove")" = "$e" ]; then ok "$n"; else
+        bad "$n" "unexpected output"
+        diff -u <(echo "$e") "$tmp/$n.alcove" | sed 's/^/    /' | head -n 30
+    fi
+}
+
+# ---- copy-up ---------------------------------------------------------------------------------
+case_diff append 'echo more >> /a.txt; cat /a.txt; stat -c "%s %a %u %g" /a.txt; cat /link'
+case_diff append_deep 'echo q >> /d/sub/deep/x; cat /d/sub/deep/x; ls -a /d /d/sub /d/sub/deep; stat -c "%a %Y" /d/sub'
+case_diff trunc 'echo new > /d/b.txt; cat /d/b.txt; : > /a.txt; stat -c "%s" /a.txt; ls /d'
+case_diff truncate_cmd 'truncate -s 3 /a.txt; cat /a.txt; echo; truncate -s 0 /big; stat -c %s /big /a.txt'
+case_diff chmod_keeps_data 'chmod 600 /big; stat -c "%a %s" /big; sha256sum /big | cut -c1-16; stat -c "%Y" /a.txt; chmod 0 /a.txt; stat -c "%a %Y" /a.txt'
+case_diff chown_keeps_mode 'chown 2000:3000 /mode/suid; stat -c "%a %u %g" /mode/suid; chown 5:6 /mode/ro; stat -c "%a %u %g %Y" /mode/ro; cat /mode/ro'
+case_diff utimes 'touch -d "2010-01-01 00:00:00" /d/b.txt; stat -c %Y /d/b.txt; cat /d/b.txt; touch -m -d "2011-01-01 00:00:00" /d/sub; stat -c %Y /d/sub; ls /d/sub'
+case_diff keep_times 'cat /a.txt >/dev/null; echo x >> /d/sub/c; stat -c "%Y" /a.txt /d; ls /d/sub; stat -c %Y /d/b.txt'
+case_diff sparse 'chmod 600 /sparse; stat -c "%s" /sparse; [ $(stat -c %b /sparse) -lt 1024 ] && echo sparse; tail -c 5 /sparse; dd if=/sparse bs=4096 skip=100 count=1 2>/dev/null | od -An -c | head -2'
+case_diff ino_stable 'a=$(stat -c %i /a.txt); echo x >> /a.txt; b=$(stat -c %i /a.txt); [ "$a" = "$b" ] && echo same-ino; d=$(stat -c %i /d); touch /d/n; [ "$d" = "$(stat -c %i /d)" ] && echo same-dir-ino'
+case_diff one_dev 'echo x > /d/new; stat -c %d / /d /d/sub /a.txt /d/new /e | sort -u | wc -l'
+case_diff setuid_kept 'echo y >> /mode/suid; stat -c "%a" /mode/suid; chmod u-s /mode/suid; stat -c %a /mode/suid'
+
+# ---- whiteouts, opaque directories ----------------------------------------------------------
+case_diff unlink 'rm /d/b.txt; ls -a /d; cat /d/b.txt; echo again > /d/b.txt; cat /d/b.txt; rm /d/b.txt; ls /d'
+case_diff unlink_symlink 'rm /link /dlink; ls /; ln -s d /link; ls /link'
+case_diff rmdir_opaque 'rm -r /d; ls /; mkdir /d; ls -a /d; touch /d/x; ls /d; cat /d/sub/c; ls /d/sub'
+case_diff rmdir_nonempty 'rmdir /d; echo $?; rmdir /empty; echo $?; ls /; mkdir /empty; ls -a /empty'
+case_diff rmdir_after_unlinks 'rm /d/sub/deep/x; rmdir /d/sub/deep; rm /d/sub/c; rmdir /d/sub; ls -a /d; rmdir /d; echo rc=$?'
+case_diff recreate_type 'rm /a.txt; mkdir /a.txt; ls -ld /a.txt | cut -c1; rmdir /a.txt; echo f > /a.txt; cat /a.txt'
+case_diff dir_over_file 'rm -r /e; echo file > /e; cat /e; rm /e; mkdir /e; ls -a /e'
+
+# ---- rename ----------------------------------------------------------------------------------
+case_diff rename_file 'mv /a.txt /z.txt; ls /; cat /z.txt; cat /a.txt; mv /z.txt /d/b.txt; cat /d/b.txt; ls /d'
+case_diff rename_back 'mv /a.txt /tmp/a; mv /tmp/a /a.txt; cat /a.txt; ls /tmp; ls / | grep -c a.txt'
+case_diff rename_lower_dir 'mv /d /dd; echo rc=$?; ls /; ls -R /dd; cat /dd/sub/c'
+case_diff rename_upper_dir 'mkdir /n; echo 1 > /n/f; mv /n /m; ls /m; cat /m/f; mv /m /e/m; ls /e/m; ls / | grep -c "^[mn]$"'
+case_diff rename_dir_over_empty 'mkdir /n; echo 1 > /n/f; mv -T /n /empty; ls -a /empty; rm -r /empty; ls / | grep -c empty'
+case_diff rename_over_symlink 'mv /a.txt /link; cat /link; ls -l /link | cut -c1; ls / | grep -c a.txt'
+case_diff rename_many 'for i in $(seq 1 50); do mv /e/f$i /e/g$i; done; ls /e | wc -l; ls /e | head -3; cat /e/g7'
+
+# ---- readdir merges -------------------------------------------------------------------------
+case_diff readdir_merge 'touch /d/new; mkdir /d/nd; rm /d/b.txt; ls -a /d; ls -a /d/sub'
+case_diff readdir_big 'for i in $(seq 1 300); do echo $i > /e/n$i; done; rm /e/f1 /e/n1; ls /e | wc -l; ls /e | sort | head -5; find /e -type f | wc -l'
+case_diff find_tree 'echo z > /d/sub/new; rm /d/sub/deep/x; find /d | sort; find / -xdev -name c'
+case_diff du_tar 'echo z > /d/sub/new; tar -cf - -C / d | tar -tf - | sort'
+
+# ---- hard links, symlinks, special files ----------------------------------------------------
+case_diff link_new 'ln /a.txt /h; echo y >> /h; cat /a.txt; stat -c %h /a.txt /h; rm /a.txt; cat /h; stat -c %h /h'
+case_diff symlink_new 'ln -s /d/b.txt /s; cat /s; readlink /s; readlink /link; rm /s; ls / | grep -c "^s$"'
+case_diff fifo_lower 'ls -l /fifo | cut -c1; cat /fifo & sleep 0.3; echo via-fifo > /fifo; wait'
+case_diff mknod_fifo 'mkfifo /d/ff; ls -l /d/ff | cut -c1; rm /d/ff; ls /d'
+
+# ---- programs that change files in place -----------------------------------------------------
+case_diff sed_inplace 'sed -i s/world/there/ /d/b.txt; cat /d/b.txt; ls /d'
+case_diff cp_mv_tree 'cp -a /d /copy; ls -R /copy; mv /copy /moved; ls /moved/sub'
+case_diff many_changes 'for i in 1 2 3; do echo $i >> /d/sub/deep/x; done; cat /d/sub/deep/x; sort -r /d/sub/deep/x > /d/sub/deep/y; cat /d/sub/deep/y'
+
+# ---- overlay-specific behaviour (fixed expectations, docs/overlay.md) -----------------------
+case_expect whiteout_names 'touch /.wh.foo; echo rc=$?; mkdir /d/.wh.x; echo rc=$?; ls -a / | grep -c "^\.wh\."; rm /d/b.txt; ls -a /d | grep -c wh' \
+'touch: /.wh.foo: Invalid argument
+rc=1
+mkdir: can'"'"'t create directory '"'"'/d/.wh.x'"'"': Invalid argument
+rc=1
+0
+0
+rc=1'
+case_expect broken_hardlink 'echo z >> /hl1; cat /hl1; cat /hl2; stat -c %h /hl2' \
+'shared
+z
+shared
+2
+rc=0'
+case_expect mounts_line 'grep " / " /proc/mounts | cut -d" " -f3,4; stat -f -c %t /' \
+'overlay rw,lower=hostfs+unprotected,upper=tmpfs
+794c7630
+rc=0'
+
+# ---- a dynamic program from the host root: shared libraries mapped from the lower layer ----
+n=host_root_dynamic
+if [[ -z $filter || $n =~ $filter ]]; then
+    marker=/etc/alcove-ovl-test-$$
+    out=$(cd / && "$ALCOVE" run --root / --overlay tmpfs /bin/sh -c \
+        "echo hi > $marker && cat $marker && /bin/ls -d /etc && rm $marker && ls $marker" 2>&1)
+    exp="hi
+/etc
+ls: cannot access '$marker': No such file or directory"
+    if [ "$out" = "$exp" ] && [ ! -e "$marker" ]; then ok $n; else bad $n "got: $out"; fi
+fi
+
+# ---- persistence across runs: image lower + encrypted volume upper ------------------------
+n=persist_image_volume
+if [[ -z $filter || $n =~ $filter ]]; then
+    key=$tmp/key vol=$tmp/upper.vol img=$tmp/lower.img
+    head -c 32 /dev/urandom >"$key"
+    if "$ALCOVE" image pack "$low" -o "$img" >"$tmp/pack.log" 2>&1 &&
+        "$ALCOVE" volume create "$vol" --size 64M --key-file "$key" >"$tmp/mkvol.log" 2>&1; then
+        r1=$(cd / && "$ALCOVE" run --image "$img" --overlay "$vol" --key-file "$key" --state-dir "$tmp" \
+            /bin/busybox sh -c 'echo more >> /a.txt; rm /d/b.txt; rm -r /e; mkdir /e; echo n > /e/n; mv /a.txt /z; sync; echo ok' 2>&1)
+        r2=$(cd / && "$ALCOVE" run --image "$img" --overlay "$vol" --key-file "$key" --state-dir "$tmp" \
+            /bin/busybox sh -c 'cat /z; ls /d; ls /e; ls / | grep -c a.txt' 2>&1)
+        exp2="hello
+more
+sub
+n
+0"
+        if [ "$r1" = ok ] && [ "$r2" = "$exp2" ] && ! grep -q more "$vol"; then ok $n; else
+            bad $n "first run: $r1 / second run: $r2"
+        fi
+    else
+        skipped $n "volume/image not available: $(tail -n 1 "$tmp/pack.log" "$tmp/mkvol.log" 2>/dev/null | tr '\n' ' ' | cut -c1-120)"
+    fi
+fi
+
+# ---- the lower layer on the host is untouched ----------------------------------------------
+snap "$low" >"$tmp/lower.after"
+if cmp -s "$tmp/lower.before" "$tmp/lower.after"; then ok lower_untouched; else
+    bad lower_untouched "the host lower directory changed"
+    diff "$tmp/lower.before" "$tmp/lower.after" | head -n 20 | sed 's/^/    /'
+fi
+
+[ "$skip" -gt 0 ] && echo "$skip skipped"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
