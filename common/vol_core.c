@@ -34,6 +34,20 @@ void vlog(struct vol *v, const char *fmt, ...)
 
 /* ---- crypto ------------------------------------------------------------------------- */
 
+void wipe(void *p, size_t n)
+{
+    volatile uint8_t *q = p;
+    while (n && ((uintptr_t)q & 7)) {
+        *q++ = 0;
+        n--;
+    }
+    volatile uint64_t *w = (volatile uint64_t *)(volatile void *)q;
+    for (; n >= 8; n -= 8)
+        *w++ = 0;
+    for (q = (volatile uint8_t *)w; n; n--)
+        *q++ = 0;
+}
+
 /* Brackets nest so that a tree walk inside a batch does not pay for a second one. */
 void cbegin(struct vol *v)
 {
@@ -107,15 +121,15 @@ static struct vkey *getkey(struct vol *v, uint64_t epoch)
 void keys_free(struct vol *v)
 {
     for (unsigned i = 0; i < NKEYS; i++) {
-        sodium_memzero(v->keys[i].k, 32);
+        wipe(v->keys[i].k, 32);
         if (v->keys[i].st_raw) {
-            sodium_memzero(v->keys[i].st_raw, sizeof(crypto_aead_aes256gcm_state) + 16);
+            wipe(v->keys[i].st_raw, sizeof(crypto_aead_aes256gcm_state) + 16);
             v->io.free(v->keys[i].st_raw);
         }
         v->keys[i].st_raw = NULL;
         v->keys[i].valid = 0;
     }
-    sodium_memzero(v->master, 32);
+    wipe(v->master, 32);
 }
 
 int seal_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *m,
@@ -250,7 +264,7 @@ void cache_free(struct vol *v)
         struct vnode *n = v->ht[i], *nx;
         for (; n; n = nx) {
             nx = n->hnext;
-            sodium_memzero(n->data, VB);
+            wipe(n->data, VB);
             v->io.free(n);
         }
     }
@@ -316,7 +330,7 @@ void node_drop(struct vol *v, struct vnode *n)
         v->ndirty--;
     if (n->dirty && !n->blk && !is_bitmap(n->kind))
         v->need--;
-    sodium_memzero(n->data, VB);
+    wipe(n->data, VB);
     v->io.free(n);
 }
 
@@ -341,7 +355,7 @@ void cache_trim(struct vol *v)
             } else {
                 *pp = n->hnext;
                 v->nnodes--;
-                sodium_memzero(n->data, VB);
+                wipe(n->data, VB);
                 v->io.free(n);
             }
         }

@@ -154,6 +154,9 @@ struct vol {
 };
 
 /* ---- vol_core.c ---- */
+/* Zero secrets and plaintext before memory goes back (not libsodium's sodium_memzero:
+ * that would need a crypto bracket in the core). */
+void wipe(void *p, size_t n);
 void vlog(struct vol *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vlog_io(const struct vol_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cbegin(struct vol *v);
