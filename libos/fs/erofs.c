@@ -31,6 +31,7 @@
 #define EROFS_SUPER_MAGIC_V1 0xE0F5E1E2u
 #define IMG_CACHE_BLOCKS 8192u   /* 32 MiB of verified blocks, data and tree */
 #define BOUNCE_BLOCKS 128u       /* one verity chunk: a read's blocks hashed in one bracket */
+#define EMAP_BUCKETS 4096u       /* hash chains of per-file page objects */
 
 /* The memory object of a mapped file (by nid, so hard links and re-lookups share it). */
 struct emap {
@@ -40,7 +41,8 @@ struct emap {
     uint8_t *filled;             /* bit per page: copied in and verified */
     uint64_t nfilled;            /* bits set */
     int mapped;                  /* ever mapped: its pages are never given back */
-    struct emap *next;
+    struct emap *next;           /* all objects, newest first */
+    struct emap *hnext;          /* chain of its bucket in esb.buckets */
 };
 
 struct esb {
@@ -51,6 +53,7 @@ struct esb {
     struct erofs_fs fs;
     uint8_t *bounce;             /* BOUNCE_BLOCKS * 4096 */
     struct emap *maps;
+    struct emap **buckets;       /* EMAP_BUCKETS chains, by nid */
     uint64_t unmapped_pages;     /* filled pages of objects never mapped */
     const char *cur;             /* the file the current operation is about (log lines) */
 };
@@ -199,6 +202,31 @@ static long erofs_ireadlink(struct dentry *d, char *buf, size_t size)
     return r;
 }
 
+/* Every name of directory d but "." and "..", for an overlay above this image. */
+static int erofs_iterate(struct dentry *d, int (*fn)(void *ctx, const char *name, size_t len), void *ctx)
+{
+    struct esb *s = esb_of(d->sb);
+    const struct erofs_inode *ei = ei_of(d->inode);
+    struct erofs_dent *de = kmalloc(sizeof(*de));
+    if (!de)
+        return -ENOMEM;
+    uint64_t pos = 0;
+    int r;
+    s->cur = d->name;
+    while ((r = erofs_readdir(&s->fs, ei, &pos, de)) == 1) {
+        if ((de->len == 1 && de->name[0] == '.') || (de->len == 2 && de->name[0] == '.' && de->name[1] == '.'))
+            continue;
+        /* The callback may do anything (allocate, look up): the pointer s->cur is only
+         * a label, and de is our own copy. */
+        r = fn(ctx, de->name, de->len);
+        if (r != 0)
+            break;
+    }
+    s->cur = NULL;
+    kfree(de);
+    return r;
+}
+
 static int erofs_open(struct dentry *d, struct file *f, int flags)
 {
     (void)flags;
@@ -266,6 +294,7 @@ static const struct inode_ops erofs_iops = {
     .setattr = ro_setattr,
     .readlink = erofs_ireadlink,
     .open = erofs_open,
+    .iterate = erofs_iterate,
 };
 
 /* ---- file data ----
@@ -288,9 +317,10 @@ static int bit(const uint8_t *b, uint64_t p)
 /* The object of the file (created empty on first use). */
 static int emap_get(struct esb *s, const struct erofs_inode *ei, struct emap **out)
 {
-    struct emap *m = s->maps;
+    struct emap **b = &s->buckets[ei->nid % EMAP_BUCKETS];
+    struct emap *m = *b;
     while (m && m->nid != ei->nid)
-        m = m->next;
+        m = m->hnext;
     if (!m) {
         m = kzalloc(sizeof(*m));
         uint64_t np = (ei->size + 4095) / 4096;
@@ -305,6 +335,8 @@ static int emap_get(struct esb *s, const struct erofs_inode *ei, struct emap **o
         m->filled = bits;
         m->next = s->maps;
         s->maps = m;
+        m->hnext = *b;
+        *b = m;
     }
     *out = m;
     return 0;
@@ -586,6 +618,7 @@ static void esb_free(struct esb *s)
         kfree(m->filled);
         kfree(m);
     }
+    kfree(s->buckets);
     verity_close(s->v);
     kfree(s->bounce);
     kfree(s->source);
@@ -638,7 +671,8 @@ static int esb_open(struct esb *s, const uint8_t root_hash[32])
         return -EINVAL;
     }
     s->bounce = kmalloc((size_t)BOUNCE_BLOCKS * 4096);
-    if (!s->bounce)
+    s->buckets = kzalloc(EMAP_BUCKETS * sizeof(*s->buckets));
+    if (!s->bounce || !s->buckets)
         return -ENOMEM;
     r = (int)io_read(s, s->bounce, 4096, (uint64_t)st.size - 4096);
     if (r < 0) {
