@@ -69,6 +69,7 @@ struct kernel {
     struct lock *locks;      /* flock.c: advisory locks of every process */
     struct vfs_state *vfs;   /* fs/dcache.c: mounts, dentry hash, LRU */
     struct vfsmount *memfd_mnt; /* fs/tmpfs.c: the internal tmpfs of memfd_create */
+    uint64_t sys_warned[16];  /* kernel/syscall.c: call numbers already warned about */
 };
 extern struct kernel *kernel;
 

@@ -81,6 +81,19 @@ static const struct syscall_desc table[] = {
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),
     E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"), E(clock_settime, "dp"),
     E(setitimer, "dpp"), E(getitimer, "dp"), E(alarm, "u"),
+    /* capabilities (proc/caps.c) */
+    E(capget, "pp"), E(capset, "pp"),
+    /* refused as in a default container (kernel/refused.c) */
+    E(init_module, "pus"), E(finit_module, "fsx"), E(delete_module, "sx"), E(kexec_load, "uupx"),
+    E(kexec_file_load, "ffusx"), E(swapon, "sx"), E(swapoff, "s"), E(iopl, "d"), E(ioperm, "uud"),
+    E(quotactl, "xsdp"), E(acct, "s"), E(bpf, "dpu"), E(perf_event_open, "pddfx"),
+    E(userfaultfd, "x"), E(fanotify_init, "xx"), E(lookup_dcookie, "upu"), E(setns, "fx"),
+    E(ptrace, "ddpp"), E(vhangup, ""), E(nfsservctl, "dpp"), E(sysfs, "dpp"), E(uselib, "s"),
+    E(ustat, "xp"), E(migrate_pages, "dupp"), E(move_pages, "dupppx"),
+    E(open_by_handle_at, "fpx"), E(settimeofday, "pp"), E(process_madvise, "fpudx"),
+    E(add_key, "sspuf"), E(request_key, "sssf"), E(keyctl, "dxxxx"), E(reboot, "xxdp"),
+    E(pivot_root, "ss"), E(syslog, "dpd"), E(fsopen, "sx"), E(fspick, "fsx"),
+    E(fsmount, "fxx"), E(move_mount, "fsfsx"), E(fsconfig, "fdppd"), E(unshare, "x"),
 };
 
 const unsigned syscall_table_size = ARRAY_SIZE(table);
@@ -100,6 +113,17 @@ const char *syscall_name(long nr)
     if (nr >= 0 && (unsigned long)nr < ARRAY_SIZE(sysnames) && sysnames[nr])
         return sysnames[nr];
     return "?";
+}
+
+int syscall_warn_once(long nr)
+{
+    if (nr < 0 || (unsigned long)nr >= 64 * ARRAY_SIZE(kernel->sys_warned))
+        return 0;
+    uint64_t bit = 1ull << (nr & 63);
+    if (kernel->sys_warned[nr >> 6] & bit)
+        return 0;
+    kernel->sys_warned[nr >> 6] |= bit;
+    return 1;
 }
 
 /* ---- trace mode: a built-in strace ---------------------------------------------------- */

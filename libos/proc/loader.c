@@ -496,6 +496,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
         wake_all();
     }
     reset_signals();
+    caps_exec(current->proc);
     xstate_reset(ctx);
     void *xs = ctx->xstate;
     uint32_t xsz = ctx->xstate_size;

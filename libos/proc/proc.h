@@ -63,6 +63,11 @@ struct process {
     int nice;                        /* -20..19 (sched.c): recorded, the host is not told */
     int ngroups;                     /* supplementary groups (cred.c), sorted */
     uint32_t *groups;                /* kmalloc'd, NULL when ngroups == 0; own copy per process */
+    /* capability sets (caps.c): until capset, derived from euid (root: every capability) */
+    int caps_set;
+    uint64_t cap_eff, cap_prm, cap_inh;
+    struct ptimer *ptimers;          /* POSIX timers (kernel/ptimer.c), NULL after fork/exec */
+    int ptimer_next_id;              /* the next timer id, as Linux's next_posix_timer_id */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
@@ -139,6 +144,8 @@ void sigq_free_all(struct sigq **q);
 void sched_fork(struct thread *t, struct process *c);
 /* Copy the caller's supplementary groups into a new process c: 0 or -ENOMEM (cred.c). */
 WUR int groups_fork(struct process *c);
+/* exec recomputes the capability sets of p (caps.c). */
+void caps_exec(struct process *p);
 /* Any thread of the enclave by tid (running processes only), NULL if none. */
 struct thread *task_by_tid(int tid);
 /* Threads (thread.c, futex.c): p's thread tid, the caller's process's thread tid. */
