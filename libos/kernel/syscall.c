@@ -81,6 +81,9 @@ static const struct syscall_desc table[] = {
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),
     E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"), E(clock_settime, "dp"),
     E(setitimer, "dpp"), E(getitimer, "dp"), E(alarm, "u"),
+    /* POSIX timers (kernel/ptimer.c) */
+    E(timer_create, "dpp"), E(timer_settime, "dxpp"), E(timer_gettime, "dp"),
+    E(timer_getoverrun, "d"), E(timer_delete, "d"),
     /* capabilities (proc/caps.c) */
     E(capget, "pp"), E(capset, "pp"),
     /* refused as in a default container (kernel/refused.c) */

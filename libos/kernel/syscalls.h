@@ -249,3 +249,9 @@ SYS(fsconfig);
 SYS(unshare);
 SYS(capget);
 SYS(capset);
+/* kernel/ptimer.c */
+SYS(timer_create);
+SYS(timer_settime);
+SYS(timer_gettime);
+SYS(timer_getoverrun);
+SYS(timer_delete);

@@ -497,6 +497,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
     }
     reset_signals();
     caps_exec(current->proc);
+    ptimer_exit_all(current->proc); /* exec keeps no timer */
     xstate_reset(ctx);
     void *xs = ctx->xstate;
     uint32_t xsz = ctx->xstate_size;

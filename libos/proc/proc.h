@@ -192,6 +192,15 @@ __attribute__((noreturn)) void process_exit_signal(int sig);
 __attribute__((noreturn)) void process_exit(int code);
 
 
+/* POSIX timers (kernel/ptimer.c).  ptimer_check: a wake-up timer expired, queue the
+ * signals of every expired timer of this host process.  ptimer_dequeued: a timer's signal
+ * was taken, fill in its si_overrun and re-arm the timer, or say (0) that it is stale.  ptimer_exit_all: end every
+ * timer of p (exit, exec).  ptimer_fork_child: a forked child starts with none. */
+void ptimer_check(void);
+WUR int ptimer_dequeued(struct k_siginfo *info); /* 0: drop the signal */
+void ptimer_exit_all(struct process *p);
+void ptimer_fork_child(struct process *c);
+
 /* The pid a pidfd (or /proc/PID directory fd) names, and whether it is O_NONBLOCK: the
  * pid or -EBADF (pidfd.c). */
 int pidfd_pid(int fd, int *nonblock);
