@@ -49,6 +49,7 @@ static const struct syscall_desc table[] = {
     /* memory */
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
+    E(mlock2, "pux"), E(mlockall, "x"), E(munlockall, ""), E(mincore, "pup"),
     /* process */
     E(exit, "d"), E(exit_group, "d"), E(clone, "xpppx"), E(clone3, "pu"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
     E(waitid, "ddpdp"), E(fork, ""), E(vfork, ""),
@@ -84,6 +85,9 @@ static const struct syscall_desc table[] = {
     /* POSIX timers (kernel/ptimer.c) */
     E(timer_create, "dpp"), E(timer_settime, "dxpp"), E(timer_gettime, "dp"),
     E(timer_getoverrun, "d"), E(timer_delete, "d"),
+    /* small calls without a family (kernel/misc_sys.c) */
+    E(membarrier, "dxd"), E(personality, "x"), E(pkey_alloc, "xx"), E(pkey_free, "d"),
+    E(pkey_mprotect, "puxd"), E(ioprio_get, "dd"), E(ioprio_set, "ddx"),
     /* capabilities (proc/caps.c) */
     E(capget, "pp"), E(capset, "pp"),
     /* refused as in a default container (kernel/refused.c) */

@@ -255,3 +255,15 @@ SYS(timer_settime);
 SYS(timer_gettime);
 SYS(timer_getoverrun);
 SYS(timer_delete);
+/* kernel/misc_sys.c, mm/mm.c */
+SYS(membarrier);
+SYS(personality);
+SYS(pkey_alloc);
+SYS(pkey_free);
+SYS(pkey_mprotect);
+SYS(ioprio_get);
+SYS(ioprio_set);
+SYS(mincore);
+SYS(mlock2);
+SYS(mlockall);
+SYS(munlockall);

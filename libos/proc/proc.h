@@ -68,6 +68,9 @@ struct process {
     uint64_t cap_eff, cap_prm, cap_inh;
     struct ptimer *ptimers;          /* POSIX timers (kernel/ptimer.c), NULL after fork/exec */
     int ptimer_next_id;              /* the next timer id, as Linux's next_posix_timer_id */
+    int membarrier_reg;              /* membarrier REGISTER_* commands done (misc_sys.c) */
+    uint32_t personality;            /* personality(2): recorded only */
+    int ioprio, ioprio_set;          /* ioprio_set(2): recorded only */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
