@@ -39,7 +39,7 @@ static const struct syscall_desc table[] = {
     E(rmdir, "s"), E(unlink, "s"), E(unlinkat, "fsx"), E(rename, "ss"), E(renameat, "fsfs"),
     E(renameat2, "fsfsx"), E(link, "ss"), E(linkat, "fsfsx"), E(symlink, "ss"),
     E(symlinkat, "sfs"), E(chmod, "so"), E(fchmod, "fo"), E(fchmodat, "fso"), E(umask, "o"),
-    E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
+    E(utimensat, "fspx"), E(utime, "sp"), E(utimes, "sp"), E(futimesat, "fsp"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
     E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"), E(mount, "sssxp"), E(umount2, "sx"),
     E(fstatfs, "fp"),
     /* extended attributes (xattr.c) */

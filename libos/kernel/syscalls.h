@@ -267,3 +267,7 @@ SYS(mincore);
 SYS(mlock2);
 SYS(mlockall);
 SYS(munlockall);
+/* fs/vfs.c */
+SYS(utime);
+SYS(utimes);
+SYS(futimesat);
