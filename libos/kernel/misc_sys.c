@@ -1,6 +1,6 @@
 /*
  * misc_sys.c - small system calls without a family of their own: membarrier,
- * personality, the protection keys (as a CPU without PKU), I/O priorities.
+ * personality, the protection keys (as a CPU without PKU), I/O priorities, the UTS names.
  */
 #include "libos.h"
 #include "proc/proc.h"
@@ -237,4 +237,35 @@ SYS(ioprio_get)
     if (r < 0)
         return r;
     return r == 0 ? -ESRCH : best;
+}
+
+/* ---- sethostname(2) / setdomainname(2) --------------------------------------------------
+ * The enclave has one UTS name space of its own: the names start as the host's and, once
+ * set by the enclave's root, uname() in every process of the enclave reports them; the
+ * host's names never change.  The order is the host kernel's (6.18, checked natively):
+ * EPERM without CAP_SYS_ADMIN (the enclave's root has it), then EINVAL for a length
+ * outside [0, 64], then EFAULT.  Not yet: setting the names from the command line. */
+static long set_uts(char *dst, uint8_t *set, uint64_t uname, int len)
+{
+    if (current->proc->euid != 0)
+        return -EPERM;
+    if (len < 0 || len > 64)
+        return -EINVAL;
+    char tmp[65];
+    al_memset(tmp, 0, sizeof(tmp));
+    if (copy_from_user(tmp, uname, (size_t)len))
+        return -EFAULT;
+    al_memcpy(dst, tmp, sizeof(tmp));
+    *set = 1;
+    return 0;
+}
+
+SYS(sethostname)
+{
+    return set_uts(kernel->uts_node, &kernel->uts_node_set, (uint64_t)a0, (int)a1);
+}
+
+SYS(setdomainname)
+{
+    return set_uts(kernel->uts_domain, &kernel->uts_domain_set, (uint64_t)a0, (int)a1);
 }

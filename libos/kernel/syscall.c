@@ -88,6 +88,7 @@ static const struct syscall_desc table[] = {
     /* small calls without a family (kernel/misc_sys.c) */
     E(membarrier, "dxd"), E(personality, "x"), E(pkey_alloc, "xx"), E(pkey_free, "d"),
     E(pkey_mprotect, "puxd"), E(ioprio_get, "dd"), E(ioprio_set, "ddx"),
+    E(sethostname, "pd"), E(setdomainname, "pd"),
     /* capabilities (proc/caps.c) */
     E(capget, "pp"), E(capset, "pp"),
     /* refused as in a default container (kernel/refused.c) */

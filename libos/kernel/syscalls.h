@@ -271,3 +271,5 @@ SYS(munlockall);
 SYS(utime);
 SYS(utimes);
 SYS(futimesat);
+SYS(sethostname);
+SYS(setdomainname);
