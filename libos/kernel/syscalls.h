@@ -273,3 +273,6 @@ SYS(utimes);
 SYS(futimesat);
 SYS(sethostname);
 SYS(setdomainname);
+/* fs/file.c */
+SYS(sync_file_range);
+SYS(readahead);
