@@ -35,7 +35,13 @@ COMMON_OBJ := $(call obj,$(COMMON_SRC))
 DIRECT_OBJ := $(call obj,$(DIRECT_SRC))
 CLI_OBJ    := $(patsubst %,$(BUILD)/host/%.o,$(CLI_SRC) $(COMMON_SRC))
 
-all: $(BUILD)/alcove $(BUILD)/alcove-direct
+all: $(BUILD)/alcove $(BUILD)/alcove-direct docs/syscalls.md
+
+# Every system call number, its status and the tests that mention it, from the one table.
+UNISTD_64 := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+docs/syscalls.md: scripts/gen-syscalls-md.py libos/kernel/syscall.c libos/kernel/refused.c $(wildcard tests/abi/*.c) $(UNISTD_64)
+	@echo "  GEN   $@"
+	$(V)python3 scripts/gen-syscalls-md.py $(UNISTD_64) . $@
 
 $(BUILD)/gen/sysnames.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h
 	@mkdir -p $(dir $@)

@@ -1,7 +1,8 @@
 /*
  * pal.h - the one boundary between the Alcove LibOS core and a platform backend.
  *
- * Version 2 (added mount types, the volume key, the state directory, the crypto bracket).
+ * Version 2 (added mount types, the volume key, the state directory, the crypto bracket);
+ * version 3 added the wake-up timers (pal_wakeup_*, PAL_EVENT_TIMER).
  * The core (libos/) calls only the pal_* functions declared here; a backend (pal/<name>/)
  * implements them and calls back into the core through the libos_* entry
  * points at the end of this file.  Nothing else crosses.
@@ -25,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAL_ABI_VERSION 2
+#define PAL_ABI_VERSION 3
 
 #define PAL_WUR __attribute__((warn_unused_result))
 #define PAL_NORETURN __attribute__((noreturn))
@@ -312,6 +313,19 @@ PAL_WUR int pal_sleep(int clock, int absolute, int64_t sec, int64_t nsec);
  * usec}; old (may be NULL) receives the previous setting. */
 PAL_WUR int pal_timer_set(int which, const int64_t nv[4], int64_t old[4]);
 PAL_WUR int pal_timer_get(int which, int64_t cur[4]);
+/* Wake-up timers (version 3): a timer of the calling process on clock (CLOCK_REALTIME,
+ * MONOTONIC, BOOTTIME, TAI, PROCESS_CPUTIME_ID: the calling process's CPU time, or
+ * THREAD_CPUTIME_ID: the CPU time of thread, a backend thread id of this process from
+ * pal_thread_id/pal_thread_start, 0 for the caller) that raises the asynchronous event
+ * PAL_EVENT_TIMER in this process when it expires.  The event names no timer: the core
+ * reads its clocks and finds what expired.  A timer does not survive pal_process_fork
+ * (the child has none).  OUT *out: its handle, for pal_wakeup_arm/pal_wakeup_delete. */
+#define PAL_EVENT_TIMER (1ull << 40)
+PAL_WUR int pal_wakeup_create(int clock, int64_t thread, pal_handle_t *out);
+/* Arm h to expire once at the absolute time (absolute != 0) or after the relative time on
+ * its clock; a time of 0 s 0 ns disarms it. */
+PAL_WUR int pal_wakeup_arm(pal_handle_t h, int absolute, int64_t sec, int64_t nsec);
+void pal_wakeup_delete(pal_handle_t h);
 /* Bracket for code the core did not compile itself (libsodium, built with the stack
  * protector, reads its canary at %fs:0x28): between begin and end the calling thread's
  * %fs points at a core-owned TLS block, and end puts the program's back.  Keep brackets

@@ -69,6 +69,10 @@ struct kernel {
     struct lock *locks;      /* flock.c: advisory locks of every process */
     struct vfs_state *vfs;   /* fs/dcache.c: mounts, dentry hash, LRU */
     struct vfsmount *memfd_mnt; /* fs/tmpfs.c: the internal tmpfs of memfd_create */
+    uint64_t sys_warned[16];  /* kernel/syscall.c: call numbers already warned about */
+    /* kernel/misc_sys.c: the enclave's own host and domain names once set (uname) */
+    char uts_node[65], uts_domain[65];
+    uint8_t uts_node_set, uts_domain_set;
 };
 extern struct kernel *kernel;
 

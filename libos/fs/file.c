@@ -495,6 +495,40 @@ SYS(fadvise64)
     return 0; /* advice only: the host's page cache decides */
 }
 
+/* sync_file_range(2), Linux's checks (fs/sync.c): EBADF, unknown flags and a negative or
+ * wrapping range EINVAL, ESPIPE for anything but a regular file, directory or link.  The
+ * LibOS cannot write back part of a file: SYNC_FILE_RANGE_WRITE writes back its data
+ * (fdatasync), the wait flags alone do nothing more. */
+SYS(sync_file_range)
+{
+    struct file *f = fd_get((int)a0);
+    int64_t off = a1, n = a2;
+    unsigned flags = (unsigned)a3;
+    if (!f || (f->flags & O_PATH))
+        return -EBADF;
+    if (flags & ~7u)
+        return -EINVAL;
+    if (off < 0 || (int64_t)((uint64_t)off + (uint64_t)n) < 0 || (uint64_t)off + (uint64_t)n < (uint64_t)off)
+        return -EINVAL;
+    if (!S_ISREG(f->mode) && !S_ISDIR(f->mode) && !S_ISLNK(f->mode))
+        return -ESPIPE;
+    if (flags & 2 /* SYNC_FILE_RANGE_WRITE */)
+        return do_fsync(a0, 1);
+    return 0;
+}
+
+/* readahead(2): EBADF unless open for reading, EINVAL for what has no page cache (anything
+ * but a regular file); then advice only, as fadvise(WILLNEED). */
+SYS(readahead)
+{
+    struct file *f = fd_get((int)a0);
+    if (!f || (f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (!S_ISREG(f->mode))
+        return -EINVAL;
+    return 0;
+}
+
 /* ---- poll/select ------------------------------------------------------------------------ */
 
 static int poll_file(struct file *f, int events)

@@ -1336,24 +1336,15 @@ SYS(umask)
 
 #define UTIME_NOW_ 0x3fffffff
 #define UTIME_OMIT_ 0x3ffffffe
-SYS(utimensat)
+/* The common part of utimensat, utimes, futimesat and utime (Linux's do_utimes): times
+ * are {atime sec, nsec, mtime sec, nsec}, already checked, UTIME_NOW/UTIME_OMIT allowed. */
+static long do_utimes(int dirfd, uint64_t upath, const int64_t times[4], int flags)
 {
-    int64_t times[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
-    int flags = (int)a3;
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-        return -EINVAL;
-    if (a2 && copy_from_user(times, (uint64_t)a2, sizeof(times)))
-        return -EFAULT;
-    for (int i = 0; i < 2; i++) {
-        int64_t ns = times[2 * i + 1];
-        if (ns != UTIME_NOW_ && ns != UTIME_OMIT_ && (ns < 0 || ns >= 1000000000))
-            return -EINVAL;
-    }
     struct path p = {NULL, NULL};
     long r;
-    if (!a1) {
+    if (!upath) {
         /* futimens(fd): the descriptor's own file. */
-        struct file *f = fd_get((int)a0);
+        struct file *f = fd_get(dirfd);
         if (!f)
             return -EBADF;
         if (!f->loc.dentry)
@@ -1363,12 +1354,12 @@ SYS(utimensat)
     } else {
         char path[PATH_MAX_LEN];
         struct file *f;
-        r = get_path((uint64_t)a1, path);
+        r = get_path(upath, path);
         if (r < 0)
             return r;
         if (!path[0] && !(flags & AT_EMPTY_PATH))
             return -ENOENT;
-        r = at_path((int)a0, path, flags, 1, &p, &f);
+        r = at_path(dirfd, path, flags, 1, &p, &f);
         if (r < 0)
             return r;
         if (!p.dentry)
@@ -1402,6 +1393,61 @@ SYS(utimensat)
     }
     path_put(&p);
     return r;
+}
+
+SYS(utimensat)
+{
+    int64_t times[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
+    int flags = (int)a3;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if (a2 && copy_from_user(times, (uint64_t)a2, sizeof(times)))
+        return -EFAULT;
+    for (int i = 0; i < 2; i++) {
+        int64_t ns = times[2 * i + 1];
+        if (ns != UTIME_NOW_ && ns != UTIME_OMIT_ && (ns < 0 || ns >= 1000000000))
+            return -EINVAL;
+    }
+    return do_utimes((int)a0, (uint64_t)a1, times, flags);
+}
+
+/* futimesat(2) and utimes(2): struct timeval pairs (NULL: now); a microsecond count
+ * outside [0, 1e6) is EINVAL (Linux's fs/utimes.c). */
+static long do_futimesat(int dirfd, uint64_t upath, uint64_t utv)
+{
+    int64_t times[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
+    if (utv) {
+        int64_t tv[4];
+        if (copy_from_user(tv, utv, sizeof(tv)))
+            return -EFAULT;
+        if (tv[1] < 0 || tv[1] >= 1000000 || tv[3] < 0 || tv[3] >= 1000000)
+            return -EINVAL;
+        times[0] = tv[0], times[1] = tv[1] * 1000, times[2] = tv[2], times[3] = tv[3] * 1000;
+    }
+    return do_utimes(dirfd, upath, times, 0);
+}
+
+SYS(futimesat)
+{
+    return do_futimesat((int)a0, (uint64_t)a1, (uint64_t)a2);
+}
+
+SYS(utimes)
+{
+    return do_futimesat(AT_FDCWD, (uint64_t)a0, (uint64_t)a1);
+}
+
+/* utime(2): struct utimbuf {actime, modtime} in whole seconds, NULL for now. */
+SYS(utime)
+{
+    int64_t times[4] = {0, UTIME_NOW_, 0, UTIME_NOW_};
+    if (a1) {
+        int64_t ub[2];
+        if (copy_from_user(ub, (uint64_t)a1, sizeof(ub)))
+            return -EFAULT;
+        times[0] = ub[0], times[1] = 0, times[2] = ub[1], times[3] = 0;
+    }
+    return do_utimes(AT_FDCWD, (uint64_t)a0, times, 0);
 }
 
 SYS(truncate)

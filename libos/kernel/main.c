@@ -129,8 +129,6 @@ int libos_main(const struct pal_boot *boot)
     pal_context_enter(&ctx);
 }
 
-static unsigned char warned[1024];
-
 void libos_syscall(struct pal_context *ctx)
 {
     bkl_lock();
@@ -148,8 +146,7 @@ void libos_syscall(struct pal_context *ctx)
     int found;
     ret = syscall_dispatch(nr, a, &found);
     if (!found) {
-        if (nr >= 0 && (unsigned long)nr < sizeof(warned) && !warned[nr]) {
-            warned[nr] = 1;
+        if (syscall_warn_once(nr)) {
             warn("unimplemented syscall %s (%ld) returns -ENOSYS", syscall_name(nr), nr);
         }
     }

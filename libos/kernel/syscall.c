@@ -29,6 +29,7 @@ static const struct syscall_desc table[] = {
     E(close, "f"), E(close_range, "ffx"), E(dup, "f"), E(dup2, "ff"), E(dup3, "ffx"),
     E(fcntl, "fdx"), E(ioctl, "fxp"), E(pipe, "p"), E(pipe2, "px"), E(flock, "fx"),
     E(fsync, "f"), E(fdatasync, "f"), E(ftruncate, "fd"), E(truncate, "sd"), E(fadvise64, "fddd"),
+    E(sync_file_range, "fddx"), E(readahead, "fdu"),
     E(poll, "pud"), E(ppoll, "pupp"), E(select, "dpppp"), E(pselect6, "dppppp"),
     E(getdents64, "fpu"),
     /* files: names */
@@ -39,7 +40,7 @@ static const struct syscall_desc table[] = {
     E(rmdir, "s"), E(unlink, "s"), E(unlinkat, "fsx"), E(rename, "ss"), E(renameat, "fsfs"),
     E(renameat2, "fsfsx"), E(link, "ss"), E(linkat, "fsfsx"), E(symlink, "ss"),
     E(symlinkat, "sfs"), E(chmod, "so"), E(fchmod, "fo"), E(fchmodat, "fso"), E(umask, "o"),
-    E(utimensat, "fspx"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
+    E(utimensat, "fspx"), E(utime, "sp"), E(utimes, "sp"), E(futimesat, "fsp"), E(chown, "sdd"), E(lchown, "sdd"), E(fchown, "fdd"),
     E(fchownat, "fsddx"), E(mknod, "sox"), E(mknodat, "fsox"), E(statfs, "sp"), E(mount, "sssxp"), E(umount2, "sx"),
     E(fstatfs, "fp"),
     /* extended attributes (xattr.c) */
@@ -49,6 +50,7 @@ static const struct syscall_desc table[] = {
     /* memory */
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
+    E(mlock2, "pux"), E(mlockall, "x"), E(munlockall, ""), E(mincore, "pup"),
     /* process */
     E(exit, "d"), E(exit_group, "d"), E(clone, "xpppx"), E(clone3, "pu"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
     E(waitid, "ddpdp"), E(fork, ""), E(vfork, ""),
@@ -81,6 +83,26 @@ static const struct syscall_desc table[] = {
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),
     E(nanosleep, "pp"), E(clock_nanosleep, "ddpp"), E(clock_settime, "dp"),
     E(setitimer, "dpp"), E(getitimer, "dp"), E(alarm, "u"),
+    /* POSIX timers (kernel/ptimer.c) */
+    E(timer_create, "dpp"), E(timer_settime, "dxpp"), E(timer_gettime, "dp"),
+    E(timer_getoverrun, "d"), E(timer_delete, "d"),
+    /* small calls without a family (kernel/misc_sys.c) */
+    E(membarrier, "dxd"), E(personality, "x"), E(pkey_alloc, "xx"), E(pkey_free, "d"),
+    E(pkey_mprotect, "puxd"), E(ioprio_get, "dd"), E(ioprio_set, "ddx"),
+    E(sethostname, "pd"), E(setdomainname, "pd"),
+    /* capabilities (proc/caps.c) */
+    E(capget, "pp"), E(capset, "pp"),
+    /* refused as in a default container (kernel/refused.c) */
+    E(init_module, "pus"), E(finit_module, "fsx"), E(delete_module, "sx"), E(kexec_load, "uupx"),
+    E(kexec_file_load, "ffusx"), E(swapon, "sx"), E(swapoff, "s"), E(iopl, "d"), E(ioperm, "uud"),
+    E(quotactl, "xsdp"), E(acct, "s"), E(bpf, "dpu"), E(perf_event_open, "pddfx"),
+    E(userfaultfd, "x"), E(fanotify_init, "xx"), E(lookup_dcookie, "upu"), E(setns, "fx"),
+    E(ptrace, "ddpp"), E(vhangup, ""), E(nfsservctl, "dpp"), E(sysfs, "dpp"), E(uselib, "s"),
+    E(ustat, "xp"), E(migrate_pages, "dupp"), E(move_pages, "dupppx"),
+    E(open_by_handle_at, "fpx"), E(settimeofday, "pp"), E(process_madvise, "fpudx"),
+    E(add_key, "sspuf"), E(request_key, "sssf"), E(keyctl, "dxxxx"), E(reboot, "xxdp"),
+    E(pivot_root, "ss"), E(syslog, "dpd"), E(fsopen, "sx"), E(fspick, "fsx"),
+    E(fsmount, "fxx"), E(move_mount, "fsfsx"), E(fsconfig, "fdppd"), E(unshare, "x"),
 };
 
 const unsigned syscall_table_size = ARRAY_SIZE(table);
@@ -100,6 +122,17 @@ const char *syscall_name(long nr)
     if (nr >= 0 && (unsigned long)nr < ARRAY_SIZE(sysnames) && sysnames[nr])
         return sysnames[nr];
     return "?";
+}
+
+int syscall_warn_once(long nr)
+{
+    if (nr < 0 || (unsigned long)nr >= 64 * ARRAY_SIZE(kernel->sys_warned))
+        return 0;
+    uint64_t bit = 1ull << (nr & 63);
+    if (kernel->sys_warned[nr >> 6] & bit)
+        return 0;
+    kernel->sys_warned[nr >> 6] |= bit;
+    return 1;
 }
 
 /* ---- trace mode: a built-in strace ---------------------------------------------------- */

@@ -413,3 +413,57 @@ SYS(munlock)
         return -ENOMEM;
     return 0;
 }
+
+/* mlock2(2): mlock with MLOCK_ONFAULT allowed; the LibOS never swaps (see mlock). */
+SYS(mlock2)
+{
+    if ((unsigned long)a2 & ~1ul) /* MLOCK_ONFAULT */
+        return -EINVAL;
+    return sys_mlock(a0, a1, 0, 0, 0, 0);
+}
+
+/* mlockall(2)/munlockall(2): Linux's flag checks (MCL_CURRENT 1, MCL_FUTURE 2, MCL_ONFAULT
+ * 4, which needs one of the others); memory is never swapped out by the LibOS. */
+SYS(mlockall)
+{
+    unsigned long f = (unsigned long)a0;
+    if (!f || (f & ~7ul) || f == 4)
+        return -EINVAL;
+    return 0;
+}
+
+SYS(munlockall)
+{
+    return 0;
+}
+
+/* mincore(2): one byte per page of [addr, addr+len), bit 0 = resident.  The LibOS does not
+ * ask the host which pages are in memory: every page of a mapped range is reported
+ * resident.  Errors in Linux's order (mm/mincore.c): EINVAL for an unaligned address,
+ * ENOMEM for a range that is not program memory or has a hole, EFAULT for vec. */
+SYS(mincore)
+{
+    uint64_t addr = (uint64_t)a0, len = (uint64_t)a1, uvec = (uint64_t)a2;
+    struct mm *mm = &current->proc->mm;
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (!access_ok(addr, len))
+        return -ENOMEM;
+    uint64_t pages = len / PAGE_SIZE + ((len & (PAGE_SIZE - 1)) != 0);
+    if (!access_ok(uvec, pages))
+        return -EFAULT;
+    unsigned char chunk[256];
+    uint64_t done = 0;
+    while (done < pages) {
+        uint64_t n = MIN(pages - done, (uint64_t)sizeof(chunk));
+        for (uint64_t i = 0; i < n; i++) {
+            if (!find_vma(mm, addr + (done + i) * PAGE_SIZE))
+                return -ENOMEM;
+            chunk[i] = 1;
+        }
+        if (copy_to_user(uvec + done, chunk, n))
+            return -EFAULT;
+        done += n;
+    }
+    return 0;
+}

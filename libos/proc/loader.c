@@ -496,6 +496,9 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
         wake_all();
     }
     reset_signals();
+    caps_exec(current->proc);
+    ptimer_exit_all(current->proc); /* exec keeps no timer */
+    current->proc->membarrier_reg = 0; /* a new address space has no registration */
     xstate_reset(ctx);
     void *xs = ctx->xstate;
     uint32_t xsz = ctx->xstate_size;

@@ -63,6 +63,14 @@ struct process {
     int nice;                        /* -20..19 (sched.c): recorded, the host is not told */
     int ngroups;                     /* supplementary groups (cred.c), sorted */
     uint32_t *groups;                /* kmalloc'd, NULL when ngroups == 0; own copy per process */
+    /* capability sets (caps.c): until capset, derived from euid (root: every capability) */
+    int caps_set;
+    uint64_t cap_eff, cap_prm, cap_inh;
+    struct ptimer *ptimers;          /* POSIX timers (kernel/ptimer.c), NULL after fork/exec */
+    int ptimer_next_id;              /* the next timer id, as Linux's next_posix_timer_id */
+    int membarrier_reg;              /* membarrier REGISTER_* commands done (misc_sys.c) */
+    uint32_t personality;            /* personality(2): recorded only */
+    int ioprio, ioprio_set;          /* ioprio_set(2): recorded only */
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
@@ -139,6 +147,8 @@ void sigq_free_all(struct sigq **q);
 void sched_fork(struct thread *t, struct process *c);
 /* Copy the caller's supplementary groups into a new process c: 0 or -ENOMEM (cred.c). */
 WUR int groups_fork(struct process *c);
+/* exec recomputes the capability sets of p (caps.c). */
+void caps_exec(struct process *p);
 /* Any thread of the enclave by tid (running processes only), NULL if none. */
 struct thread *task_by_tid(int tid);
 /* Threads (thread.c, futex.c): p's thread tid, the caller's process's thread tid. */
@@ -184,6 +194,15 @@ void xstate_reset(struct pal_context *ctx);
 __attribute__((noreturn)) void process_exit_signal(int sig);
 __attribute__((noreturn)) void process_exit(int code);
 
+
+/* POSIX timers (kernel/ptimer.c).  ptimer_check: a wake-up timer expired, queue the
+ * signals of every expired timer of this host process.  ptimer_dequeued: a timer's signal
+ * was taken, fill in its si_overrun and re-arm the timer, or say (0) that it is stale.  ptimer_exit_all: end every
+ * timer of p (exit, exec).  ptimer_fork_child: a forked child starts with none. */
+void ptimer_check(void);
+WUR int ptimer_dequeued(struct k_siginfo *info); /* 0: drop the signal */
+void ptimer_exit_all(struct process *p);
+void ptimer_fork_child(struct process *c);
 
 /* The pid a pidfd (or /proc/PID directory fd) names, and whether it is O_NONBLOCK: the
  * pid or -EBADF (pidfd.c). */

@@ -233,6 +233,11 @@ SYS(uname)
     al_strlcpy(lu.version, u.version, sizeof(lu.version));
     al_strlcpy(lu.machine, "x86_64", sizeof(lu.machine));
     al_strlcpy(lu.domainname, u.domainname, sizeof(lu.domainname));
+    /* The enclave's own names (sethostname, setdomainname) replace the host's. */
+    if (kernel->uts_node_set)
+        al_memcpy(lu.nodename, kernel->uts_node, sizeof(lu.nodename));
+    if (kernel->uts_domain_set)
+        al_memcpy(lu.domainname, kernel->uts_domain, sizeof(lu.domainname));
     return copy_to_user((uint64_t)a0, &lu, sizeof(lu));
 }
 

@@ -82,8 +82,9 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
         pal_thread_kick(t->proc->host_id, t->host_tid); /* or running program code */
 }
 
-/* Take the oldest queued instance of sig off the pending set, filling *out. */
-static void dequeue(int sig, struct k_siginfo *out)
+/* Take the oldest queued instance of sig off the pending set, filling *out: 1, or 0 when
+ * it was a stale POSIX timer signal, which is dropped (the caller looks again). */
+static int dequeue(int sig, struct k_siginfo *out)
 {
     struct process *p = current->proc;
     int from_thread = (current->sig_pending & SIGBIT(sig)) != 0;
@@ -94,6 +95,12 @@ static void dequeue(int sig, struct k_siginfo *out)
         *out = q->info;
         *head = q->next;
         kfree(q);
+        int keep = out->si_code != -2 /* SI_TIMER */ || ptimer_dequeued(out);
+        if (!keep) {
+            if (!*head)
+                *(from_thread ? &current->sig_pending : &p->sig_pending) &= ~SIGBIT(sig);
+            return 0;
+        }
     } else {
         out->si_signo = sig;
         out->si_code = SI_KERNEL;
@@ -104,6 +111,7 @@ static void dequeue(int sig, struct k_siginfo *out)
         else
             p->sig_pending &= ~SIGBIT(sig);
     }
+    return 1;
 }
 
 void sigq_free_all(struct sigq **q)
@@ -147,6 +155,11 @@ void signal_force(int sig, const struct k_siginfo *si, uint64_t trapno, uint64_t
 void signal_collect_host(void)
 {
     uint64_t m = pal_take_interrupts();
+    if (m & PAL_EVENT_TIMER) {
+        /* Not a signal: a wake-up timer expired, POSIX timers may have to fire. */
+        m &= ~PAL_EVENT_TIMER;
+        ptimer_check();
+    }
     for (int s = 1; m && s <= NSIG; s++) {
         if (m & SIGBIT(s)) {
             struct k_siginfo si;
@@ -281,7 +294,8 @@ void signal_deliver(struct pal_context *ctx)
     int sig;
     while ((sig = next_signal()) != 0) {
         struct k_siginfo local;
-        dequeue(sig, &local);
+        if (!dequeue(sig, &local))
+            continue;
         struct k_sigaction *a = &current->proc->act[sig];
         if (a->handler == SIG_IGN)
             continue;
@@ -624,7 +638,8 @@ SYS(rt_sigtimedwait)
             uint64_t p = (current->sig_pending | current->proc->sig_pending) & set;
             int sig = __builtin_ctzll(p) + 1;
             struct k_siginfo si;
-            dequeue(sig, &si);
+            if (!dequeue(sig, &si))
+                continue;
             if (a1 && copy_to_user((uint64_t)a1, &si, sizeof(si)))
                 return -EFAULT;
             return sig;

@@ -41,6 +41,7 @@
 
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define SIGKICK 40 /* a host real-time signal: "look at your shared state" */
+#define SIGTIMER 41 /* a wake-up timer expired (timer.c): passed on as PAL_EVENT_TIMER */
 #define SIGCHLD_HOST 17
 
 volatile uint64_t pal_direct_pending;
@@ -52,7 +53,7 @@ extern char pal_direct_block_start[], pal_direct_block_end[], pal_direct_block_e
 #define BIT(s) (1ull << ((s)-1))
 static const int async_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
                                     SIGWINCH, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
-                                    SIGKICK};
+                                    SIGKICK, SIGTIMER};
 static uint64_t async_mask;
 
 static inline uint64_t read_fs_base(void)
