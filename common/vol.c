@@ -437,7 +437,7 @@ void vol_info(const struct vol *v, struct vol_info *out)
 
 uint64_t vol_room(const struct vol *v)
 {
-    uint64_t keep = v->need + v->rfixed + v->slack + 2 * MAXDEPTH;
+    uint64_t keep = v->need + v->rfixed + v->slack + MAXDEPTH + v->sb.itab_depth + 2;
     if (!v->rw || v->nfree <= keep)
         return 0;
     uint64_t avail = v->nfree - keep;

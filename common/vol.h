@@ -102,7 +102,10 @@ struct vol_info {
 void vol_info(const struct vol *v, struct vol_info *out);
 /* Data blocks a caller may still write before the next commit, keeping back what that
  * commit needs for its copy-on-write tree nodes and superblock: writes past this figure
- * could make the commit fail with -ENOSPC. */
+ * could make the commit fail with -ENOSPC.  (An estimate for files of a few dozen blocks
+ * or more, one tree node per 63 data blocks: each further file written costs up to its
+ * tree depth + 1 blocks more.  vol_write_blocks itself fails with -ENOSPC, changing
+ * nothing, before the commit's needs could go unmet, so the volume stays committable.) */
 uint64_t vol_room(const struct vol *v);
 
 /* ---- inodes -------------------------------------------------------------------------- */

@@ -9,7 +9,7 @@
 
 #include <stdarg.h>
 
-#define MAX_LOGGED 40
+#define MAX_LOGGED 1000   /* lines; the count goes on */
 
 struct chk {
     struct vol *v;

@@ -292,7 +292,12 @@ int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, cons
         uint64_t first = idx + done, l0 = first >> FSHIFT, l1 = (first + k - 1) >> FSHIFT;
         /* the tree path first: its new nodes count against the room (checked before
          * anything changes, so a full volume does not pile up dirty nodes) */
-        uint64_t path = (l1 - l0 + 1) + rec->depth + v->sb.itab_depth + MAXDEPTH;
+        uint32_t d = rec->depth ? rec->depth : 1;
+        while (d < MAXDEPTH && ((first + k - 1) >> (FSHIFT * d)) != 0)
+            d++;
+        /* at most: the leaves, their ancestors (one path once the tree has grown), the
+         * inode's table block and its path */
+        uint64_t path = (l1 - l0 + 1) + d + 1 + v->sb.itab_depth + 1;
         if ((r = v->no_slack ? space_ok_free(v, path) : space_ok(v, path)) < 0)
             return r;
         if ((r = tree_grow(v, K_FILE, ino, first + k - 1)) < 0)

@@ -1289,7 +1289,7 @@ static double now_s(void)
 
 static void bench(int cipher)
 {
-    const uint64_t MB = 256, nb = MB * 256;
+    const uint64_t MB = 128, nb = MB * 256;
     struct mem *m = mem_new((MB + 16) << 20);
     struct vol_io io = mk_io(m);
     assert_int_equal(vol_format_cipher(&io, KEY, (MB + 16) << 20, 0, 0, NULL, cipher), 0);

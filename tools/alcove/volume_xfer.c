@@ -121,8 +121,11 @@ static int tally_dir(const char *path, struct tally *t)
         }
         dirbytes += 10 + strlen(de->d_name);
         t->inodes++;
-        if (S_ISREG(st.st_mode))
-            t->blocks += ((uint64_t)st.st_size + 4095) / 4096;
+        if (S_ISREG(st.st_mode)) {
+            /* holes stay holes: what the file holds, not its size */
+            uint64_t sz = (uint64_t)st.st_size, held = (uint64_t)st.st_blocks * 512;
+            t->blocks += ((held < sz ? held : sz) + 4095) / 4096;
+        }
         else if (S_ISLNK(st.st_mode))
             t->blocks++;
         else if (S_ISDIR(st.st_mode) && tally_dir(p, t) < 0) {
