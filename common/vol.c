@@ -37,8 +37,8 @@ static void vol_destroy(struct vol *v)
 {
     if (!v)
         return;
-    cache_free(v);
-    keys_free(v);
+    vi_cache_free(v);
+    vi_keys_free(v);
     void (*fr)(void *) = v->io.free;
     if (v->stage)
         fr(v->stage);
@@ -54,7 +54,7 @@ static void vol_destroy(struct vol *v)
         fr(v->bb);
     if (v->ib)
         fr(v->ib);
-    wipe(v, sizeof(*v));
+    vi_wipe(v, sizeof(*v));
     fr(v);
 }
 
@@ -96,13 +96,13 @@ static int vol_setup(const struct vol_io *io, const uint8_t key[32], const struc
     v->ib = zalloc(io, v->nib * sizeof(*v->ib));
     v->slot = SB_B;
     if (!v->stage || !v->plist || !v->blist || !v->hold || !v->fresh || !v->bb || !v->ib ||
-        cache_init(v) < 0) {
+        vi_cache_init(v) < 0) {
         vol_destroy(v);
         return -ENOMEM;
     }
-    cbegin(v);
-    derive_master(key, h->id, h->salt, v->master);
-    cend(v);
+    vi_cbegin(v);
+    vi_derive_master(key, h->id, h->salt, v->master);
+    vi_cend(v);
     *out = v;
     return 0;
 }
@@ -112,12 +112,12 @@ static int load_bitmaps(struct vol *v, int create)
 {
     int r;
     for (uint64_t c = 0; c < v->nbb; c++)
-        if ((r = node_get(v, K_BBMAP, 0, 0, c, create, &v->bb[c])) < 0)
+        if ((r = vi_node_get(v, K_BBMAP, 0, 0, c, create, &v->bb[c])) < 0)
             return r;
         else if (!v->bb[c])
             return -EIO;
     for (uint64_t c = 0; c < v->nib; c++)
-        if ((r = node_get(v, K_IBMAP, 0, 0, c, create, &v->ib[c])) < 0)
+        if ((r = vi_node_get(v, K_IBMAP, 0, 0, c, create, &v->ib[c])) < 0)
             return r;
         else if (!v->ib[c])
             return -EIO;
@@ -152,7 +152,7 @@ int vol_format_cipher(const struct vol_io *io, const uint8_t key[32], uint64_t s
     uint64_t N = size_bytes / VB, ino;
     int r;
     if (size_bytes < VOL_MIN_SIZE || N >= (1ull << 40)) {
-        vlog_io(io, "volume: size must be between %u KiB and 4 PiB", VOL_MIN_SIZE / 1024);
+        vi_vlog_io(io, "volume: size must be between %u KiB and 4 PiB", VOL_MIN_SIZE / 1024);
         return -EINVAL;
     }
     if (cipher == 0)
@@ -160,7 +160,7 @@ int vol_format_cipher(const struct vol_io *io, const uint8_t key[32], uint64_t s
     if (cipher != VOL_CIPHER_AES && cipher != VOL_CIPHER_XCHACHA)
         return -EINVAL;
     if (cipher == VOL_CIPHER_AES && !aes_ok(io)) {
-        vlog_io(io, "volume: AES-256-GCM needs AES-NI, which this CPU lacks");
+        vi_vlog_io(io, "volume: AES-256-GCM needs AES-NI, which this CPU lacks");
         return -EOPNOTSUPP;
     }
     al_memset(&h, 0, sizeof(h));
@@ -186,23 +186,23 @@ int vol_format_cipher(const struct vol_io *io, const uint8_t key[32], uint64_t s
         uint64_t k = N - b < STAGE ? N - b : STAGE;
         uint8_t nonce[8];
         al_memcpy(nonce, &b, 8);
-        cbegin(v);
+        vi_cbegin(v);
         crypto_stream_chacha20(v->stage, k * VB, nonce, fkey);
-        cend(v);
-        if ((r = host_write(v, v->stage, k, b)) < 0) {
-            wipe(fkey, sizeof(fkey));
+        vi_cend(v);
+        if ((r = vi_host_write(v, v->stage, k, b)) < 0) {
+            vi_wipe(fkey, sizeof(fkey));
             goto out;
         }
     }
-    wipe(fkey, sizeof(fkey));
+    vi_wipe(fkey, sizeof(fkey));
     al_memset(v->stage, 0, VB);
     al_memcpy(v->stage, &h, sizeof(h));
-    if ((r = host_write(v, v->stage, 1, 0)) < 0)
+    if ((r = vi_host_write(v, v->stage, 1, 0)) < 0)
         goto out;
-    cbegin(v);
+    vi_cbegin(v);
     crypto_generichash(v->hdr_hash, 32, v->stage, VB, NULL, 0);
-    cend(v);
-    if ((r = new_epoch(v)) < 0)
+    vi_cend(v);
+    if ((r = vi_new_epoch(v)) < 0)
         goto out;
     al_memcpy(v->sb.magic, SB_MAGIC, 8);
     v->sb.total_blocks = N;
@@ -214,7 +214,7 @@ int vol_format_cipher(const struct vol_io *io, const uint8_t key[32], uint64_t s
     if ((r = load_bitmaps(v, 1)) < 0)
         goto out;
     for (uint64_t b = 0; b < FIRST_FREE; b++)
-        bit_put((uint64_t *)(void *)v->bb[0]->data, b, 1);
+        vi_bit_put((uint64_t *)(void *)v->bb[0]->data, b, 1);
     v->nfree = N - FIRST_FREE;
     v->cursor = FIRST_FREE;
     if ((r = vol_alloc(v, S_IFDIR_ | 0755, &ino)) < 0)
@@ -249,10 +249,10 @@ static int sb_open(struct vol *v, unsigned s, const uint8_t *blk, struct vsb *ou
     uint8_t ad[48], *pt = v->stage + VB;
     uint64_t epoch;
     al_memcpy(&epoch, blk, 8);
-    make_ad(v, ad, K_SB, 0, 0, s, s);
-    cbegin(v);
-    int r = open_raw(v, epoch, ad, sizeof(ad), blk + 48, SB_CT, pt, blk + 8, blk + 32);
-    cend(v);
+    vi_make_ad(v, ad, K_SB, 0, 0, s, s);
+    vi_cbegin(v);
+    int r = vi_open_raw(v, epoch, ad, sizeof(ad), blk + 48, SB_CT, pt, blk + 8, blk + 32);
+    vi_cend(v);
     if (r < 0)
         return r;
     al_memcpy(out, pt, sizeof(*out));
@@ -276,24 +276,24 @@ static int read_header(const struct vol_io *io, uint8_t *blk0, struct vhdr *h)
 {
     long n = io->read(io->ctx, blk0, VB, 0);
     if (n < 0) {
-        vlog_io(io, "volume: cannot read the header");
+        vi_vlog_io(io, "volume: cannot read the header");
         return (int)n;
     }
     al_memcpy(h, blk0, sizeof(*h));
     if (n != VB || al_memcmp(h->magic, HDR_MAGIC, 6)) {
-        vlog_io(io, "not an Alcove volume");
+        vi_vlog_io(io, "not an Alcove volume");
         return -EINVAL;
     }
     if (al_memcmp(h->magic, HDR_MAGIC, 8) || h->format != 1 || h->kdf != 1 ||
         al_memcmp(h->kdf_ctx, "AlcVol01", 8)) {
-        vlog_io(io, "not an Alcove volume (unknown format version)");
+        vi_vlog_io(io, "not an Alcove volume (unknown format version)");
         return -EINVAL;
     }
     if (h->block_size != VB || h->total_blocks < VOL_MIN_SIZE / VB ||
         h->total_blocks >= (1ull << 40) ||
         (h->cipher != VOL_CIPHER_AES && h->cipher != VOL_CIPHER_XCHACHA) ||
         h->inode_cap != inode_cap_for(h->total_blocks)) {
-        vlog_io(io, "not an Alcove volume (bad geometry in the header)");
+        vi_vlog_io(io, "not an Alcove volume (bad geometry in the header)");
         return -EINVAL;
     }
     /* the file must hold every block the header promises */
@@ -303,7 +303,7 @@ static int read_header(const struct vol_io *io, uint8_t *blk0, struct vhdr *h)
     n = io->read(io->ctx, last, VB, (h->total_blocks - 1) * VB);
     io->free(last);
     if (n != VB) {
-        vlog_io(io, "not an Alcove volume: truncated (the header says %llu KiB)",
+        vi_vlog_io(io, "not an Alcove volume: truncated (the header says %llu KiB)",
                 (unsigned long long)(h->total_blocks * 4));
         return n < 0 ? (int)n : -EINVAL;
     }
@@ -343,22 +343,22 @@ int vol_open(const struct vol_io *io, const uint8_t key[32], const struct vol_co
     }
     if (h.cipher == VOL_CIPHER_AES && !aes_ok(io)) {
         io->free(blk0);
-        vlog_io(io, "volume: encrypted with AES-256-GCM, which needs AES-NI: this CPU lacks it");
+        vi_vlog_io(io, "volume: encrypted with AES-256-GCM, which needs AES-NI: this CPU lacks it");
         return -EOPNOTSUPP;
     }
     if ((r = vol_setup(io, key, &h, counter, rw, &v)) < 0) {
         io->free(blk0);
         return r;
     }
-    cbegin(v);
+    vi_cbegin(v);
     crypto_generichash(v->hdr_hash, 32, blk0, VB, NULL, 0);
-    cend(v);
+    vi_cend(v);
     io->free(blk0);
     /* the newest slot that authenticates */
     int found = 0;
     for (unsigned s = SB_A; s <= SB_B; s++) {
         struct vsb cand;
-        if ((r = host_read(v, v->stage, 1, s)) < 0)
+        if ((r = vi_host_read(v, v->stage, 1, s)) < 0)
             goto fail;
         if (sb_open(v, s, v->stage, &cand) < 0 || !sb_sane(v, &cand))
             continue;
@@ -369,7 +369,7 @@ int vol_open(const struct vol_io *io, const uint8_t key[32], const struct vol_co
         }
     }
     if (!found) {
-        vlog(v, "wrong key or corrupted volume");
+        vi_vlog(v, "wrong key or corrupted volume");
         r = -EKEYREJECTED;
         goto fail;
     }
@@ -377,37 +377,37 @@ int vol_open(const struct vol_io *io, const uint8_t key[32], const struct vol_co
     uint64_t c = 0;
     if (v->has_counter) {
         if ((r = v->counter.get(v->counter.ctx, v->id, &c)) < 0) {
-            vlog(v, "volume: cannot read the rollback counter");
+            vi_vlog(v, "volume: cannot read the rollback counter");
             goto fail;
         }
         if (c == 0)
-            vlog(v, "volume: the rollback counter knows nothing of this volume (new or reset "
+            vi_vlog(v, "volume: the rollback counter knows nothing of this volume (new or reset "
                     "source): trusting version %llu", (unsigned long long)v->sb.version);
         else if (v->sb.version < c) {
-            vlog(v, "rolled back: version %llu but the counter says %llu",
+            vi_vlog(v, "rolled back: version %llu but the counter says %llu",
                  (unsigned long long)v->sb.version, (unsigned long long)c);
             r = -ESTALE;
             goto fail;
         }
     }
     if ((r = load_bitmaps(v, 0)) < 0) {
-        vlog(v, "volume: the allocation bitmaps are corrupted");
+        vi_vlog(v, "volume: the allocation bitmaps are corrupted");
         goto fail;
     }
     for (uint64_t b = 0; b < FIRST_FREE; b++)
-        if (!bb_get(v, b)) {
-            vlog(v, "volume: the allocation bitmap is inconsistent");
+        if (!vi_bb_get(v, b)) {
+            vi_vlog(v, "volume: the allocation bitmap is inconsistent");
             r = -EIO;
             goto fail;
         }
     v->cursor = v->sb.blk_hint;
     if (rw) {
-        if ((r = new_epoch(v)) < 0)
+        if ((r = vi_new_epoch(v)) < 0)
             goto fail;
         /* a crash after the superblock write, before the counter write */
         if (v->has_counter && c < v->sb.version &&
             (r = v->counter.set(v->counter.ctx, v->id, v->sb.version)) < 0) {
-            vlog(v, "volume: cannot update the rollback counter");
+            vi_vlog(v, "volume: cannot update the rollback counter");
             goto fail;
         }
     }
@@ -484,7 +484,7 @@ static int ptr_slot(struct vol *v, struct vnode *n, struct vptr **p, uint32_t **
 {
     struct vptr *root;
     uint32_t *depth;
-    int r = tree_root(v, n->kind, n->ino, &root, &depth);
+    int r = vi_tree_root(v, n->kind, n->ino, &root, &depth);
     if (r < 0)
         return r;
     *dp = NULL;
@@ -493,7 +493,7 @@ static int ptr_slot(struct vol *v, struct vnode *n, struct vptr **p, uint32_t **
         *dp = depth;
         return 0;
     }
-    struct vnode *par = node_find(v, n->kind, n->ino, n->level + 1, n->index >> FSHIFT);
+    struct vnode *par = vi_node_find(v, n->kind, n->ino, n->level + 1, n->index >> FSHIFT);
     if (!par || !par->dirty)
         return -EIO;  /* the dirty-parent invariant broke: refuse to commit */
     *p = &((struct vptr *)(void *)par->data)[n->index & (FAN - 1)];
@@ -506,26 +506,26 @@ static int write_nodes(struct vol *v, struct vnode **arr, uint64_t n)
     int r;
     for (uint64_t b = 0; b < n; b += STAGE) {
         uint64_t k = n - b < STAGE ? n - b : STAGE;
-        if ((r = rnd_ensure(v, k)) < 0)
+        if ((r = vi_rnd_ensure(v, k)) < 0)
             return r;
-        cbegin(v);
+        vi_cbegin(v);
         for (uint64_t j = 0; j < k && r == 0; j++) {
             struct vnode *x = arr[b + j];
             struct vptr *p;
             uint32_t *dp;
             if ((r = ptr_slot(v, x, &p, &dp)) < 0)
                 break;
-            r = seal_block(v, x->kind, x->level, x->ino, x->index, x->blk, x->data,
+            r = vi_seal_block(v, x->kind, x->level, x->ino, x->index, x->blk, x->data,
                            v->stage + j * VB, p);
         }
-        cend(v);
+        vi_cend(v);
         if (r < 0)
             return r;
         for (uint64_t i = 0; i < k;) {
             uint64_t e = i + 1;
             while (e < k && arr[b + e]->blk == arr[b + e - 1]->blk + 1)
                 e++;
-            if ((r = host_write(v, v->stage + i * VB, e - i, arr[b + i]->blk)) < 0)
+            if ((r = vi_host_write(v, v->stage + i * VB, e - i, arr[b + i]->blk)) < 0)
                 return r;
             i = e;
         }
@@ -538,7 +538,7 @@ static int alloc_node(struct vol *v, struct vnode *x)
     uint64_t s;
     if (x->blk)
         return 0;
-    if (!alloc_run(v, 1, &s))
+    if (!vi_alloc_run(v, 1, &s))
         return -ENOSPC;
     x->blk = s;
     if (x->kind != K_IBMAP && x->kind != K_BBMAP)
@@ -574,8 +574,8 @@ static int flush_class(struct vol *v, int cls, struct vnode **arr, uint64_t cap)
             al_memset(p, 0, sizeof(*p));
             if (dp)
                 *dp = 0;
-            free_block(v, x->blk);  /* a block of a failed attempt, or none */
-            node_drop(v, x);
+            vi_free_block(v, x->blk);  /* a block of a failed attempt, or none */
+            vi_node_drop(v, x);
             continue;
         }
         if ((r = alloc_node(v, x)) < 0)
@@ -597,7 +597,7 @@ static void commit_undo(struct vol *v)
                 x->blk = 0;
                 if (x->kind != K_IBMAP && x->kind != K_BBMAP)
                     v->need++;
-                free_block(v, b);
+                vi_free_block(v, b);
             }
 }
 
@@ -626,20 +626,20 @@ int vol_commit(struct vol *v)
     uint8_t *blk = v->stage, *pt = v->stage + VB, ad[48];
     al_memset(pt, 0, SB_CT);
     al_memcpy(pt, &s, sizeof(s));
-    if ((r = rnd_ensure(v, 1)) < 0)
+    if ((r = vi_rnd_ensure(v, 1)) < 0)
         goto fail;
     al_memcpy(blk, &v->epoch, 8);
     if ((r = v->io.random(blk + 8, 24)) < 0)
         goto fail;
-    make_ad(v, ad, K_SB, 0, 0, slot, slot);
-    cbegin(v);
-    r = seal_raw(v, v->epoch, ad, sizeof(ad), pt, SB_CT, blk + 48, blk + 8, blk + 32);
-    cend(v);
+    vi_make_ad(v, ad, K_SB, 0, 0, slot, slot);
+    vi_cbegin(v);
+    r = vi_seal_raw(v, v->epoch, ad, sizeof(ad), pt, SB_CT, blk + 48, blk + 8, blk + 32);
+    vi_cend(v);
     v->epoch_seals++;
     if (r < 0)
         goto fail;
     sb_tried = 1;
-    if ((r = host_write(v, blk, 1, slot)) < 0 || (r = v->io.sync(v->io.ctx)) < 0)
+    if ((r = vi_host_write(v, blk, 1, slot)) < 0 || (r = v->io.sync(v->io.ctx)) < 0)
         goto fail;
     /* durable: the new version is the volume */
     v->sb.version = s.version;
@@ -662,7 +662,7 @@ int vol_commit(struct vol *v)
     v->need = 0;
     v->io.free(arr);
     if (v->has_counter && (r = v->counter.set(v->counter.ctx, v->id, s.version)) < 0) {
-        vlog(v, "volume: version %llu is durable but the rollback counter could not record it",
+        vi_vlog(v, "volume: version %llu is durable but the rollback counter could not record it",
              (unsigned long long)s.version);
         return r;
     }

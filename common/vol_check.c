@@ -29,9 +29,9 @@ static void problem(struct chk *c, const char *fmt, ...)
         va_start(ap, fmt);
         al_vsnprintf(line, sizeof(line), fmt, ap);
         va_end(ap);
-        vlog(c->v, "volume check: %s", line);
+        vi_vlog(c->v, "volume check: %s", line);
     } else if (c->problems == MAX_LOGGED + 1) {
-        vlog(c->v, "volume check: more problems (not listed)");
+        vi_vlog(c->v, "volume check: more problems (not listed)");
     }
 }
 
@@ -57,24 +57,24 @@ static void walk(struct chk *c, int kind, uint64_t ino, int level, uint64_t inde
         problem(c, "pointer to block %llu out of range (inode %llu, level %d)", (unsigned long long)p->blk, (unsigned long long)ino, level);
         return;
     }
-    if (bit_get(c->seen, p->blk)) {
+    if (vi_bit_get(c->seen, p->blk)) {
         problem(c, "block %llu is used twice (second use: inode %llu, level %d)", (unsigned long long)p->blk, (unsigned long long)ino, level);
         return;
     }
-    bit_put(c->seen, p->blk, 1);
+    vi_bit_put(c->seen, p->blk, 1);
     uint8_t *buf = v->io.alloc(VB);
     if (!buf) {
         problem(c, "out of memory at block %llu", (unsigned long long)p->blk);
         return;
     }
-    int r = host_read(v, buf, 1, p->blk);
+    int r = vi_host_read(v, buf, 1, p->blk);
     if (r == 0) {
-        cbegin(v);
-        r = open_block(v, kind, level, ino, index, p, buf, buf);
-        cend(v);
+        vi_cbegin(v);
+        r = vi_open_block(v, kind, level, ino, index, p, buf, buf);
+        vi_cend(v);
     }
     if (r < 0) {
-        vlog(v, "volume check: %s %llu (inode %llu, level %d, index %llu) failed authentication",
+        vi_vlog(v, "volume check: %s %llu (inode %llu, level %d, index %llu) failed authentication",
              what, (unsigned long long)p->blk, (unsigned long long)ino, level,
              (unsigned long long)index);
         c->problems++;
@@ -92,10 +92,10 @@ static void walk(struct chk *c, int kind, uint64_t ino, int level, uint64_t inde
 static int dir_entry(void *arg, const struct vol_dirent *e)
 {
     struct chk *c = arg;
-    if (e->ino >= c->v->csb.inode_cap || !bit_get(c->dib, e->ino))
+    if (e->ino >= c->v->csb.inode_cap || !vi_bit_get(c->dib, e->ino))
         problem(c, "directory inode %llu: an entry points to free inode %llu", (unsigned long long)c->dirino, (unsigned long long)e->ino);
     else
-        bit_put(c->refd, e->ino, 1);
+        vi_bit_put(c->refd, e->ino, 1);
     return 0;
 }
 
@@ -107,10 +107,10 @@ static void inode(struct chk *c, uint64_t ino, const struct vinode *rec)
         return;
     }
     c->inodes++;
-    bit_put(c->live, ino, 1);
+    vi_bit_put(c->live, ino, 1);
     if (rec->nlink)
-        bit_put(c->linked, ino, 1);
-    if (!bit_get(c->dib, ino))
+        vi_bit_put(c->linked, ino, 1);
+    if (!vi_bit_get(c->dib, ino))
         problem(c, "inode %llu is in use but free in the inode bitmap", (unsigned long long)ino);
     if (rec->depth > MAXDEPTH) {
         problem(c, "inode %llu has a tree of depth %u", (unsigned long long)ino, rec->depth);
@@ -191,7 +191,7 @@ int vol_check(struct vol *v, uint64_t *problems)
     if (!c.seen || !c.dbb || !c.dib || !c.live || !c.refd || !c.linked)
         goto out;
     for (uint64_t b = 0; b < FIRST_FREE; b++)
-        bit_put(c.seen, b, 1);
+        vi_bit_put(c.seen, b, 1);
     /* bitmaps first: the inode walk checks against the inode bitmap */
     if (!s->bbmap_depth || !s->ibmap_depth)
         problem(&c, "a bitmap tree is missing");
@@ -201,14 +201,14 @@ int vol_check(struct vol *v, uint64_t *problems)
         walk(&c, K_IBMAP, 0, (int)s->ibmap_depth, 0, &s->ibmap);
     if (s->itab_depth)
         walk(&c, K_ITAB, 0, (int)s->itab_depth, 0, &s->itab);
-    if (!bit_get(c.live, s->root_ino))
+    if (!vi_bit_get(c.live, s->root_ino))
         problem(&c, "the root directory (inode %llu) is missing", (unsigned long long)s->root_ino);
-    bit_put(c.refd, s->root_ino, 1);
+    vi_bit_put(c.refd, s->root_ino, 1);
     for (uint64_t i = 1; i < s->inode_cap; i++) {
-        int l = bit_get(c.live, i), d = bit_get(c.dib, i);
+        int l = vi_bit_get(c.live, i), d = vi_bit_get(c.dib, i);
         if (d && !l)
             problem(&c, "inode %llu is marked in use but has no record", (unsigned long long)i);
-        if (l && bit_get(c.linked, i) && !bit_get(c.refd, i))
+        if (l && vi_bit_get(c.linked, i) && !vi_bit_get(c.refd, i))
             problem(&c, "inode %llu has links but is in no directory", (unsigned long long)i);
     }
     if (c.inodes != s->inodes)
@@ -216,7 +216,7 @@ int vol_check(struct vol *v, uint64_t *problems)
                 (unsigned long long)c.inodes);
     uint64_t used = 0;
     for (uint64_t b = 0; b < v->N; b++) {
-        int a = bit_get(c.seen, b), m = bit_get(c.dbb, b);
+        int a = vi_bit_get(c.seen, b), m = vi_bit_get(c.dbb, b);
         used += (uint64_t)m;
         if (a && !m)
             problem(&c, "block %llu is in use but marked free", (unsigned long long)b);

@@ -8,7 +8,7 @@
 
 /* ---- logging ------------------------------------------------------------------------ */
 
-void vlog_io(const struct vol_io *io, const char *fmt, ...)
+void vi_vlog_io(const struct vol_io *io, const char *fmt, ...)
 {
     char line[256];
     va_list ap;
@@ -20,7 +20,7 @@ void vlog_io(const struct vol_io *io, const char *fmt, ...)
     io->log(io->ctx, line);
 }
 
-void vlog(struct vol *v, const char *fmt, ...)
+void vi_vlog(struct vol *v, const char *fmt, ...)
 {
     char line[256];
     va_list ap;
@@ -34,7 +34,7 @@ void vlog(struct vol *v, const char *fmt, ...)
 
 /* ---- crypto ------------------------------------------------------------------------- */
 
-void wipe(void *p, size_t n)
+void vi_wipe(void *p, size_t n)
 {
     volatile uint8_t *q = p;
     while (n && ((uintptr_t)q & 7)) {
@@ -49,20 +49,20 @@ void wipe(void *p, size_t n)
 }
 
 /* Brackets nest so that a tree walk inside a batch does not pay for a second one. */
-void cbegin(struct vol *v)
+void vi_cbegin(struct vol *v)
 {
     if (v->cdepth++ == 0)
         v->ctok = v->io.crypto_begin ? v->io.crypto_begin() : 0;
 }
 
-void cend(struct vol *v)
+void vi_cend(struct vol *v)
 {
     if (--v->cdepth == 0 && v->io.crypto_end)
         v->io.crypto_end(v->ctok);
 }
 
 /* The nonce pool is refilled outside any bracket (io->random may be a host call). */
-int rnd_ensure(struct vol *v, size_t nonces)
+int vi_rnd_ensure(struct vol *v, size_t nonces)
 {
     if (v->rnd_left >= nonces * 24 + 8)
         return 0;
@@ -83,7 +83,7 @@ static const uint8_t *rnd_take(struct vol *v, size_t n)
 
 /* master = BLAKE2b-256 keyed with the volume key over id | salt: every key of the
  * volume is bound to its id, so the same key file on two volumes gives unrelated keys. */
-void derive_master(const uint8_t key[32], const uint8_t id[16], const uint8_t salt[16],
+void vi_derive_master(const uint8_t key[32], const uint8_t id[16], const uint8_t salt[16],
                    uint8_t out[32])
 {
     uint8_t in[32];
@@ -118,21 +118,21 @@ static struct vkey *getkey(struct vol *v, uint64_t epoch)
     return k;
 }
 
-void keys_free(struct vol *v)
+void vi_keys_free(struct vol *v)
 {
     for (unsigned i = 0; i < NKEYS; i++) {
-        wipe(v->keys[i].k, 32);
+        vi_wipe(v->keys[i].k, 32);
         if (v->keys[i].st_raw) {
-            wipe(v->keys[i].st_raw, sizeof(crypto_aead_aes256gcm_state) + 16);
+            vi_wipe(v->keys[i].st_raw, sizeof(crypto_aead_aes256gcm_state) + 16);
             v->io.free(v->keys[i].st_raw);
         }
         v->keys[i].st_raw = NULL;
         v->keys[i].valid = 0;
     }
-    wipe(v->master, 32);
+    vi_wipe(v->master, 32);
 }
 
-int seal_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *m,
+int vi_seal_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *m,
              size_t n, uint8_t *c, const uint8_t *nonce, uint8_t tag[16])
 {
     struct vkey *k = getkey(v, epoch);
@@ -146,7 +146,7 @@ int seal_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, con
                                                                nonce, k->k) ? -EIO : 0;
 }
 
-int open_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *c,
+int vi_open_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *c,
              size_t n, uint8_t *m, const uint8_t *nonce, const uint8_t tag[16])
 {
     struct vkey *k = getkey(v, epoch);
@@ -159,7 +159,7 @@ int open_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, con
                                                                k->k) ? -EIO : 0;
 }
 
-void make_ad(struct vol *v, uint8_t ad[48], int kind, int level, uint64_t ino, uint64_t index,
+void vi_make_ad(struct vol *v, uint8_t ad[48], int kind, int level, uint64_t ino, uint64_t index,
              uint64_t blk)
 {
     al_memset(ad, 0, 48);
@@ -173,7 +173,7 @@ void make_ad(struct vol *v, uint8_t ad[48], int kind, int level, uint64_t ino, u
 
 /* A fresh random epoch: keys of different sessions differ, so no (key, nonce) pair can
  * repeat across sessions even when a crash loses the count of seals made. */
-int new_epoch(struct vol *v)
+int vi_new_epoch(struct vol *v)
 {
     uint64_t e = 0;
     int r = v->io.random(&e, sizeof(e));
@@ -184,7 +184,7 @@ int new_epoch(struct vol *v)
     return 0;
 }
 
-int seal_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index, uint64_t blk,
+int vi_seal_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index, uint64_t blk,
                const uint8_t *plain, uint8_t *out, struct vptr *p)
 {
     uint8_t ad[48];
@@ -205,21 +205,21 @@ int seal_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index,
     p->blk = blk;
     p->epoch = v->epoch;
     al_memcpy(p->nonce, nonce, 24);
-    make_ad(v, ad, kind, level, ino, index, blk);
-    return seal_raw(v, p->epoch, ad, sizeof(ad), plain, VB, out, p->nonce, p->tag);
+    vi_make_ad(v, ad, kind, level, ino, index, blk);
+    return vi_seal_raw(v, p->epoch, ad, sizeof(ad), plain, VB, out, p->nonce, p->tag);
 }
 
-int open_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index,
+int vi_open_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index,
                const struct vptr *p, const uint8_t *in, uint8_t *out)
 {
     uint8_t ad[48];
-    make_ad(v, ad, kind, level, ino, index, p->blk);
-    return open_raw(v, p->epoch, ad, sizeof(ad), in, VB, out, p->nonce, p->tag);
+    vi_make_ad(v, ad, kind, level, ino, index, p->blk);
+    return vi_open_raw(v, p->epoch, ad, sizeof(ad), in, VB, out, p->nonce, p->tag);
 }
 
 /* ---- host i/o ----------------------------------------------------------------------- */
 
-int host_read(struct vol *v, void *buf, uint64_t nblocks, uint64_t blk)
+int vi_host_read(struct vol *v, void *buf, uint64_t nblocks, uint64_t blk)
 {
     long r = v->io.read(v->io.ctx, buf, nblocks * VB, blk * VB);
     if (r == (long)(nblocks * VB))
@@ -227,7 +227,7 @@ int host_read(struct vol *v, void *buf, uint64_t nblocks, uint64_t blk)
     return r < 0 ? (int)r : -EIO;
 }
 
-int host_write(struct vol *v, const void *buf, uint64_t nblocks, uint64_t blk)
+int vi_host_write(struct vol *v, const void *buf, uint64_t nblocks, uint64_t blk)
 {
     long r = v->io.write(v->io.ctx, buf, nblocks * VB, blk * VB);
     if (r == (long)(nblocks * VB))
@@ -244,7 +244,7 @@ static uint64_t hkey(int kind, uint64_t ino, int level, uint64_t index)
     return h ^ (h >> 29);
 }
 
-int cache_init(struct vol *v)
+int vi_cache_init(struct vol *v)
 {
     v->hsize = 1024;
     v->ht = v->io.alloc(v->hsize * sizeof(*v->ht));
@@ -256,7 +256,7 @@ int cache_init(struct vol *v)
     return 0;
 }
 
-void cache_free(struct vol *v)
+void vi_cache_free(struct vol *v)
 {
     if (!v->ht)
         return;
@@ -264,7 +264,7 @@ void cache_free(struct vol *v)
         struct vnode *n = v->ht[i], *nx;
         for (; n; n = nx) {
             nx = n->hnext;
-            wipe(n->data, VB);
+            vi_wipe(n->data, VB);
             v->io.free(n);
         }
     }
@@ -272,7 +272,7 @@ void cache_free(struct vol *v)
     v->ht = NULL;
 }
 
-struct vnode *node_find(struct vol *v, int kind, uint64_t ino, int level, uint64_t index)
+struct vnode *vi_node_find(struct vol *v, int kind, uint64_t ino, int level, uint64_t index)
 {
     struct vnode *n = v->ht[hkey(kind, ino, level, index) & (v->hsize - 1)];
     for (; n; n = n->hnext)
@@ -318,7 +318,7 @@ static int is_bitmap(int kind)
 }
 
 /* Remove n from the cache and free it (its block, if any, is the caller's business). */
-void node_drop(struct vol *v, struct vnode *n)
+void vi_node_drop(struct vol *v, struct vnode *n)
 {
     struct vnode **pp = &v->ht[hkey(n->kind, n->ino, n->level, n->index) & (v->hsize - 1)];
     while (*pp && *pp != n)
@@ -330,13 +330,13 @@ void node_drop(struct vol *v, struct vnode *n)
         v->ndirty--;
     if (n->dirty && !n->blk && !is_bitmap(n->kind))
         v->need--;
-    wipe(n->data, VB);
+    vi_wipe(n->data, VB);
     v->io.free(n);
 }
 
 /* Evict clean, unpinned nodes when over the bound (second-chance sweep).  Called at the
  * start of API calls only, so no caller holds a node pointer across it. */
-void cache_trim(struct vol *v)
+void vi_cache_trim(struct vol *v)
 {
     uint64_t pinned = v->nbb + v->nib;  /* bitmap chunks; their few inner nodes are noise */
     if (v->nnodes <= v->ndirty + pinned + v->cache_limit)
@@ -355,7 +355,7 @@ void cache_trim(struct vol *v)
             } else {
                 *pp = n->hnext;
                 v->nnodes--;
-                wipe(n->data, VB);
+                vi_wipe(n->data, VB);
                 v->io.free(n);
             }
         }
@@ -395,12 +395,12 @@ static struct vnode *node_new(struct vol *v, int kind, uint64_t ino, int level, 
 
 /* ---- bitmaps and allocation --------------------------------------------------------- */
 
-int bit_get(const uint64_t *a, uint64_t b)
+int vi_bit_get(const uint64_t *a, uint64_t b)
 {
     return (int)((a[b >> 6] >> (b & 63)) & 1);
 }
 
-void bit_put(uint64_t *a, uint64_t b, int val)
+void vi_bit_put(uint64_t *a, uint64_t b, int val)
 {
     if (val)
         a[b >> 6] |= 1ull << (b & 63);
@@ -413,37 +413,37 @@ static uint64_t *chunk_words(struct vnode *n)
     return (uint64_t *)(void *)n->data;
 }
 
-int bb_get(struct vol *v, uint64_t b)
+int vi_bb_get(struct vol *v, uint64_t b)
 {
-    return bit_get(chunk_words(v->bb[b / BITS_PER_CHUNK]), b % BITS_PER_CHUNK);
+    return vi_bit_get(chunk_words(v->bb[b / BITS_PER_CHUNK]), b % BITS_PER_CHUNK);
 }
 
-void bb_put(struct vol *v, uint64_t b, int val)
+void vi_bb_put(struct vol *v, uint64_t b, int val)
 {
     struct vnode *n = v->bb[b / BITS_PER_CHUNK];
-    bit_put(chunk_words(n), b % BITS_PER_CHUNK, val);
+    vi_bit_put(chunk_words(n), b % BITS_PER_CHUNK, val);
     /* A bitmap node's parents are pinned and already in memory: this cannot fail. */
-    IGNORE_RESULT(mark_dirty(v, n));
+    IGNORE_RESULT(vi_mark_dirty(v, n));
 }
 
-int ib_get(struct vol *v, uint64_t ino)
+int vi_ib_get(struct vol *v, uint64_t ino)
 {
-    return bit_get(chunk_words(v->ib[ino / BITS_PER_CHUNK]), ino % BITS_PER_CHUNK);
+    return vi_bit_get(chunk_words(v->ib[ino / BITS_PER_CHUNK]), ino % BITS_PER_CHUNK);
 }
 
-void ib_put(struct vol *v, uint64_t ino, int val)
+void vi_ib_put(struct vol *v, uint64_t ino, int val)
 {
     struct vnode *n = v->ib[ino / BITS_PER_CHUNK];
-    bit_put(chunk_words(n), ino % BITS_PER_CHUNK, val);
-    IGNORE_RESULT(mark_dirty(v, n));
+    vi_bit_put(chunk_words(n), ino % BITS_PER_CHUNK, val);
+    IGNORE_RESULT(vi_mark_dirty(v, n));
 }
 
 static int busy(struct vol *v, uint64_t b)
 {
-    return bb_get(v, b) || bit_get(v->hold, b);
+    return vi_bb_get(v, b) || vi_bit_get(v->hold, b);
 }
 
-uint64_t alloc_run(struct vol *v, uint64_t want, uint64_t *start)
+uint64_t vi_alloc_run(struct vol *v, uint64_t want, uint64_t *start)
 {
     uint64_t b = v->cursor, scanned = 0;
     if (!v->nfree || !want)
@@ -475,8 +475,8 @@ uint64_t alloc_run(struct vol *v, uint64_t want, uint64_t *start)
     uint64_t n = 0;
     *start = b;
     while (n < want && b + n < v->N && !busy(v, b + n)) {
-        bb_put(v, b + n, 1);
-        bit_put(v->fresh, b + n, 1);
+        vi_bb_put(v, b + n, 1);
+        vi_bit_put(v->fresh, b + n, 1);
         n++;
     }
     v->nfree -= n;
@@ -484,36 +484,36 @@ uint64_t alloc_run(struct vol *v, uint64_t want, uint64_t *start)
     return n;
 }
 
-void free_block(struct vol *v, uint64_t b)
+void vi_free_block(struct vol *v, uint64_t b)
 {
-    if (b < FIRST_FREE || b >= v->N || !bb_get(v, b))
+    if (b < FIRST_FREE || b >= v->N || !vi_bb_get(v, b))
         return;
-    if (bit_get(v->fresh, b)) {
+    if (vi_bit_get(v->fresh, b)) {
         /* written in this session only: no durable tree can reach it */
-        bit_put(v->fresh, b, 0);
-        bb_put(v, b, 0);
+        vi_bit_put(v->fresh, b, 0);
+        vi_bb_put(v, b, 0);
         v->nfree++;
     } else {
         /* the last durable superblock may reach it: keep it until the next one */
-        bb_put(v, b, 0);
-        bit_put(v->hold, b, 1);
+        vi_bb_put(v, b, 0);
+        vi_bit_put(v->hold, b, 1);
         v->nhold++;
     }
 }
 
-int space_ok(struct vol *v, uint64_t extra)
+int vi_space_ok(struct vol *v, uint64_t extra)
 {
     return v->nfree >= v->need + v->rfixed + v->slack + extra ? 0 : -ENOSPC;
 }
 
-int space_ok_free(struct vol *v, uint64_t extra)
+int vi_space_ok_free(struct vol *v, uint64_t extra)
 {
     return v->nfree >= v->need + v->rfixed + extra ? 0 : -ENOSPC;
 }
 
 /* ---- trees -------------------------------------------------------------------------- */
 
-int tree_root(struct vol *v, int kind, uint64_t ino, struct vptr **root, uint32_t **depth)
+int vi_tree_root(struct vol *v, int kind, uint64_t ino, struct vptr **root, uint32_t **depth)
 {
     switch (kind) {
     case K_ITAB: *root = &v->sb.itab; *depth = &v->sb.itab_depth; return 0;
@@ -522,7 +522,7 @@ int tree_root(struct vol *v, int kind, uint64_t ino, struct vptr **root, uint32_
     default: break;
     }
     struct vinode *rec;
-    int r = inode_rec(v, ino, 0, &rec, NULL);
+    int r = vi_inode_rec(v, ino, 0, &rec, NULL);
     if (r < 0)
         return r;
     *root = &rec->root;
@@ -539,11 +539,11 @@ static int root_dirty(struct vol *v, int kind, uint64_t ino)
     }
     struct vinode *rec;
     struct vnode *leaf;
-    int r = inode_rec(v, ino, 0, &rec, &leaf);
-    return r < 0 ? r : mark_dirty(v, leaf);
+    int r = vi_inode_rec(v, ino, 0, &rec, &leaf);
+    return r < 0 ? r : vi_mark_dirty(v, leaf);
 }
 
-int mark_dirty(struct vol *v, struct vnode *n)
+int vi_mark_dirty(struct vol *v, struct vnode *n)
 {
     struct vptr *root;
     uint32_t *depth;
@@ -556,8 +556,8 @@ int mark_dirty(struct vol *v, struct vnode *n)
         v->need++;
     uint64_t old = n->blk;
     n->blk = 0;
-    free_block(v, old);
-    int r = tree_root(v, n->kind, n->ino, &root, &depth);
+    vi_free_block(v, old);
+    int r = vi_tree_root(v, n->kind, n->ino, &root, &depth);
     if (r < 0)
         return r;
     if (n->level >= *depth) {
@@ -565,13 +565,13 @@ int mark_dirty(struct vol *v, struct vnode *n)
         return root_dirty(v, n->kind, n->ino);
     }
     struct vnode *p;
-    r = node_get(v, n->kind, n->ino, n->level + 1, n->index >> FSHIFT, 0, &p);
+    r = vi_node_get(v, n->kind, n->ino, n->level + 1, n->index >> FSHIFT, 0, &p);
     if (r < 0)
         return r;
     if (!p)
         return -EIO;  /* a cached node without a parent: cannot happen */
     ((struct vptr *)(void *)p->data)[n->index & (FAN - 1)].blk = PENDING;
-    return mark_dirty(v, p);
+    return vi_mark_dirty(v, p);
 }
 
 /* Leaves a tree of depth d covers: 64^d (d <= MAXDEPTH). */
@@ -580,11 +580,11 @@ static uint64_t span(uint32_t d)
     return d >= MAXDEPTH ? UINT64_MAX : 1ull << (FSHIFT * d);
 }
 
-int tree_grow(struct vol *v, int kind, uint64_t ino, uint64_t leaf)
+int vi_tree_grow(struct vol *v, int kind, uint64_t ino, uint64_t leaf)
 {
     struct vptr *root;
     uint32_t *depth;
-    int r = tree_root(v, kind, ino, &root, &depth);
+    int r = vi_tree_root(v, kind, ino, &root, &depth);
     if (r < 0)
         return r;
     uint32_t d = 1;
@@ -613,12 +613,12 @@ int tree_grow(struct vol *v, int kind, uint64_t ino, uint64_t leaf)
     return root_dirty(v, kind, ino);
 }
 
-int node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, int create,
+int vi_node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, int create,
              struct vnode **out)
 {
     struct vptr *root, *p;
     uint32_t *depth;
-    struct vnode *n = node_find(v, kind, ino, level, index), *parent = NULL;
+    struct vnode *n = vi_node_find(v, kind, ino, level, index), *parent = NULL;
     int r;
     *out = NULL;
     if (n) {
@@ -630,14 +630,14 @@ int node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, i
         uint64_t leaf = index << (FSHIFT * (unsigned)level);
         if (leaf >> (FSHIFT * (unsigned)level) != index)
             return -EFBIG;
-        if ((r = tree_grow(v, kind, ino, leaf)) < 0)
+        if ((r = vi_tree_grow(v, kind, ino, leaf)) < 0)
             return r;
-        if ((n = node_find(v, kind, ino, level, index))) {
+        if ((n = vi_node_find(v, kind, ino, level, index))) {
             *out = n;
             return 0;
         }
     }
-    if ((r = tree_root(v, kind, ino, &root, &depth)) < 0)
+    if ((r = vi_tree_root(v, kind, ino, &root, &depth)) < 0)
         return r;
     if ((uint32_t)level > *depth || *depth == 0)
         return 0;
@@ -646,7 +646,7 @@ int node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, i
     if ((uint32_t)level == *depth) {
         p = root;
     } else {
-        if ((r = node_get(v, kind, ino, level + 1, index >> FSHIFT, create, &parent)) < 0)
+        if ((r = vi_node_get(v, kind, ino, level + 1, index >> FSHIFT, create, &parent)) < 0)
             return r;
         if (!parent)
             return 0;
@@ -659,25 +659,25 @@ int node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, i
             return -ENOMEM;
         p->blk = PENDING;
         *out = n;
-        return parent ? mark_dirty(v, parent) : root_dirty(v, kind, ino);
+        return parent ? vi_mark_dirty(v, parent) : root_dirty(v, kind, ino);
     }
     if (p->blk == PENDING || p->blk < FIRST_FREE || p->blk >= v->N) {
-        vlog(v, "volume: bad pointer to block %llu (kind %d, inode %llu, level %d, index %llu)",
+        vi_vlog(v, "volume: bad pointer to block %llu (kind %d, inode %llu, level %d, index %llu)",
              (unsigned long long)p->blk, kind, (unsigned long long)ino, level,
              (unsigned long long)index);
         return -EIO;
     }
     if (!(n = node_alloc(v, kind, ino, level, index)))
         return -ENOMEM;
-    if ((r = host_read(v, n->data, 1, p->blk)) < 0) {
+    if ((r = vi_host_read(v, n->data, 1, p->blk)) < 0) {
         v->io.free(n);
         return r;
     }
-    cbegin(v);
-    r = open_block(v, kind, level, ino, index, p, n->data, n->data);
-    cend(v);
+    vi_cbegin(v);
+    r = vi_open_block(v, kind, level, ino, index, p, n->data, n->data);
+    vi_cend(v);
     if (r < 0) {
-        vlog(v, "volume: %s block %llu (inode %llu, level %d, index %llu) failed authentication",
+        vi_vlog(v, "volume: %s block %llu (inode %llu, level %d, index %llu) failed authentication",
              kind == K_FILE ? "file tree" : kind == K_ITAB ? "inode table" : "bitmap",
              (unsigned long long)p->blk, (unsigned long long)ino, level,
              (unsigned long long)index);

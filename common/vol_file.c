@@ -9,12 +9,12 @@
  */
 #include "vol_int.h"
 
-int inode_rec(struct vol *v, uint64_t ino, int create, struct vinode **out, struct vnode **leaf)
+int vi_inode_rec(struct vol *v, uint64_t ino, int create, struct vinode **out, struct vnode **leaf)
 {
     struct vnode *n;
     if (ino == 0 || ino >= v->sb.inode_cap)
         return -EINVAL;
-    int r = node_get(v, K_ITAB, 0, 0, ino / INO_PER_BLOCK, create, &n);
+    int r = vi_node_get(v, K_ITAB, 0, 0, ino / INO_PER_BLOCK, create, &n);
     if (r < 0)
         return r;
     if (!n)
@@ -32,12 +32,12 @@ int inode_rec(struct vol *v, uint64_t ino, int create, struct vinode **out, stru
 static int inode_dirty(struct vol *v, uint64_t ino, struct vinode **rec)
 {
     struct vnode *leaf;
-    int r = inode_rec(v, ino, 0, rec, &leaf);
+    int r = vi_inode_rec(v, ino, 0, rec, &leaf);
     if (r < 0)
         return r;
-    if (!leaf->dirty && (r = space_ok_free(v, v->sb.itab_depth + 1)) < 0)
+    if (!leaf->dirty && (r = vi_space_ok_free(v, v->sb.itab_depth + 1)) < 0)
         return r;
-    return mark_dirty(v, leaf);
+    return vi_mark_dirty(v, leaf);
 }
 
 uint64_t vol_root(const struct vol *v)
@@ -55,30 +55,30 @@ int vol_alloc(struct vol *v, uint32_t mode, uint64_t *ino)
         return -EROFS;
     if ((mode & S_IFMT_) == 0)
         return -EINVAL;
-    cache_trim(v);
+    vi_cache_trim(v);
     /* inode table path + leaf: at most depth + 2 new nodes */
-    if ((r = space_ok(v, v->sb.itab_depth + 2)) < 0)
+    if ((r = vi_space_ok(v, v->sb.itab_depth + 2)) < 0)
         return r;
     i = v->sb.ino_hint;
     if (i == 0 || i >= cap)
         i = 1;
     uint64_t tried = 0;
-    while (tried < cap && ib_get(v, i)) {
+    while (tried < cap && vi_ib_get(v, i)) {
         if (++i >= cap)
             i = 1;
         tried++;
     }
     if (tried >= cap)
         return -ENOSPC;
-    if ((r = node_get(v, K_ITAB, 0, 0, i / INO_PER_BLOCK, 1, &leaf)) < 0)
+    if ((r = vi_node_get(v, K_ITAB, 0, 0, i / INO_PER_BLOCK, 1, &leaf)) < 0)
         return r;
-    if ((r = mark_dirty(v, leaf)) < 0)
+    if ((r = vi_mark_dirty(v, leaf)) < 0)
         return r;
     rec = (struct vinode *)(void *)(leaf->data + (i % INO_PER_BLOCK) * INO_SIZE);
     al_memset(rec, 0, sizeof(*rec));
     rec->mode = mode;
     rec->nlink = 1;
-    ib_put(v, i, 1);
+    vi_ib_put(v, i, 1);
     v->sb.inodes++;
     v->sb.ino_hint = i + 1;
     v->sb_dirty = 1;
@@ -92,17 +92,17 @@ int vol_free(struct vol *v, uint64_t ino)
     int r;
     if (!v->rw)
         return -EROFS;
-    cache_trim(v);
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    vi_cache_trim(v);
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     if (ino == v->sb.root_ino)
         return -EBUSY;
-    if ((r = tree_cut(v, K_FILE, ino, 0)) < 0)
+    if ((r = vi_tree_cut(v, K_FILE, ino, 0)) < 0)
         return r;
     if ((r = inode_dirty(v, ino, &rec)) < 0)
         return r;
     al_memset(rec, 0, sizeof(*rec));
-    ib_put(v, ino, 0);
+    vi_ib_put(v, ino, 0);
     v->sb.inodes--;
     if (ino < v->sb.ino_hint)
         v->sb.ino_hint = ino;
@@ -113,8 +113,8 @@ int vol_free(struct vol *v, uint64_t ino)
 int vol_getattr(struct vol *v, uint64_t ino, struct vol_attr *a)
 {
     struct vinode *rec;
-    cache_trim(v);
-    int r = inode_rec(v, ino, 0, &rec, NULL);
+    vi_cache_trim(v);
+    int r = vi_inode_rec(v, ino, 0, &rec, NULL);
     if (r < 0)
         return r;
     a->mode = rec->mode;
@@ -140,7 +140,7 @@ int vol_setattr(struct vol *v, uint64_t ino, const struct vol_attr *a)
         return -EROFS;
     if ((a->mode & S_IFMT_) == 0)
         return -EINVAL;
-    cache_trim(v);
+    vi_cache_trim(v);
     int r = inode_dirty(v, ino, &rec);
     if (r < 0)
         return r;
@@ -162,7 +162,7 @@ int vol_setattr(struct vol *v, uint64_t ino, const struct vol_attr *a)
 int vol_for_each_inode(struct vol *v, int (*fn)(void *arg, uint64_t ino), void *arg)
 {
     for (uint64_t i = 1; i < v->sb.inode_cap; i++) {
-        if (!ib_get(v, i))
+        if (!vi_ib_get(v, i))
             continue;
         int r = fn(arg, i);
         if (r)
@@ -186,7 +186,7 @@ static int check_range(uint64_t idx, uint64_t n)
 
 static void log_bad_data(struct vol *v, uint64_t ino, uint64_t idx)
 {
-    vlog(v, "volume: data block %llu of inode %llu failed authentication",
+    vi_vlog(v, "volume: data block %llu of inode %llu failed authentication",
          (unsigned long long)idx, (unsigned long long)ino);
 }
 
@@ -195,8 +195,8 @@ int vol_read_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, void 
     struct vinode *rec;
     uint8_t *out = buf;
     int r;
-    cache_trim(v);
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    vi_cache_trim(v);
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     if ((r = check_range(idx, n)) < 0)
         return r;
@@ -209,7 +209,7 @@ int vol_read_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, void 
             uint64_t b = idx + done + j;
             if (b >> FSHIFT != leafno) {
                 leafno = b >> FSHIFT;
-                if ((r = node_get(v, K_FILE, ino, 1, leafno, 0, &leaf)) < 0)
+                if ((r = vi_node_get(v, K_FILE, ino, 1, leafno, 0, &leaf)) < 0)
                     return r;
             }
             struct vptr *e = leaf ? &entries(leaf)[b & (FAN - 1)] : NULL;
@@ -230,21 +230,21 @@ int vol_read_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, void 
             while (e < cnt && v->plist[e].blk == v->plist[e - 1].blk + 1 &&
                    v->blist[e] == v->blist[e - 1] + 1)
                 e++;
-            if ((r = host_read(v, out + v->blist[i] * VB, e - i, v->plist[i].blk)) < 0)
+            if ((r = vi_host_read(v, out + v->blist[i] * VB, e - i, v->plist[i].blk)) < 0)
                 return r;
             i = e;
         }
         int bad = 0;
-        cbegin(v);
+        vi_cbegin(v);
         for (uint64_t i = 0; i < cnt; i++) {
             uint8_t *p = out + v->blist[i] * VB;
-            if (open_block(v, K_FILE, 0, ino, idx + v->blist[i], &v->plist[i], p, p) < 0) {
+            if (vi_open_block(v, K_FILE, 0, ino, idx + v->blist[i], &v->plist[i], p, p) < 0) {
                 al_memset(p, 0, VB);
                 if (!bad)
                     bad = (int)i + 1;
             }
         }
-        cend(v);
+        vi_cend(v);
         if (bad) {
             log_bad_data(v, ino, idx + v->blist[bad - 1]);
             return -EIO;
@@ -259,12 +259,12 @@ int vol_read_block(struct vol *v, uint64_t ino, uint64_t idx, void *buf)
     struct vinode *rec;
     struct vnode *leaf;
     int r;
-    cache_trim(v);
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    vi_cache_trim(v);
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     if ((r = check_range(idx, 1)) < 0)
         return r;
-    if ((r = node_get(v, K_FILE, ino, 1, idx >> FSHIFT, 0, &leaf)) < 0)
+    if ((r = vi_node_get(v, K_FILE, ino, 1, idx >> FSHIFT, 0, &leaf)) < 0)
         return r;
     struct vptr *e = leaf ? &entries(leaf)[idx & (FAN - 1)] : NULL;
     if (!e || !e->blk) {
@@ -282,8 +282,8 @@ int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, cons
     int r;
     if (!v->rw)
         return -EROFS;
-    cache_trim(v);
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    vi_cache_trim(v);
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     if ((r = check_range(idx, n)) < 0)
         return r;
@@ -298,14 +298,14 @@ int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, cons
         /* at most: the leaves, their ancestors (one path once the tree has grown), the
          * inode's table block and its path */
         uint64_t path = (l1 - l0 + 1) + d + 1 + v->sb.itab_depth + 1;
-        if ((r = v->no_slack ? space_ok_free(v, path) : space_ok(v, path)) < 0)
+        if ((r = v->no_slack ? vi_space_ok_free(v, path) : vi_space_ok(v, path)) < 0)
             return r;
-        if ((r = tree_grow(v, K_FILE, ino, first + k - 1)) < 0)
+        if ((r = vi_tree_grow(v, K_FILE, ino, first + k - 1)) < 0)
             return r;
         for (uint64_t l = l0; l <= l1; l++) {
-            if ((r = node_get(v, K_FILE, ino, 1, l, 1, &leaves[l - l0])) < 0)
+            if ((r = vi_node_get(v, K_FILE, ino, 1, l, 1, &leaves[l - l0])) < 0)
                 return r;
-            if ((r = mark_dirty(v, leaves[l - l0])) < 0)
+            if ((r = vi_mark_dirty(v, leaves[l - l0])) < 0)
                 return r;
         }
         uint64_t reserve = v->need + v->rfixed + (v->no_slack ? 0 : v->slack);
@@ -315,7 +315,7 @@ int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, cons
             k = v->nfree - reserve;
         /* contiguous runs of fresh blocks */
         for (uint64_t got = 0; got < k;) {
-            uint64_t s, c = alloc_run(v, k - got, &s);
+            uint64_t s, c = vi_alloc_run(v, k - got, &s);
             if (!c) {
                 k = got;
                 break;
@@ -326,31 +326,31 @@ int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, cons
         }
         if (!k)
             return -ENOSPC;
-        if ((r = rnd_ensure(v, k)) < 0)
+        if ((r = vi_rnd_ensure(v, k)) < 0)
             goto undo;
-        cbegin(v);
+        vi_cbegin(v);
         for (uint64_t j = 0; j < k && r == 0; j++)
-            r = seal_block(v, K_FILE, 0, ino, first + j, v->blist[j], in + (done + j) * VB,
+            r = vi_seal_block(v, K_FILE, 0, ino, first + j, v->blist[j], in + (done + j) * VB,
                            v->stage + j * VB, &v->plist[j]);
-        cend(v);
+        vi_cend(v);
         if (r < 0)
             goto undo;
         for (uint64_t i = 0; i < k;) {
             uint64_t e = i + 1;
             while (e < k && v->blist[e] == v->blist[e - 1] + 1)
                 e++;
-            if ((r = host_write(v, v->stage + i * VB, e - i, v->blist[i])) < 0)
+            if ((r = vi_host_write(v, v->stage + i * VB, e - i, v->blist[i])) < 0)
                 goto undo;
             i = e;
         }
         /* written: now the pointers (the old blocks go, or wait for the next commit) */
-        if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+        if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
             return r;
         for (uint64_t j = 0; j < k; j++) {
             uint64_t b = first + j;
             struct vptr *e = &entries(leaves[(b >> FSHIFT) - l0])[b & (FAN - 1)];
             if (e->blk)
-                free_block(v, e->blk);
+                vi_free_block(v, e->blk);
             else
                 rec->blocks++;
             *e = v->plist[j];
@@ -359,7 +359,7 @@ int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, cons
         continue;
     undo:
         for (uint64_t j = 0; j < k; j++)
-            free_block(v, v->blist[j]);
+            vi_free_block(v, v->blist[j]);
         return r;
     }
     return 0;
@@ -377,23 +377,23 @@ int vol_punch_block(struct vol *v, uint64_t ino, uint64_t idx)
     int r;
     if (!v->rw)
         return -EROFS;
-    cache_trim(v);
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    vi_cache_trim(v);
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     if ((r = check_range(idx, 1)) < 0)
         return r;
-    if ((r = node_get(v, K_FILE, ino, 1, idx >> FSHIFT, 0, &leaf)) < 0)
+    if ((r = vi_node_get(v, K_FILE, ino, 1, idx >> FSHIFT, 0, &leaf)) < 0)
         return r;
     if (!leaf || !entries(leaf)[idx & (FAN - 1)].blk)
         return 0;
-    if (!leaf->dirty && (r = space_ok_free(v, rec->depth + v->sb.itab_depth + 2)) < 0)
+    if (!leaf->dirty && (r = vi_space_ok_free(v, rec->depth + v->sb.itab_depth + 2)) < 0)
         return r;
-    if ((r = mark_dirty(v, leaf)) < 0)
+    if ((r = vi_mark_dirty(v, leaf)) < 0)
         return r;
     struct vptr *e = &entries(leaf)[idx & (FAN - 1)];
-    free_block(v, e->blk);
+    vi_free_block(v, e->blk);
     al_memset(e, 0, sizeof(*e));
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     rec->blocks--;
     return 0;
@@ -414,19 +414,19 @@ static int free_subtree(struct vol *v, struct vinode **rec, uint64_t ino, struct
         if (!e->blk)
             continue;
         if (n->level == 1) {
-            free_block(v, e->blk);
+            vi_free_block(v, e->blk);
             (*rec)->blocks--;
         } else {
             struct vnode *ch;
-            if ((r = node_get(v, K_FILE, ino, n->level - 1, n->index * FAN + c, 0, &ch)) < 0)
+            if ((r = vi_node_get(v, K_FILE, ino, n->level - 1, n->index * FAN + c, 0, &ch)) < 0)
                 return r;
             if (ch && (r = free_subtree(v, rec, ino, ch)) < 0)
                 return r;
         }
         al_memset(e, 0, sizeof(*e));
     }
-    free_block(v, n->blk);
-    node_drop(v, n);
+    vi_free_block(v, n->blk);
+    vi_node_drop(v, n);
     return 0;
 }
 
@@ -434,7 +434,7 @@ static int cut_node(struct vol *v, struct vinode **rec, uint64_t ino, int level,
                     uint64_t first)
 {
     struct vnode *n;
-    int r = node_get(v, K_FILE, ino, level, index, 0, &n);
+    int r = vi_node_get(v, K_FILE, ino, level, index, 0, &n);
     if (r < 0 || !n)
         return r;
     uint64_t lo = index * lspan(level), cs = lspan(level - 1);
@@ -449,14 +449,14 @@ static int cut_node(struct vol *v, struct vinode **rec, uint64_t ino, int level,
         struct vptr *e = &entries(n)[c];
         if (!e->blk)
             continue;
-        if ((r = mark_dirty(v, n)) < 0)
+        if ((r = vi_mark_dirty(v, n)) < 0)
             return r;
         if (level == 1) {
-            free_block(v, e->blk);
+            vi_free_block(v, e->blk);
             (*rec)->blocks--;
         } else {
             struct vnode *ch;
-            if ((r = node_get(v, K_FILE, ino, level - 1, index * FAN + c, 0, &ch)) < 0)
+            if ((r = vi_node_get(v, K_FILE, ino, level - 1, index * FAN + c, 0, &ch)) < 0)
                 return r;
             if (ch && (r = free_subtree(v, rec, ino, ch)) < 0)
                 return r;
@@ -466,24 +466,24 @@ static int cut_node(struct vol *v, struct vinode **rec, uint64_t ino, int level,
     return 0;
 }
 
-int tree_cut(struct vol *v, int kind, uint64_t ino, uint64_t first)
+int vi_tree_cut(struct vol *v, int kind, uint64_t ino, uint64_t first)
 {
     struct vinode *rec;
     struct vnode *leaf, *root;
     int r;
     (void)kind;
-    if ((r = inode_rec(v, ino, 0, &rec, &leaf)) < 0)
+    if ((r = vi_inode_rec(v, ino, 0, &rec, &leaf)) < 0)
         return r;
     uint32_t d = rec->depth;
     if (d == 0 || first >= lspan((int)d))
         return 0;
-    if ((r = space_ok_free(v, d + v->sb.itab_depth + 2)) < 0)
+    if ((r = vi_space_ok_free(v, d + v->sb.itab_depth + 2)) < 0)
         return r;
     if (first == 0) {
         /* the whole tree: the inode forgets it */
-        if ((r = node_get(v, K_FILE, ino, (int)d, 0, 0, &root)) < 0)
+        if ((r = vi_node_get(v, K_FILE, ino, (int)d, 0, 0, &root)) < 0)
             return r;
-        if ((r = mark_dirty(v, leaf)) < 0)
+        if ((r = vi_mark_dirty(v, leaf)) < 0)
             return r;
         if (root && (r = free_subtree(v, &rec, ino, root)) < 0)
             return r;
@@ -500,14 +500,14 @@ int vol_truncate(struct vol *v, uint64_t ino, int64_t size)
         return -EROFS;
     if (size < 0)
         return -EINVAL;
-    cache_trim(v);
-    return tree_cut(v, K_FILE, ino, ((uint64_t)size + VB - 1) / VB);
+    vi_cache_trim(v);
+    return vi_tree_cut(v, K_FILE, ino, ((uint64_t)size + VB - 1) / VB);
 }
 
 static int64_t next_in(struct vol *v, uint64_t ino, int level, uint64_t index, uint64_t from)
 {
     struct vnode *n;
-    if (node_get(v, K_FILE, ino, level, index, 0, &n) < 0 || !n)
+    if (vi_node_get(v, K_FILE, ino, level, index, 0, &n) < 0 || !n)
         return -1;
     uint64_t lo = index * lspan(level), cs = lspan(level - 1);
     unsigned c0 = from <= lo ? 0 : (unsigned)((from - lo) / cs);
@@ -526,8 +526,8 @@ static int64_t next_in(struct vol *v, uint64_t ino, int level, uint64_t index, u
 int64_t vol_next_block(struct vol *v, uint64_t ino, uint64_t idx)
 {
     struct vinode *rec;
-    cache_trim(v);
-    if (inode_rec(v, ino, 0, &rec, NULL) < 0 || rec->depth == 0)
+    vi_cache_trim(v);
+    if (vi_inode_rec(v, ino, 0, &rec, NULL) < 0 || rec->depth == 0)
         return -1;
     if (idx >= lspan((int)rec->depth))
         return -1;
@@ -620,8 +620,8 @@ int vol_dir_read(struct vol *v, uint64_t ino, int (*fn)(void *arg, const struct 
                  void *arg)
 {
     struct vinode *rec;
-    cache_trim(v);
-    int r = inode_rec(v, ino, 0, &rec, NULL);
+    vi_cache_trim(v);
+    int r = vi_inode_rec(v, ino, 0, &rec, NULL);
     if (r < 0)
         return r;
     if ((rec->mode & S_IFMT_) != S_IFDIR_)
@@ -630,7 +630,7 @@ int vol_dir_read(struct vol *v, uint64_t ino, int (*fn)(void *arg, const struct 
     if (size == 0)
         return 0;
     if (size < 0 || (uint64_t)size > DIR_MAX) {
-        vlog(v, "volume: directory inode %llu has a bad size", (unsigned long long)ino);
+        vi_vlog(v, "volume: directory inode %llu has a bad size", (unsigned long long)ino);
         return -EIO;
     }
     uint64_t nb = ((uint64_t)size + VB - 1) / VB;
@@ -642,7 +642,7 @@ int vol_dir_read(struct vol *v, uint64_t ino, int (*fn)(void *arg, const struct 
         /* a malformed directory is reported once, before the caller sees any entry */
         r = vol_dir_decode(buf, (size_t)size, NULL, NULL);
         if (r < 0)
-            vlog(v, "volume: directory inode %llu is malformed", (unsigned long long)ino);
+            vi_vlog(v, "volume: directory inode %llu is malformed", (unsigned long long)ino);
         else
             r = vol_dir_decode(buf, (size_t)size, fn, arg);
     }
@@ -656,8 +656,8 @@ int vol_dir_write(struct vol *v, uint64_t ino, const struct vol_dirent *e, size_
     int r;
     if (!v->rw)
         return -EROFS;
-    cache_trim(v);
-    if ((r = inode_rec(v, ino, 0, &rec, NULL)) < 0)
+    vi_cache_trim(v);
+    if ((r = vi_inode_rec(v, ino, 0, &rec, NULL)) < 0)
         return r;
     if ((rec->mode & S_IFMT_) != S_IFDIR_)
         return -ENOTDIR;
@@ -679,7 +679,7 @@ int vol_dir_write(struct vol *v, uint64_t ino, const struct vol_dirent *e, size_
     v->io.free(buf);
     if (r < 0)
         return r;
-    if ((r = tree_cut(v, K_FILE, ino, nb)) < 0)
+    if ((r = vi_tree_cut(v, K_FILE, ino, nb)) < 0)
         return r;
     if ((r = inode_dirty(v, ino, &rec)) < 0)
         return r;

@@ -156,65 +156,65 @@ struct vol {
 /* ---- vol_core.c ---- */
 /* Zero secrets and plaintext before memory goes back (not libsodium's sodium_memzero:
  * that would need a crypto bracket in the core). */
-void wipe(void *p, size_t n);
-void vlog(struct vol *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void vlog_io(const struct vol_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void cbegin(struct vol *v);
-void cend(struct vol *v);
-int rnd_ensure(struct vol *v, size_t nonces) __attribute__((warn_unused_result));
-void derive_master(const uint8_t key[32], const uint8_t id[16], const uint8_t salt[16],
+void vi_wipe(void *p, size_t n);
+void vi_vlog(struct vol *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vi_vlog_io(const struct vol_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vi_cbegin(struct vol *v);
+void vi_cend(struct vol *v);
+int vi_rnd_ensure(struct vol *v, size_t nonces) __attribute__((warn_unused_result));
+void vi_derive_master(const uint8_t key[32], const uint8_t id[16], const uint8_t salt[16],
                    uint8_t out[32]);
 /* Seal plain (VB bytes) into out with a fresh nonce under the session key; fills p. */
-int seal_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index, uint64_t blk,
+int vi_seal_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index, uint64_t blk,
                const uint8_t *plain, uint8_t *out, struct vptr *p) __attribute__((warn_unused_result));
 /* Authenticate and decrypt in (VB bytes) into out (may equal in): 0 or -EIO. */
-int open_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index,
+int vi_open_block(struct vol *v, int kind, int level, uint64_t ino, uint64_t index,
                const struct vptr *p, const uint8_t *in, uint8_t *out) __attribute__((warn_unused_result));
-int seal_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *m,
+int vi_seal_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *m,
              size_t n, uint8_t *c, const uint8_t *nonce, uint8_t tag[16]) __attribute__((warn_unused_result));
-int open_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *c,
+int vi_open_raw(struct vol *v, uint64_t epoch, const uint8_t *ad, size_t adlen, const uint8_t *c,
              size_t n, uint8_t *m, const uint8_t *nonce, const uint8_t tag[16]) __attribute__((warn_unused_result));
-int new_epoch(struct vol *v) __attribute__((warn_unused_result));
-void keys_free(struct vol *v);
+int vi_new_epoch(struct vol *v) __attribute__((warn_unused_result));
+void vi_keys_free(struct vol *v);
 
-int cache_init(struct vol *v) __attribute__((warn_unused_result));
-void cache_free(struct vol *v);
-struct vnode *node_find(struct vol *v, int kind, uint64_t ino, int level, uint64_t index);
-void node_drop(struct vol *v, struct vnode *n);
-void cache_trim(struct vol *v);
+int vi_cache_init(struct vol *v) __attribute__((warn_unused_result));
+void vi_cache_free(struct vol *v);
+struct vnode *vi_node_find(struct vol *v, int kind, uint64_t ino, int level, uint64_t index);
+void vi_node_drop(struct vol *v, struct vnode *n);
+void vi_cache_trim(struct vol *v);
 
-int bit_get(const uint64_t *a, uint64_t b);
-void bit_put(uint64_t *a, uint64_t b, int val);
-int bb_get(struct vol *v, uint64_t b);
-void bb_put(struct vol *v, uint64_t b, int val);
-int ib_get(struct vol *v, uint64_t ino);
-void ib_put(struct vol *v, uint64_t ino, int val);
+int vi_bit_get(const uint64_t *a, uint64_t b);
+void vi_bit_put(uint64_t *a, uint64_t b, int val);
+int vi_bb_get(struct vol *v, uint64_t b);
+void vi_bb_put(struct vol *v, uint64_t b, int val);
+int vi_ib_get(struct vol *v, uint64_t ino);
+void vi_ib_put(struct vol *v, uint64_t ino, int val);
 /* Allocate up to want blocks as one contiguous run (at least 1): start in *start,
  * count returned; 0 when none is free. */
-uint64_t alloc_run(struct vol *v, uint64_t want, uint64_t *start);
-void free_block(struct vol *v, uint64_t b);
+uint64_t vi_alloc_run(struct vol *v, uint64_t want, uint64_t *start);
+void vi_free_block(struct vol *v, uint64_t b);
 
 /* The root pointer and depth of a tree (for K_FILE, the inode's). */
-int tree_root(struct vol *v, int kind, uint64_t ino, struct vptr **root, uint32_t **depth)
+int vi_tree_root(struct vol *v, int kind, uint64_t ino, struct vptr **root, uint32_t **depth)
     __attribute__((warn_unused_result));
 /* The node at (kind, ino, level, index): *out NULL when absent (create 0).  With create,
  * missing nodes are made (dirty, zeroed) and the tree grown as needed. */
-int node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, int create,
+int vi_node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, int create,
              struct vnode **out) __attribute__((warn_unused_result));
-int mark_dirty(struct vol *v, struct vnode *n) __attribute__((warn_unused_result));
-int tree_grow(struct vol *v, int kind, uint64_t ino, uint64_t leaf) __attribute__((warn_unused_result));
+int vi_mark_dirty(struct vol *v, struct vnode *n) __attribute__((warn_unused_result));
+int vi_tree_grow(struct vol *v, int kind, uint64_t ino, uint64_t leaf) __attribute__((warn_unused_result));
 /* Room check for new allocations (keeps back the bitmaps' nodes and a slack for frees):
  * 0 or -ENOSPC.  space_ok_free: the same without the slack, for changes that free. */
-int space_ok(struct vol *v, uint64_t extra);
-int space_ok_free(struct vol *v, uint64_t extra);
-void make_ad(struct vol *v, uint8_t ad[48], int kind, int level, uint64_t ino, uint64_t index,
+int vi_space_ok(struct vol *v, uint64_t extra);
+int vi_space_ok_free(struct vol *v, uint64_t extra);
+void vi_make_ad(struct vol *v, uint8_t ad[48], int kind, int level, uint64_t ino, uint64_t index,
              uint64_t blk);
-int host_read(struct vol *v, void *buf, uint64_t nblocks, uint64_t blk) __attribute__((warn_unused_result));
-int host_write(struct vol *v, const void *buf, uint64_t nblocks, uint64_t blk) __attribute__((warn_unused_result));
+int vi_host_read(struct vol *v, void *buf, uint64_t nblocks, uint64_t blk) __attribute__((warn_unused_result));
+int vi_host_write(struct vol *v, const void *buf, uint64_t nblocks, uint64_t blk) __attribute__((warn_unused_result));
 
 /* ---- vol_file.c ---- */
-int inode_rec(struct vol *v, uint64_t ino, int create, struct vinode **out, struct vnode **leaf)
+int vi_inode_rec(struct vol *v, uint64_t ino, int create, struct vinode **out, struct vnode **leaf)
     __attribute__((warn_unused_result));
-int tree_cut(struct vol *v, int kind, uint64_t ino, uint64_t first) __attribute__((warn_unused_result));
+int vi_tree_cut(struct vol *v, int kind, uint64_t ino, uint64_t first) __attribute__((warn_unused_result));
 
 #endif

@@ -753,7 +753,7 @@ static void test_tamper_bitflips(void **s)
     uint64_t N = v->N;
     uint8_t *used = calloc(N, 1);
     for (uint64_t b = 0; b < N; b++)
-        used[b] = (uint8_t)bb_get(v, b);
+        used[b] = (uint8_t)vi_bb_get(v, b);
     unsigned cur_slot = v->slot;
     vol_close(v);
     uint8_t *orig = malloc(m->size);
@@ -810,7 +810,7 @@ static void test_tamper_swap_replay_rollback(void **s)
     uint64_t N = v->N;
     uint8_t *used = calloc(N, 1);
     for (uint64_t k = 0; k < N; k++)
-        used[k] = (uint8_t)bb_get(v, k);
+        used[k] = (uint8_t)vi_bb_get(v, k);
     unsigned cur_slot = v->slot;
     vol_close(v);
     memcpy(now, m->cur, m->size);
@@ -972,7 +972,7 @@ static int counts_ok(struct vol *v)
 {
     uint64_t used = 0;
     for (uint64_t b = 0; b < v->N; b++)
-        used += (uint64_t)bb_get(v, b);
+        used += (uint64_t)vi_bb_get(v, b);
     return v->nhold == 0 && v->need == 0 && used + v->nfree == v->N;
 }
 

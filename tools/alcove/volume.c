@@ -217,7 +217,7 @@ void hostctr_init(struct hostctr *hc, struct vol_counter *c, const char *dir)
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-int parse_size(const char *s, uint64_t *out)
+int volume_parse_size(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -482,7 +482,7 @@ static int volume_create(int argc, char **argv)
         fprintf(stderr, "alcove volume create: --size N is required (e.g. 64M)\n");
         return 2;
     }
-    if (parse_size(o.size, &size) < 0 || size < VOL_MIN_SIZE) {
+    if (volume_parse_size(o.size, &size) < 0 || size < VOL_MIN_SIZE) {
         fprintf(stderr, "alcove volume create: bad --size '%s' (a number with K, M, G or T; at "
                         "least %uK)\n", o.size, VOL_MIN_SIZE / 1024);
         return 2;
@@ -543,7 +543,7 @@ static int volume_import(int argc, char **argv)
         return 2;
     }
     if (o.size) {
-        if (parse_size(o.size, &size) < 0 || size < VOL_MIN_SIZE) {
+        if (volume_parse_size(o.size, &size) < 0 || size < VOL_MIN_SIZE) {
             fprintf(stderr, "alcove volume import: bad --size '%s'\n", o.size);
             return 2;
         }

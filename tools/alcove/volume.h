@@ -30,7 +30,7 @@ struct hostctr {
 void hostctr_init(struct hostctr *hc, struct vol_counter *c, const char *dir);
 
 /* "N", "NK", "NM", "NG", "NT" (powers of 1024): 0, or -1 if malformed or too big. */
-int parse_size(const char *s, uint64_t *out);
+int volume_parse_size(const char *s, uint64_t *out);
 
 /* volume_xfer.c.  Copy the tree under host directory src into the open volume v (its
  * root directory becomes src's content): 0, or -1 after a message. */
