@@ -208,8 +208,17 @@ int ovl_whiteout_set(struct dentry *udir, const char *name, size_t len, int remo
 
 /* ---- copy-up ------------------------------------------------------------------------------ */
 
+static int zero_page(const char *p)
+{
+    const uint64_t *w = (const uint64_t *)p;
+    for (int i = 0; i < 4096 / 8; i++)
+        if (w[i])
+            return 0;
+    return 1;
+}
+
 /* Copy size bytes of lower file lo into the new upper file ud, holes kept where the lower
- * file system reports them (SEEK_DATA/SEEK_HOLE). */
+ * file system reports them (SEEK_DATA/SEEK_HOLE) and where a whole page is zeros. */
 static int copy_data(struct dentry *lo, struct dentry *ud, int64_t size)
 {
     struct file *lf = NULL, *uf = NULL;
@@ -245,8 +254,15 @@ static int copy_data(struct dentry *lo, struct dentry *ud, int64_t size)
                 break;
             }
             for (long done = 0; r == 0 && done < n;) {
+                /* Whole zero pages stay holes: a lower layer that reports no holes
+                 * (erofs here) still gives a sparse copy, as cp --sparse=auto would. */
+                long chunk = MIN(n - done, 4096 - (long)((pos + done) & 4095));
+                if (chunk == 4096 && zero_page(buf + done)) {
+                    done += chunk;
+                    continue;
+                }
                 int64_t wp = pos + done;
-                long w = uf->ops->write(uf, buf + done, (size_t)(n - done), &wp, 1);
+                long w = uf->ops->write(uf, buf + done, (size_t)chunk, &wp, 1);
                 if (w <= 0)
                     r = w < 0 ? (int)w : -EIO;
                 else

@@ -6,8 +6,10 @@
 # (whiteout names refused, broken lower hard links, the /proc/mounts line, statfs magic).
 # After the whole suite the host lower directory must be byte-for-byte what it was.
 #
-# Persistence across runs (--image IMG --overlay VOL --key-file K) runs when
-# `alcove image pack` and `alcove volume create` work, else prints a SKIP line.
+# Every case runs twice: with the host directory as the lower layer (--root DIR) and with
+# its image (alcove image pack; --image IMG, erofs+verity) when the image works, else a
+# SKIP line.  Persistence across two runs with the encrypted volume as the upper layer
+# (--overlay VOL --key-file K) runs when volumes work, else a SKIP line.
 #
 # usage: tests/overlay/run.sh [-v] [FILTER]     (FILTER: regex on case names)
 # environment: ALCOVE (default build/alcove), OVL_TMP (default /dev/shm: must be a tmpfs)
@@ -74,33 +76,37 @@ run_native() {
     mknod -m 666 "$tmp/native/dev/null" c 1 3 # busybox sh needs it for background jobs
     (cd / && env -i PATH=/bin "$CHROOT" "$tmp/native" /bin/busybox sh -c "$1" 2>&1; echo "rc=$?")
 }
+lowopt=(--root "$low") mode=host # the lower layer of the Alcove runs: the host dir, or its image
 run_alcove() {
-    (cd / && timeout -s KILL 30 "$ALCOVE" run --root "$low" --overlay tmpfs --env PATH=/bin \
+    (cd / && timeout -s KILL 30 "$ALCOVE" run "${lowopt[@]}" --overlay tmpfs --env PATH=/bin \
         /bin/busybox sh -c "$1" 2>&1; echo "rc=$?")
 }
 
 # case NAME SCRIPT: differential
 case_diff() {
-    local n=$1 s=$2
+    local n=$mode:$1 s=$2
     [[ -n $filter && ! $n =~ $filter ]] && return 0
-    run_native "$s" >"$tmp/$n.native"
-    run_alcove "$s" >"$tmp/$n.alcove"
-    if cmp -s "$tmp/$n.native" "$tmp/$n.alcove"; then ok "$n"; else
+    local f=$tmp/${n//:/.}
+    run_native "$s" >"$f.native"
+    run_alcove "$s" >"$f.alcove"
+    if cmp -s "$f.native" "$f.alcove"; then ok "$n"; else
         bad "$n" "output differs"
-        diff -u "$tmp/$n.native" "$tmp/$n.alcove" | sed 's/^/    /' | head -n 30
+        diff -u "$f.native" "$f.alcove" | sed 's/^/    /' | head -n 30
     fi
 }
 # expect NAME SCRIPT EXPECTED: overlay-specific behaviour against a fixed output
 case_expect() {
-    local n=$1 s=$2 e=$3
+    local n=$mode:$1 s=$2 e=$3
     [[ -n $filter && ! $n =~ $filter ]] && return 0
-    run_alcove "$s" >"$tmp/$n.alcove"
-    if [ "$(cat "$tmp/$n.alcove")" = "$e" ]; then ok "$n"; else
+    local f=$tmp/${n//:/.}
+    run_alcove "$s" >"$f.alcove"
+    if [ "$(cat "$f.alcove")" = "$e" ]; then ok "$n"; else
         bad "$n" "unexpected output"
-        diff -u <(echo "$e") "$tmp/$n.alcove" | sed 's/^/    /' | head -n 30
+        diff -u <(echo "$e") "$f.alcove" | sed 's/^/    /' | head -n 30
     fi
 }
 
+cases() {
 # ---- copy-up ---------------------------------------------------------------------------------
 case_diff append 'echo more >> /a.txt; cat /a.txt; stat -c "%s %a %u %g" /a.txt; cat /link'
 case_diff append_deep 'echo q >> /d/sub/deep/x; cat /d/sub/deep/x; ls -a /d /d/sub /d/sub/deep; stat -c "%a %Y" /d/sub'
@@ -166,9 +172,26 @@ shared
 2
 rc=0'
 case_expect mounts_line 'grep " / " /proc/mounts | cut -d" " -f3,4; stat -f -c %t /' \
-'overlay rw,lower=hostfs+unprotected,upper=tmpfs
+"overlay rw,lower=$lowlabel,upper=tmpfs
 794c7630
-rc=0'
+rc=0"
+}
+
+# every case with the host directory as the lower layer, then with its image (erofs+verity)
+lowlabel=hostfs+unprotected
+cases
+img=$tmp/lower.img
+if "$ALCOVE" image pack "$low" -o "$img" >"$tmp/pack.log" 2>&1 &&
+    [ "$(cd / && "$ALCOVE" run --image "$img" --overlay tmpfs /bin/busybox ls /d/sub 2>"$tmp/probe.log")" = "c
+deep" ]; then
+    ihash=$(sed -n 's/^root hash: //p' "$tmp/pack.log")
+    lowopt=(--image "$img" --image-hash "$ihash") mode=image lowlabel=erofs+verity
+    cases
+    lowopt=(--root "$low") mode=host
+else
+    img=""
+    skipped "image:*" "image not available: $(cat "$tmp/pack.log" "$tmp/probe.log" 2>/dev/null | grep -v pinned | tail -n 1 | cut -c1-100)"
+fi
 
 # ---- a dynamic program from the host root: shared libraries mapped from the lower layer ----
 n=host_root_dynamic
@@ -182,27 +205,63 @@ ls: cannot access '$marker': No such file or directory"
     if [ "$out" = "$exp" ] && [ ! -e "$marker" ]; then ok $n; else bad $n "got: $out"; fi
 fi
 
-# ---- persistence across runs: image lower + encrypted volume upper ------------------------
-n=persist_image_volume
+# ---- raw rename(2) from python3 over the host root: EXDEV for lower directories -----------
+n=host_root_python_rename
+if [[ -z $filter || $n =~ $filter ]] && [ -x /usr/bin/python3 ]; then
+    out=$(cd / && timeout -s KILL 60 "$ALCOVE" run --root / --overlay tmpfs /usr/bin/python3 -c '
+import os, errno
+def t(f):
+    try:
+        f()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print("lower dir", t(lambda: os.rename("/etc/apt", "/etc/apt2")))
+os.mkdir("/etc/ovl-new"); open("/etc/ovl-new/f", "w").write("x")
+print("upper dir", t(lambda: os.rename("/etc/ovl-new", "/etc/ovl-new2")), os.listdir("/etc/ovl-new2"))
+print("lower file", t(lambda: os.rename("/etc/passwd", "/etc/pw2")), os.path.exists("/etc/passwd"))
+print("reserved", t(lambda: open("/etc/.wh.x", "w")))
+names = os.listdir("/etc")
+print("unique", len(names) == len(set(names)), "pw2" in names, "passwd" in names)
+' 2>&1)
+    exp="lower dir EXDEV
+upper dir ok ['f']
+lower file ok False
+reserved EINVAL
+unique True True False"
+    if [ "$out" = "$exp" ] && [ -f /etc/passwd ] && [ ! -e /etc/pw2 ] && [ ! -e /etc/ovl-new2 ]; then ok $n; else
+        bad $n "got: $out"
+    fi
+fi
+
+# ---- persistence across runs: the encrypted volume as the upper layer ----------------------
+# (lower: the image when it works, else the host directory)
+n=persist_volume
 if [[ -z $filter || $n =~ $filter ]]; then
-    key=$tmp/key vol=$tmp/upper.vol img=$tmp/lower.img
-    head -c 32 /dev/urandom >"$key"
-    if "$ALCOVE" image pack "$low" -o "$img" >"$tmp/pack.log" 2>&1 &&
-        "$ALCOVE" volume create "$vol" --size 64M --key-file "$key" >"$tmp/mkvol.log" 2>&1; then
-        r1=$(cd / && "$ALCOVE" run --image "$img" --overlay "$vol" --key-file "$key" --state-dir "$tmp" \
-            /bin/busybox sh -c 'echo more >> /a.txt; rm /d/b.txt; rm -r /e; mkdir /e; echo n > /e/n; mv /a.txt /z; sync; echo ok' 2>&1)
-        r2=$(cd / && "$ALCOVE" run --image "$img" --overlay "$vol" --key-file "$key" --state-dir "$tmp" \
-            /bin/busybox sh -c 'cat /z; ls /d; ls /e; ls / | grep -c a.txt' 2>&1)
+    key=$tmp/key vol=$tmp/upper.vol st=$tmp/state
+    mkdir -p "$st" && head -c 32 /dev/urandom >"$key"
+    lo=(--root "$low")
+    [ -n "$img" ] && lo=(--image "$img" --image-hash "$ihash") n=persist_image_volume
+    vrun() { (cd / && timeout -s KILL 30 "$ALCOVE" run "${lo[@]}" --overlay "$vol" --key-file "$key" \
+        --state-dir "$st" /bin/busybox sh -c "$1" 2>&1 | grep -v "is not pinned"); }
+    if "$ALCOVE" volume create "$vol" --size 64M --key-file "$key" >"$tmp/mkvol.log" 2>&1 &&
+        [ "$(vrun 'echo probe')" = probe ]; then
+        r1=$(vrun 'echo more >> /a.txt; rm /d/b.txt; rm -r /e; mkdir /e; echo n > /e/n; mv /a.txt /z; chmod 600 /z; echo ok')
+        r2=$(vrun 'cat /z; stat -c %a /z; ls /d; ls /e; ls / | grep -c a.txt; ls -a /d/sub | wc -l')
         exp2="hello
 more
+600
 sub
 n
-0"
-        if [ "$r1" = ok ] && [ "$r2" = "$exp2" ] && ! grep -q more "$vol"; then ok $n; else
+0
+4"
+        if [ "$r1" = ok ] && [ "$r2" = "$exp2" ] && ! grep -q -e more -e hello "$vol"; then ok $n; else
             bad $n "first run: $r1 / second run: $r2"
         fi
+        "$ALCOVE" volume check "$vol" --key-file "$key" --state-dir "$st" >"$tmp/check.log" 2>&1 ||
+            bad $n:check "alcove volume check: $(tail -n 1 "$tmp/check.log")"
     else
-        skipped $n "volume/image not available: $(tail -n 1 "$tmp/pack.log" "$tmp/mkvol.log" 2>/dev/null | tr '\n' ' ' | cut -c1-120)"
+        skipped $n "volume not available: $(cat "$tmp/mkvol.log" 2>/dev/null | tail -n 1 | cut -c1-60) $(vrun true | tail -n 1 | cut -c1-80)"
     fi
 fi
 
