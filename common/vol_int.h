@@ -3,10 +3,12 @@
  * API and docs/volume-format.md for every byte of the format.
  *
  * The pieces:
- *  - vol_core.c: keys and sealing, the node cache, block allocation, the generic
- *    copy-on-write radix tree (64 pointers per node) used by every tree of the volume;
- *  - vol_file.c: inodes, file data, directories;
- *  - vol.c:      format, open, commit, check, info, the counter file helpers.
+ *  - vol_crypto.c: keys and sealing;
+ *  - vol_core.c:   the node cache, block allocation, the generic copy-on-write radix
+ *                  tree (64 pointers per node) used by every tree of the volume;
+ *  - vol_file.c:   inodes and file data;  vol_dir.c: directories;
+ *  - vol.c:        format, open, info, the counter file helpers;
+ *  - vol_commit.c: the commit;  vol_check.c: the checker.
  *
  * In-memory model.  Every tree node the volume has touched lives in a hash table keyed by
  * (kind, ino, level, index).  A node is clean (its plaintext equals the sealed block at
@@ -36,6 +38,7 @@
 #define SB_A 1u                 /* superblock slots */
 #define SB_B 2u
 #define FIRST_FREE 3u           /* the first block the allocator may hand out */
+#define SB_CT (VB - 48)         /* a superblock slot: epoch, nonce, tag, then this much ciphertext */
 #define INO_PER_BLOCK 16u
 #define INO_SIZE 256u
 #define BITS_PER_CHUNK (VB * 8u)
@@ -153,7 +156,7 @@ struct vol {
     uint64_t ctok;
 };
 
-/* ---- vol_core.c ---- */
+/* ---- vol_crypto.c, vol_core.c ---- */
 /* Zero secrets and plaintext before memory goes back (not libsodium's sodium_memzero:
  * that would need a crypto bracket in the core). */
 void vi_wipe(void *p, size_t n);
@@ -215,6 +218,8 @@ int vi_host_write(struct vol *v, const void *buf, uint64_t nblocks, uint64_t blk
 /* ---- vol_file.c ---- */
 int vi_inode_rec(struct vol *v, uint64_t ino, int create, struct vinode **out, struct vnode **leaf)
     __attribute__((warn_unused_result));
+/* The inode with its table block marked dirty (about to change): 0 or -errno. */
+int vi_inode_dirty(struct vol *v, uint64_t ino, struct vinode **rec) __attribute__((warn_unused_result));
 int vi_tree_cut(struct vol *v, int kind, uint64_t ino, uint64_t first) __attribute__((warn_unused_result));
 
 #endif

@@ -40,7 +40,7 @@ for n in "${names[@]}"; do
     fi
     extra=()
     case $n in
-    vol) extra=(-O2 common/vol.c common/vol_core.c common/vol_file.c common/vol_check.c) ;;
+    vol) extra=(-O2 common/vol*.c) ;;
     esac
     if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c common/image.c common/verity.c common/erofs.c \
             "${extra[@]}" -lcmocka -l:libsodium.a -o "$bin" 2>"$OUT/test_$n.build.log"; then
