@@ -2,11 +2,10 @@
  * volume.c - `alcove volume`: keygen, create, check, inspect, export, import, and the
  * pre-flight open `alcove run` does for each volume (volume_precheck).
  *
- * The format code is common/vol*.c (the same the core runs); this file gives it a host
- * file (pread/pwrite/fdatasync) and the default rollback-counter source: one small state
- * file per volume in the state directory, replaced atomically (temporary file, fsync,
- * rename, fsync of the directory).  That source only guards against a rollback of the
- * volume file that leaves the state file alone (docs/volume-format.md, threat model).
+ * The format code is common/vol*.c (the same the core runs); volume_host.c gives it the
+ * host file and the default rollback-counter source (one state file per volume in the
+ * state directory), which only guards against a rollback of the volume file that leaves
+ * the state file alone (docs/volume-format.md, threat model).
  *
  * A new volume (create, import) is built under a temporary name next to FILE and renamed
  * over it only once complete: a failure loses nothing.
@@ -59,189 +58,6 @@ static void volume_usage(FILE *out)
 void usage_volume(void)
 {
     volume_usage(stdout);
-}
-
-/* ---- the host file ------------------------------------------------------------------ */
-
-static long h_read(void *ctx, void *buf, size_t n, uint64_t off)
-{
-    struct hostvol *hv = ctx;
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(hv->fd, (char *)buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -errno;
-        if (r == 0)
-            break;
-        done += (size_t)r;
-    }
-    return (long)done;
-}
-
-static long h_write(void *ctx, const void *buf, size_t n, uint64_t off)
-{
-    struct hostvol *hv = ctx;
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pwrite(hv->fd, (const char *)buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -errno;
-        done += (size_t)r;
-    }
-    return (long)done;
-}
-
-static int h_sync(void *ctx)
-{
-    struct hostvol *hv = ctx;
-    return fdatasync(hv->fd) < 0 ? -errno : 0;
-}
-
-static int h_random(void *buf, size_t n)
-{
-    randombytes_buf(buf, n);
-    return 0;
-}
-
-static void h_log(void *ctx, const char *line)
-{
-    struct hostvol *hv = ctx;
-    snprintf(hv->last, sizeof(hv->last), "%s", line);
-    if (!hv->quiet)
-        fprintf(stderr, "alcove volume: %s: %s\n", hv->path, line);
-}
-
-void hostvol_init(struct hostvol *hv, int fd, const char *path)
-{
-    memset(hv, 0, sizeof(*hv));
-    hv->fd = fd;
-    hv->path = path;
-    hv->io.ctx = hv;
-    hv->io.read = h_read;
-    hv->io.write = h_write;
-    hv->io.sync = h_sync;
-    hv->io.alloc = malloc;
-    hv->io.free = free;
-    hv->io.random = h_random;
-    hv->io.log = h_log;
-}
-
-int hostvol_open(struct hostvol *hv, const char *path, int rw)
-{
-    struct stat st;
-    int fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "alcove volume: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "alcove volume: %s is not a regular file\n", path);
-        close(fd);
-        return -1;
-    }
-    hostvol_init(hv, fd, path);
-    return 0;
-}
-
-/* ---- the counter state files ---------------------------------------------------------- */
-
-static int c_get(void *ctx, const uint8_t id[16], uint64_t *v)
-{
-    struct hostctr *hc = ctx;
-    char name[64], buf[VOL_COUNTER_MAX + 1];
-    vol_counter_name(id, name, sizeof(name));
-    snprintf(hc->path, sizeof(hc->path), "%s/%s", hc->dir, name);
-    int fd = open(hc->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) {
-            *v = 0;
-            return 0;
-        }
-        int e = errno;
-        fprintf(stderr, "alcove volume: cannot read the state file %s: %s\n", hc->path, strerror(e));
-        return -e;
-    }
-    ssize_t n = read(fd, buf, sizeof(buf));
-    close(fd);
-    if (n < 0 || vol_counter_decode(id, buf, (size_t)n, v) < 0) {
-        fprintf(stderr, "alcove volume: the state file %s is malformed (remove it to trust the "
-                        "volume as it is)\n", hc->path);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static int c_set(void *ctx, const uint8_t id[16], uint64_t v)
-{
-    struct hostctr *hc = ctx;
-    char name[64], buf[VOL_COUNTER_MAX], tmp[4300];
-    vol_counter_name(id, name, sizeof(name));
-    snprintf(hc->path, sizeof(hc->path), "%s/%s", hc->dir, name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", hc->path, (int)getpid());
-    size_t n = vol_counter_encode(id, v, buf);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int e = 0;
-    if (fd < 0)
-        e = errno;
-    else if (write(fd, buf, n) != (ssize_t)n || fsync(fd) < 0)
-        e = errno ? errno : EIO;
-    if (fd >= 0 && close(fd) < 0 && !e)
-        e = errno;
-    if (!e && rename(tmp, hc->path) < 0)
-        e = errno;
-    if (e) {
-        unlink(tmp);
-        fprintf(stderr, "alcove volume: cannot write the state file %s: %s\n", hc->path, strerror(e));
-        return -e;
-    }
-    int dfd = open(hc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
-
-void hostctr_init(struct hostctr *hc, struct vol_counter *c, const char *dir)
-{
-    memset(hc, 0, sizeof(*hc));
-    hc->dir = dir;
-    c->ctx = hc;
-    c->get = c_get;
-    c->set = c_set;
-}
-
-/* ---- small helpers ---------------------------------------------------------------------- */
-
-int volume_parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!*s || *s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        return -1;
-    unsigned shift = 0;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
-        default: return -1;
-        }
-        if (end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
-            return -1;
-    }
-    if (v > (UINT64_MAX >> shift) >> 2)
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
 }
 
 static void hex16(const uint8_t id[16], char out[33])
@@ -654,7 +470,7 @@ static int volume_inspect(int argc, char **argv)
     vol_close(v);
     close(hv.fd);
     uint64_t cv = 0;
-    int have = c_get(&hc, info.id, &cv) == 0 && cv > 0;
+    int have = hostctr_get(&hc, info.id, &cv) == 0 && cv > 0;
     hex16(info.id, id);
     printf("file:      %s\nformat:    Alcove encrypted volume, format 1\nid:        %s\n"
            "cipher:    %s\nversion:   %llu (superblock slot %c)\n"

@@ -1,6 +1,6 @@
 /*
- * volume.h - the host side of `alcove volume` (volume.c: commands, host file, counter
- * state files; volume_xfer.c: import and export of whole trees).
+ * volume.h - the host side of `alcove volume` (volume.c: the commands; volume_host.c:
+ * the host file and the counter state files; volume_xfer.c: import and export of trees).
  */
 #ifndef ALCOVE_CLI_VOLUME_H
 #define ALCOVE_CLI_VOLUME_H
@@ -28,6 +28,9 @@ struct hostctr {
     char path[4200];    /* of the last file used */
 };
 void hostctr_init(struct hostctr *hc, struct vol_counter *c, const char *dir);
+/* The counter's get (ctx: a struct hostctr): 0 with *v (0: no state file), or -errno
+ * after a message. */
+int hostctr_get(void *ctx, const uint8_t id[16], uint64_t *v);
 
 /* "N", "NK", "NM", "NG", "NT" (powers of 1024): 0, or -1 if malformed or too big. */
 int volume_parse_size(const char *s, uint64_t *out);
