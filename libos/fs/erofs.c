@@ -368,35 +368,48 @@ static void emap_trim(struct esb *s, struct emap *keep, uint64_t first, uint64_t
     s->unmapped_pages -= dropped;
 }
 
-/* Verify pages [p, q) of the file into its object (q - p <= BOUNCE_BLOCKS).  Returns 0 or
- * -errno (-EIO on a mismatch, logged by verity with the file's name). */
+/* Verify pages [p, q) of the file into its object (q - p <= BOUNCE_BLOCKS).  Pieces that
+ * are contiguous in the image (a flat file, or consecutive chunks) are read and hashed as
+ * one run.  Returns 0 or -errno (-EIO on a mismatch, logged by verity with the file's
+ * name). */
 static int fill_run(struct esb *s, const struct erofs_inode *ei, const char *name,
                     struct emap *m, uint64_t p, uint64_t q)
 {
     uint64_t off = p * 4096, end = MIN(q * 4096, ei->size);
+    const uint64_t cap = (uint64_t)BOUNCE_BLOCKS * 4096;
     while (off < end) {
         uint64_t pos, len;
         int hole;
         int r = erofs_map(&s->fs, ei, off, &pos, &len, &hole);
         if (r < 0)
             return r;
-        size_t k = (size_t)MIN(end - off, len);
-        if (!hole) {
-            /* Whole image blocks of the run; an inline tail sits inside one block. */
-            uint64_t in = pos % 4096;
-            k = MIN(k, (size_t)BOUNCE_BLOCKS * 4096 - (size_t)in);
-            uint64_t nb = (in + k + 4095) / 4096;
-            r = verity_read_uncached(s->v, pos / 4096, (uint32_t)nb, s->bounce, name);
-            if (r < 0)
-                return r;
-            long w = pal_mem_write(m->mem, s->bounce + in, k, off);
-            if (w < 0)
-                return (int)w;
-            if ((size_t)w != k)
-                return -EIO;
+        if (hole) {
+            /* Never-written bytes of the object read as zeros: nothing to do. */
+            off += MIN(end - off, len);
+            continue;
         }
-        /* A hole is left as it is: never-written bytes of the object read as zeros. */
-        off += k;
+        /* Extend the run while the next piece follows in the image.  An inline tail
+         * sits inside one block, so in + run stays within the bounce buffer. */
+        uint64_t in = pos % 4096, run = MIN(end - off, len);
+        while (off + run < end && in + run < cap) {
+            uint64_t p2, l2;
+            int h2;
+            r = erofs_map(&s->fs, ei, off + run, &p2, &l2, &h2);
+            if (r < 0 || h2 || p2 != pos + run)
+                break;
+            run += MIN(end - off - run, l2);
+        }
+        run = MIN(run, cap - in);
+        uint64_t nb = (in + run + 4095) / 4096;
+        r = verity_read_uncached(s->v, pos / 4096, (uint32_t)nb, s->bounce, name);
+        if (r < 0)
+            return r;
+        long w = pal_mem_write(m->mem, s->bounce + in, (size_t)run, off);
+        if (w < 0)
+            return (int)w;
+        if ((uint64_t)w != run)
+            return -EIO;
+        off += run;
     }
     return 0;
 }
@@ -498,6 +511,29 @@ static int erofs_poll(struct file *f, int events)
     return events & (POLLIN | POLLOUT);
 }
 
+/* SEEK_DATA (3) / SEEK_HOLE (4): chunk holes (mkfs.erofs --chunksize writes zero chunks
+ * as holes) are holes, everything else is data, so an overlay copy-up stays sparse. */
+static int64_t erofs_seek_hole(struct file *f, int64_t off, int whence)
+{
+    struct inode *i = f->loc.dentry->inode;
+    struct esb *s = esb_of(i->sb);
+    const struct erofs_inode *ei = ei_of(i);
+    if (off < 0 || (uint64_t)off >= ei->size)
+        return -ENXIO;
+    uint64_t at = (uint64_t)off;
+    while (at < ei->size) {
+        uint64_t pos, len;
+        int hole;
+        int r = erofs_map(&s->fs, ei, at, &pos, &len, &hole);
+        if (r < 0)
+            return r;
+        if ((whence == 3 && !hole) || (whence == 4 && hole))
+            return (int64_t)at;
+        at += len;
+    }
+    return whence == 4 ? (int64_t)ei->size : -ENXIO;
+}
+
 static int erofs_mmap(struct file *f, uint64_t addr, size_t len, int prot, unsigned flags,
                       uint64_t off, uint64_t *out)
 {
@@ -535,6 +571,7 @@ static const struct file_ops erofs_file_ops = {
     .fallocate = ro_fallocate,
     .poll = erofs_poll,
     .mmap = erofs_mmap,
+    .seek_hole = erofs_seek_hole,
     .seekable = 1,
 };
 
