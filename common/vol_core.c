@@ -267,6 +267,9 @@ static int busy(struct vol *v, uint64_t b)
     return vi_bb_get(v, b) || vi_bit_get(v->hold, b);
 }
 
+/* Allocation is next-fit from a cursor that survives commits (blk_hint): consecutive
+ * calls hand out consecutive blocks, so a file written sequentially lands contiguously
+ * and its blocks go out in one host write per batch, and reads come back the same way. */
 uint64_t vi_alloc_run(struct vol *v, uint64_t want, uint64_t *start)
 {
     uint64_t b = v->cursor, scanned = 0;
@@ -367,6 +370,10 @@ static int root_dirty(struct vol *v, int kind, uint64_t ino)
     return r < 0 ? r : vi_mark_dirty(v, leaf);
 }
 
+/* Copy-on-write starts here: a node about to change gives up its committed block (to the
+ * hold set: the durable tree still needs it) and will get a new one at the commit; its
+ * parent changes too (the pointer to it), and so on up to the superblock, each at most
+ * once per commit. */
 int vi_mark_dirty(struct vol *v, struct vnode *n)
 {
     struct vptr *root;
@@ -437,6 +444,11 @@ int vi_tree_grow(struct vol *v, int kind, uint64_t ino, uint64_t leaf)
     return root_dirty(v, kind, ino);
 }
 
+/* Nodes are found by key, not by following pointers from the root each time: a cached
+ * node (dirty or clean) answers at once, and only a miss walks up to the nearest cached
+ * ancestor.  A block read from the host is authenticated against its parent's pointer
+ * (nonce, tag, epoch, and the block number itself in the associated data) before a byte
+ * of it is used. */
 int vi_node_get(struct vol *v, int kind, uint64_t ino, int level, uint64_t index, int create,
              struct vnode **out)
 {

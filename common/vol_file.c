@@ -190,6 +190,10 @@ static void log_bad_data(struct vol *v, uint64_t ino, uint64_t idx)
          (unsigned long long)idx, (unsigned long long)ino);
 }
 
+/* In batches: collect the pointers from the (cached) level-1 nodes, read each run of
+ * consecutive blocks with one host read straight into the caller's buffer, then open
+ * them all in place inside one crypto bracket.  A block that fails is zeroed, never
+ * handed out. */
 int vol_read_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, void *buf)
 {
     struct vinode *rec;
@@ -274,6 +278,11 @@ int vol_read_block(struct vol *v, uint64_t ino, uint64_t idx, void *buf)
     return vol_read_blocks(v, ino, idx, 1, buf);
 }
 
+/* In batches of STAGE blocks: make the tree path dirty (so the room it needs is counted
+ * first), allocate the data blocks as contiguously as the free space allows, seal the
+ * batch inside one crypto bracket into the staging buffer, write each run with one host
+ * write, and only then point the leaves at the new blocks (a failed write changes
+ * nothing readable: the blocks go back to the free pool). */
 int vol_write_blocks(struct vol *v, uint64_t ino, uint64_t idx, uint64_t n, const void *buf)
 {
     const uint8_t *in = buf;
@@ -466,6 +475,8 @@ static int cut_node(struct vol *v, struct vinode **rec, uint64_t ino, int level,
     return 0;
 }
 
+/* Whole subtrees past the cut are freed without looking at their data; the subtree that
+ * straddles it is cut recursively.  Nodes left empty are dropped at the commit. */
 int vi_tree_cut(struct vol *v, int kind, uint64_t ino, uint64_t first)
 {
     struct vinode *rec;
