@@ -6,9 +6,10 @@
 # (whiteout names refused, broken lower hard links, the /proc/mounts line, statfs magic).
 # After the whole suite the host lower directory must be byte-for-byte what it was.
 #
-# Every case runs twice: with the host directory as the lower layer (--root DIR) and with
-# its image (alcove image pack; --image IMG, erofs+verity) when the image works, else a
-# SKIP line.  Persistence across two runs with the encrypted volume as the upper layer
+# Every case runs three times: with the host directory as the lower layer (--root DIR)
+# over a tmpfs upper; with its image (alcove image pack; --image IMG, erofs+verity) when
+# images work; and over a fresh encrypted volume as the upper layer (--overlay VOL) when
+# volumes work (else a SKIP line for each).  Persistence across two runs with the encrypted volume as the upper layer
 # (--overlay VOL --key-file K) runs when volumes work, else a SKIP line.
 #
 # usage: tests/overlay/run.sh [-v] [FILTER]     (FILTER: regex on case names)
@@ -77,8 +78,15 @@ run_native() {
     (cd / && env -i PATH=/bin "$CHROOT" "$tmp/native" /bin/busybox sh -c "$1" 2>&1; echo "rc=$?")
 }
 lowopt=(--root "$low") mode=host # the lower layer of the Alcove runs: the host dir, or its image
+upopt=(--overlay tmpfs) freshvol=0 # the upper layer: a tmpfs, or a fresh volume for every run
+key=$tmp/key st=$tmp/state
+mkdir -p "$st" && head -c 32 /dev/urandom >"$key"
 run_alcove() {
-    (cd / && timeout -s KILL 30 "$ALCOVE" run "${lowopt[@]}" --overlay tmpfs --env PATH=/bin \
+    if [ "$freshvol" = 1 ]; then
+        rm -f "$tmp/case.vol" "$st"/* &&
+            "$ALCOVE" volume create "$tmp/case.vol" --size 64M --key-file "$key" >/dev/null 2>&1
+    fi
+    (cd / && timeout -s KILL 30 "$ALCOVE" run "${lowopt[@]}" "${upopt[@]}" --env PATH=/bin \
         /bin/busybox sh -c "$1" 2>&1; echo "rc=$?")
 }
 
@@ -172,13 +180,13 @@ shared
 2
 rc=0'
 case_expect mounts_line 'grep " / " /proc/mounts | cut -d" " -f3,4; stat -f -c %t /' \
-"overlay rw,lower=$lowlabel,upper=tmpfs
+"overlay rw,lower=$lowlabel,upper=$uplabel
 794c7630
 rc=0"
 }
 
 # every case with the host directory as the lower layer, then with its image (erofs+verity)
-lowlabel=hostfs+unprotected
+lowlabel=hostfs+unprotected uplabel=tmpfs
 cases
 img=$tmp/lower.img
 if "$ALCOVE" image pack "$low" -o "$img" >"$tmp/pack.log" 2>&1 &&
@@ -187,11 +195,22 @@ deep" ]; then
     ihash=$(sed -n 's/^root hash: //p' "$tmp/pack.log")
     lowopt=(--image "$img" --image-hash "$ihash") mode=image lowlabel=erofs+verity
     cases
-    lowopt=(--root "$low") mode=host
+    lowopt=(--root "$low") mode=host lowlabel=hostfs+unprotected
 else
     img=""
     skipped "image:*" "image not available: $(cat "$tmp/pack.log" "$tmp/probe.log" 2>/dev/null | grep -v pinned | tail -n 1 | cut -c1-100)"
 fi
+# and with the encrypted volume as the upper layer (a fresh one per run), host dir below
+upopt=(--overlay "$tmp/case.vol" --key-file "$key" --state-dir "$st") freshvol=1
+if [ "$(run_alcove 'echo probe')" = "probe
+rc=0" ]; then
+    mode=volume uplabel=alcovefs+encrypted
+    cases
+    mode=host uplabel=tmpfs
+else
+    skipped "volume:*" "volume not available: $(run_alcove true | grep -v '^rc=' | tail -n 1 | cut -c1-100)"
+fi
+upopt=(--overlay tmpfs) freshvol=0
 
 # ---- a dynamic program from the host root: shared libraries mapped from the lower layer ----
 n=host_root_dynamic
@@ -238,8 +257,8 @@ fi
 # (lower: the image when it works, else the host directory)
 n=persist_volume
 if [[ -z $filter || $n =~ $filter ]]; then
-    key=$tmp/key vol=$tmp/upper.vol st=$tmp/state
-    mkdir -p "$st" && head -c 32 /dev/urandom >"$key"
+    vol=$tmp/upper.vol
+    rm -f "$st"/*
     lo=(--root "$low")
     [ -n "$img" ] && lo=(--image "$img" --image-hash "$ihash") n=persist_image_volume
     vrun() { (cd / && timeout -s KILL 30 "$ALCOVE" run "${lo[@]}" --overlay "$vol" --key-file "$key" \
