@@ -36,6 +36,7 @@ struct mem {
     long writes, syncs;      /* counted */
     long crash_at;           /* crash at this write (1-based; 0: never) */
     long fail_write_at;      /* this write fails with -EIO, no crash */
+    long fail_sync_at;       /* this sync fails with -EIO (nothing made durable), no crash */
     int crashed;
     struct pend *pend;
     size_t npend, cappend;
@@ -101,6 +102,8 @@ static int m_sync(void *ctx)
     if (m->crashed)
         return -EIO;
     m->syncs++;
+    if (m->fail_sync_at && m->syncs == m->fail_sync_at)
+        return -EIO;
     for (size_t i = 0; i < m->npend; i++)
         memcpy(m->dur + m->pend[i].off, m->pend[i].data, m->pend[i].n);
     pend_clear(m);
@@ -1246,6 +1249,36 @@ static void test_commit_retry(void **s)
     }
 }
 
+/* A failed sync: the commit fails (before or after the superblock write), the data stays
+ * readable, a retry lands, and the volume reopens clean at the retried version. */
+static void test_sync_failure(void **s)
+{
+    (void)s;
+    for (long at = 1; at <= 2; at++) {
+        struct mem *m = mem_new(1 << 20);
+        struct vol_io io = mk_io(m);
+        struct ctr c = {0, 0};
+        struct vol_counter ctr = {&c, c_get, c_set};
+        assert_int_equal(vol_format(&io, KEY, 1 << 20, 0, 0, &ctr), 0);
+        struct vol *v = open_ok(&io, &ctr, 1);
+        uint64_t f = mkfile(v, 8, 30);
+        m->fail_sync_at = m->syncs + at;
+        assert_int_equal(vol_commit(v), -EIO);
+        assert_int_equal(c.v, 1);  /* nothing recorded */
+        assert_true(file_is(v, f, 8, 30));
+        uint64_t g = mkfile(v, 9, 5);  /* more work after the failure */
+        assert_int_equal(vol_commit(v), 0);
+        assert_int_equal(c.v, 2);
+        vol_close(v);
+        v = open_ok(&io, &ctr, 0);
+        assert_true(file_is(v, f, 8, 30));
+        assert_true(file_is(v, g, 9, 5));
+        assert_true(check_clean(v));
+        vol_close(v);
+        mem_free(m);
+    }
+}
+
 /* ---- the counter file ------------------------------------------------------------------ */
 
 static void test_counter_file(void **s)
@@ -1367,6 +1400,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_random_ops),
         cmocka_unit_test(test_crash_every_write),
         cmocka_unit_test(test_commit_retry),
+        cmocka_unit_test(test_sync_failure),
         cmocka_unit_test(test_counter_file),
         cmocka_unit_test(test_throughput),
     };
