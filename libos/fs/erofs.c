@@ -436,6 +436,18 @@ static int emap_fill(struct esb *s, const struct erofs_inode *ei, const char *na
         if (!m->mapped)
             emap_trim(s, m, first, q - p);
         int r = fill_run(s, ei, name, m, p, q);
+        if (r < 0 && q - p > 1) {
+            /* A run is verified as a whole: find the first bad page one by one, so that
+             * the good pages before it (up to last) still serve the read. */
+            for (; p <= last && (r = fill_run(s, ei, name, m, p, p + 1)) == 0; p++) {
+                m->filled[p / 8] |= (uint8_t)(1u << (p % 8));
+                m->nfilled++;
+                if (!m->mapped)
+                    s->unmapped_pages++;
+            }
+            if (r == 0)
+                return 0;   /* the bad page is read-ahead only */
+        }
         if (r < 0) {
             *bad = p;
             return r;

@@ -263,6 +263,20 @@ else
     bad "good blocks of a tampered file: $out"
 fi
 
+# The second block of /data/big tampered: its first block still reads (a read ahead of
+# the bad block must not fail the good one), the second does not.
+OFF2=$(python3 -c 'import sys
+img = open(sys.argv[1], "rb").read(); big = open(sys.argv[2], "rb").read()
+print(img.find(big[4096:4096 + 64]))' "$W/img" "$R/data/big")
+cp "$W/img" "$W/t.img"
+flip "$W/t.img" $((OFF2 + 9))
+out=$(IMG=$W/t.img run /bin/sh -c 'head -c 4096 /data/big | wc -c; dd if=/data/big bs=4096 skip=1 count=1 >/dev/null 2>&1; echo "second=$?"' 2>/dev/null)
+if [ "$out" = "$(printf '4096\nsecond=1')" ]; then
+    ok "block 1 of a file tampered: block 0 still reads, block 1 is EIO"
+else
+    bad "read before a bad block: $out"
+fi
+
 cp "$W/img" "$W/t.img"
 flip "$W/t.img" $((L0 * 4096 + (BLK / 128) * 4096 + (BLK % 128) * 32 + 3))
 IMG=$W/t.img run /bin/sh -c 'cat /data/big >/dev/null; echo "big=$?"; cat /data/hello' >"$W/t.out" 2>"$W/t.err"
