@@ -709,12 +709,14 @@ static void test_enospc(void **s)
 /* ---- tampering ------------------------------------------------------------------------ */
 
 /* A volume with files, directories and a few versions; returns the io. */
+static int sample_cipher = VOL_CIPHER_AUTO;
+
 static struct mem *build_sample(struct ctr *c, uint64_t *f_out)
 {
     struct mem *m = mem_new(1 << 20);
     struct vol_io io = mk_io(m);
     struct vol_counter ctr = {c, c_get, c_set};
-    assert_int_equal(vol_format(&io, KEY, 1 << 20, 0, 0, &ctr), 0);
+    assert_int_equal(vol_format_cipher(&io, KEY, 1 << 20, 0, 0, &ctr, sample_cipher), 0);
     struct vol *v = open_ok(&io, &ctr, 1);
     uint64_t f = mkfile(v, 1, 70), g = mkfile(v, 2, 2), d;
     assert_int_equal(vol_alloc(v, 040700, &d), 0);
@@ -744,9 +746,20 @@ static int volume_intact(struct mem *m, const struct vol_counter *ctr, int *open
     return ok;
 }
 
+static void tamper_bitflips(void);
+
 static void test_tamper_bitflips(void **s)
 {
     (void)s;
+    sample_cipher = VOL_CIPHER_AUTO;
+    tamper_bitflips();
+    sample_cipher = VOL_CIPHER_XCHACHA20POLY1305;
+    tamper_bitflips();
+    sample_cipher = VOL_CIPHER_AUTO;
+}
+
+static void tamper_bitflips(void)
+{
     struct ctr c = {0, 0};
     uint64_t f;
     struct mem *m = build_sample(&c, &f);
