@@ -22,23 +22,36 @@
  *    switches the superblock atomically (vol_commit): after a kill at any moment the
  *    volume holds exactly the last commit.
  *
- * Limits (documented in docs/volume-format.md):
+ * Limits:
  *  - the data of every file used since mount stays in enclave memory (no eviction);
  *  - a file mapped MAP_SHARED and writable is written whole at every commit (writes
  *    through mappings are not seen one by one);
  *  - mount time grows with the number of files (the namespace is loaded at once).
  *
- * Space: the instance's tmpfs size limit is the volume's free data space minus what a
- * commit needs for its copy-on-write tree nodes, so a write fails with ENOSPC before a
- * commit could run out of room.
+ * Space: the instance's tmpfs size limit is what it holds plus the volume's room (data
+ * blocks a write may still take before the next commit, vol_room).  Besides the pages
+ * tmpfs charges, the next commit's other needs are charged too (s->extra): a fresh block
+ * for every rewritten page that is on the volume (copy-on-write holds the old one until
+ * the commit), the blocks of files and tails cut since the commit, directory blocks.  When
+ * those near the room, a data operation commits first (pressure()), so held blocks come
+ * back.  A commit that still runs out of room fails with ENOSPC, keeps everything dirty in
+ * memory and may be retried; any other commit failure makes the instance read-only.
+ *
+ * Tampering found after mount: a block (or tree node) of a file that fails authentication
+ * makes that file -EIO from then on (AF_BAD; vol.c logs the block, and a file whose
+ * reachable blocks fall short of its count says so), everything else goes on.  A bad
+ * directory or inode table block at mount refuses the mount ("wrong key or corrupted
+ * volume").  The glue to the PAL (the volume file, the counter state files) is in
+ * alcovefs_vol.c.
  *
  * Everything runs under the big core lock.  The volume's state is kmalloc'd (shared by
  * every process of the enclave) and its host file handle is inherited across fork.
  */
-#include "tmpfs.h"
+#include "alcovefs.h"
 
 #define AFS_MAGIC 0x414c4346u /* "ALCF" */
 #define APAGE 4096ull
+#define DIRENT_BOGO 20           /* a directory's st_size per entry, as tmpfs */
 #define DCHUNK 2048ull           /* pages per dirty-bitmap chunk */
 #define DWORDS (DCHUNK / 64)
 
@@ -64,18 +77,6 @@ struct afs_inode {
     struct afs_inode *dnext, *dprev;
 };
 
-struct afs_sb {
-    struct super_block *sb;
-    struct vol *vol;
-    pal_handle_t h;
-    int rw;
-    int failed;                   /* a commit failed: the instance is read-only now */
-    char *source;
-    struct afs_inode *dirty;      /* dirty list */
-    uint64_t *freed, nfreed, capfreed;   /* volume inodes to free at the next commit */
-    uint64_t commits;
-};
-
 static int mem_has(const void *p, int c, size_t n)
 {
     for (size_t k = 0; k < n; k++)
@@ -94,6 +95,12 @@ static struct afs_inode *ain(struct inode *i)
     return *tmpfs_bpriv(i);
 }
 
+uint64_t afs_vino(struct inode *i)
+{
+    struct afs_inode *a = i->sb->type == &alcovefs_type ? ain(i) : NULL;
+    return a ? a->vino : 0;
+}
+
 /* ---- the dirty-page bitmap ------------------------------------------------------------ */
 
 static int dbit_get(const struct afs_inode *a, uint64_t p)
@@ -102,11 +109,20 @@ static int dbit_get(const struct afs_inode *a, uint64_t p)
     return c < a->ndchunks && a->dchunk[c] && (a->dchunk[c][(p % DCHUNK) / 64] >> (p % 64) & 1);
 }
 
-/* Set the bits of pages [first, last]; -ENOMEM leaves the inode marked AF_NEW-like
- * (the caller falls back to "write every page"). */
-static int dbits_set(struct afs_inode *a, uint64_t first, uint64_t last)
+/* Bits of word w (pages base..base+63) below page lim. */
+static uint64_t below(uint64_t w, uint64_t base, uint64_t lim)
 {
-    uint64_t need = last / DCHUNK + 1;
+    if (lim <= base)
+        return 0;
+    return lim - base >= 64 ? w : w & ((1ull << (lim - base)) - 1);
+}
+
+/* Set the bits of pages [first, last]: the number of bits newly set below a->vpages (pages
+ * whose rewrite takes a fresh volume block while the old one is held until the commit),
+ * or -ENOMEM (the caller falls back to "write every page"). */
+static int64_t dbits_set(struct afs_inode *a, uint64_t first, uint64_t last)
+{
+    uint64_t need = last / DCHUNK + 1, fresh = 0;
     if (need > a->ndchunks) {
         uint64_t cap = MAX(need, a->ndchunks * 2);
         uint64_t **nc = kzalloc(cap * sizeof(*nc));
@@ -122,17 +138,17 @@ static int dbits_set(struct afs_inode *a, uint64_t first, uint64_t last)
         uint64_t c = p / DCHUNK;
         if (!a->dchunk[c] && !(a->dchunk[c] = kzalloc(DWORDS * sizeof(uint64_t))))
             return -ENOMEM;
-        if ((p % 64) == 0 && last - p >= 63) {
-            a->dchunk[c][(p % DCHUNK) / 64] = ~0ull; /* a whole word */
-            p += 63;
-            continue;
-        }
-        a->dchunk[c][(p % DCHUNK) / 64] |= 1ull << (p % 64);
+        uint64_t *w = &a->dchunk[c][(p % DCHUNK) / 64], base = p & ~63ull;
+        uint64_t bits = (p % 64) == 0 && last - p >= 63 ? ~0ull : 1ull << (p % 64);
+        fresh += (uint64_t)__builtin_popcountll(below(bits & ~*w, base, a->vpages));
+        *w |= bits;
+        if (bits == ~0ull)
+            p += 63; /* a whole word */
     }
     int any = a->dmax >= a->dmin;
     a->dmin = any ? MIN(a->dmin, first) : first;
     a->dmax = any ? MAX(a->dmax, last) : last;
-    return 0;
+    return (int64_t)fresh;
 }
 
 static void dbits_clear(struct afs_inode *a)
@@ -192,6 +208,26 @@ static int afs_init(struct inode *i)
     return 0;
 }
 
+/* Space the next commit needs beyond the pages tmpfs charges (s->extra, charged to the
+ * instance so that writes get ENOSPC before a commit could run out of room): a fresh block
+ * for each rewritten page that is on the volume (copy-on-write: the old one is held until
+ * the commit), the blocks freed since the commit (held too), directory blocks. */
+static void extra(struct afs_inode *a, uint64_t n)
+{
+    struct afs_sb *s = asb(a->i->sb);
+    if (!n || !s)
+        return;
+    s->extra += n;
+    tmpfs_charge_extra(a->i->sb, (int64_t)n);
+}
+
+/* A directory's entries as the volume encodes them, in blocks (an upper bound). */
+static uint64_t dir_blocks(const struct inode *i)
+{
+    uint64_t entries = (uint64_t)(i->size > 0 ? i->size : 0) / DIRENT_BOGO + 1;
+    return (entries * (16 + NAME_MAX_LEN) + APAGE - 1) / APAGE + 1;
+}
+
 static void afs_dirty(struct inode *i, unsigned what, uint64_t first, uint64_t last)
 {
     struct afs_inode *a = ain(i);
@@ -199,17 +235,32 @@ static void afs_dirty(struct inode *i, unsigned what, uint64_t first, uint64_t l
         return;
     if (what & TB_ATTR)
         a->flags |= AF_ATTR;
-    if (what & TB_DIR)
+    if ((what & TB_DIR) && !(a->flags & AF_DIR)) {
         a->flags |= AF_DIR;
-    if (what & TB_MAPPED)
+        extra(a, dir_blocks(i));
+    }
+    if ((what & TB_MAPPED) && !(a->flags & AF_MAPPED)) {
         a->flags |= AF_MAPPED;
+        extra(a, PAGE_UP(i->size) / APAGE); /* every page is rewritten */
+    }
     if (what & TB_TRUNC) {
         int64_t len = (int64_t)first;
-        if (a->trunc_to < 0 || len < a->trunc_to)
+        if (a->trunc_to < 0 || len < a->trunc_to) {
+            /* Blocks past the cut are held until the commit. */
+            uint64_t keep = PAGE_UP((uint64_t)len) / APAGE;
+            uint64_t was = a->trunc_to < 0 ? a->vpages : PAGE_UP((uint64_t)a->trunc_to) / APAGE;
+            if (was > keep)
+                extra(a, was - keep);
             a->trunc_to = len;
+        }
         /* The last page keeps its head only: it is data to write again. */
-        if (len % (int64_t)APAGE && dbits_set(a, (uint64_t)len / APAGE, (uint64_t)len / APAGE) < 0)
-            a->flags |= AF_MAPPED;
+        if (len % (int64_t)APAGE) {
+            int64_t n = dbits_set(a, (uint64_t)len / APAGE, (uint64_t)len / APAGE);
+            if (n < 0)
+                a->flags |= AF_MAPPED;
+            else
+                extra(a, (uint64_t)n);
+        }
     }
     if (what & (TB_DATA | TB_PUNCH)) {
         /* A hole only matters where the volume may have blocks, or where we have dirt. */
@@ -219,8 +270,13 @@ static void afs_dirty(struct inode *i, unsigned what, uint64_t first, uint64_t l
                 goto out;
             last = MIN(last, top - 1);
         }
-        if (!(a->flags & (AF_NEW | AF_MAPPED)) && dbits_set(a, first, last) < 0)
-            a->flags |= AF_MAPPED; /* no memory for the bits: write the whole file */
+        if (!(a->flags & (AF_NEW | AF_MAPPED))) {
+            int64_t n = dbits_set(a, first, last);
+            if (n < 0)
+                a->flags |= AF_MAPPED; /* no memory for the bits: write the whole file */
+            else
+                extra(a, (uint64_t)n);
+        }
     }
 out:
     a->flags |= AF_ATTR;
@@ -236,6 +292,9 @@ static void afs_evict(struct inode *i)
     unlisted(a);
     if (a->precharge)
         tmpfs_charge_extra(i->sb, -(int64_t)a->precharge);
+    /* Its blocks are held until the commit that frees the volume inode. */
+    if (a->vino && i->nlink == 0 && s)
+        extra(a, (a->flags & AF_LOADED) ? (uint64_t)i->blocks / (APAGE / 512) : a->precharge);
     /* Gone from the tree and from every file: its volume inode goes at the next commit
      * (an evicted inode with links is a name dropped from the cache: cannot happen with
      * pinned names, but then keep it). */
@@ -259,79 +318,86 @@ static void afs_evict(struct inode *i)
     *tmpfs_bpriv(i) = NULL;
 }
 
-/* ---- the volume glue (common/vol.h), below: what the file system needs from the format --- */
-
-struct vg_attr {
-    uint32_t mode, uid, gid;
-    uint64_t nlink, rdev;
-    int64_t size;
-    int64_t atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-    uint64_t blocks;              /* 4 KiB blocks with data on the volume */
-};
-static int vg_open(struct afs_sb *s, const uint8_t key[32], pal_handle_t state_dir);
-static void vg_close(struct afs_sb *s);
-static uint64_t vg_root(struct afs_sb *s);
-static int vg_getattr(struct afs_sb *s, uint64_t vino, struct vg_attr *a);
-static int vg_setattr(struct afs_sb *s, uint64_t vino, const struct vg_attr *a);
-static int vg_alloc(struct afs_sb *s, uint32_t mode, uint64_t *vino);
-static int vg_free(struct afs_sb *s, uint64_t vino);
-/* 0: data in buf, 1: a hole (buf zeroed), -EIO: the block failed authentication. */
-static int vg_read_block(struct afs_sb *s, uint64_t vino, uint64_t idx, void *buf);
-static int vg_write_block(struct afs_sb *s, uint64_t vino, uint64_t idx, const void *buf);
-static int vg_punch_block(struct afs_sb *s, uint64_t vino, uint64_t idx);
-static int vg_truncate(struct afs_sb *s, uint64_t vino, int64_t size);
-/* The first block >= idx holding data, or -1. */
-static int64_t vg_next_block(struct afs_sb *s, uint64_t vino, uint64_t idx);
-typedef int (*vg_dirent_fn)(void *arg, const char *name, size_t len, uint64_t vino);
-static int vg_dir_load(struct afs_sb *s, uint64_t vino, vg_dirent_fn fn, void *arg);
-static int vg_dir_store(struct afs_sb *s, uint64_t vino, struct dentry *dir);
-static int vg_commit(struct afs_sb *s);
-/* Data blocks the file system may still fill (free minus a commit's reserve). */
-static uint64_t vg_room(struct afs_sb *s);
-static void vg_statfs(struct afs_sb *s, uint64_t *total, uint64_t *free);
-static void vg_log_bad(struct afs_sb *s, uint64_t vino, uint64_t idx);
-
 /* ---- loading a file's data --------------------------------------------------------------- */
+
+#define LOAD_RUN 64u /* blocks per vol_read_blocks call: 256 KiB */
+
+static int afs_commit(struct afs_sb *s);
+
+/* Write-back under space pressure: rewrites of pages on the volume take fresh blocks while
+ * the old ones are held until a commit.  When what the next commit needs (s->extra) nears
+ * the room it has, commit now, at the start of a data operation (a consistent point), so
+ * that held blocks come back before the writes run out of them. */
+static void pressure(struct afs_sb *s)
+{
+    /* extra_base: what the commit itself left charged (mapped files, rewritten whole at
+     * every commit): committing again would not bring it back. */
+    uint64_t base = MIN(s->extra_base, s->extra), room = s->room - MIN(s->room, base);
+    if (s->rw && !s->failed && !s->committing && s->extra > base && s->extra - base >= room / 2)
+        IGNORE(afs_commit(s));
+}
 
 static int afs_load(struct inode *i)
 {
     struct afs_inode *a = ain(i);
+    if (a && (a->flags & AF_LOADED))
+        pressure(asb(i->sb));
     if (!a || (a->flags & AF_LOADED))
         return 0;
     if (a->flags & AF_BAD)
         return -EIO;
     struct afs_sb *s = asb(i->sb);
-    uint8_t *buf = kmalloc(APAGE);
+    uint8_t *buf = kmalloc(LOAD_RUN * APAGE);
     if (!buf)
         return -ENOMEM;
     int r = 0;
+    uint64_t got = 0;
+    /* One bracket for the whole file (vol.c's own brackets nest inside it). */
     uint64_t t = pal_crypto_begin();
-    for (int64_t b = vg_next_block(s, a->vino, 0); b >= 0; b = vg_next_block(s, a->vino, (uint64_t)b + 1)) {
-        r = vg_read_block(s, a->vino, (uint64_t)b, buf);
-        if (r < 0) {
-            if (r == -EIO)
-                vg_log_bad(s, a->vino, (uint64_t)b);
-            break;
+    int64_t b = vol_next_block(s->vol, a->vino, 0);
+    while (b >= 0 && r == 0) {
+        /* A run of consecutive data blocks, read and decrypted in one call; holes are
+         * skipped (they stay unallocated pages, so st_blocks and SEEK_HOLE survive). */
+        uint64_t n = 1;
+        int64_t nb = vol_next_block(s->vol, a->vino, (uint64_t)b + 1);
+        while (n < LOAD_RUN && nb == b + (int64_t)n) {
+            n++;
+            nb = vol_next_block(s->vol, a->vino, (uint64_t)b + n);
         }
-        if (r == 1) {
-            r = 0;
-            continue;
-        }
-        /* Bytes past the end read as zeros (tmpfs's invariant), whatever the block holds. */
-        if ((int64_t)((uint64_t)b * APAGE) >= i->size)
-            ;
-        else if ((int64_t)((uint64_t)b * APAGE + APAGE) > i->size)
-            al_memset(buf + (i->size - (int64_t)((uint64_t)b * APAGE)), 0,
-                      (size_t)((int64_t)((uint64_t)b * APAGE + APAGE) - i->size));
-        r = tmpfs_fill_page(i, (uint64_t)b, buf, APAGE);
+        r = vol_read_blocks(s->vol, a->vino, (uint64_t)b, n, buf);
         if (r < 0)
-            break;
+            break; /* vol.c logged the block that failed */
+        for (uint64_t k = 0; k < n && r == 0; k++) {
+            uint8_t *pg = buf + k * APAGE;
+            int64_t at = (int64_t)(((uint64_t)b + k) * APAGE);
+            /* Bytes past the end read as zeros (tmpfs's invariant), whatever the block
+             * holds (pages past the end exist after fallocate(KEEP_SIZE)). */
+            if (at >= i->size)
+                al_memset(pg, 0, APAGE);
+            else if (at + (int64_t)APAGE > i->size)
+                al_memset(pg + (i->size - at), 0, (size_t)(at + (int64_t)APAGE - i->size));
+            r = tmpfs_fill_page(i, (uint64_t)b + k, pg, APAGE);
+        }
+        a->vpages = MAX(a->vpages, (uint64_t)b + n);
+        got += n;
+        b = nb;
+    }
+    /* vol_next_block says "no more" for a tree node that failed authentication too (vol.c
+     * logged it): a file must yield every data block its inode counts, or it is bad. */
+    if (r == 0 && got != a->precharge) {
+        kprintf("%s: inode %lu: %lu of its %lu data blocks are reachable: reads give EIO",
+                s->source, (unsigned long)a->vino, (unsigned long)got,
+                (unsigned long)a->precharge);
+        r = -EIO;
     }
     pal_crypto_end(t);
     kfree(buf);
     if (r < 0) {
-        if (r == -EIO)
+        if (r == -EIO || r == -EINVAL) {
+            /* Unreadable from now on; everything else in the volume goes on. */
             a->flags |= AF_BAD;
+            r = -EIO;
+        }
         return r;
     }
     tmpfs_charge_extra(i->sb, -(int64_t)a->precharge);
@@ -342,7 +408,7 @@ static int afs_load(struct inode *i)
 
 /* ---- commit ------------------------------------------------------------------------------ */
 
-static void attr_from(const struct inode *i, struct vg_attr *v)
+static void attr_from(const struct inode *i, struct vol_attr *v)
 {
     al_memset(v, 0, sizeof(*v));
     v->mode = i->mode, v->uid = i->uid, v->gid = i->gid;
@@ -352,14 +418,33 @@ static void attr_from(const struct inode *i, struct vg_attr *v)
     v->ctime_sec = i->ctime_sec, v->ctime_nsec = i->ctime_nsec;
 }
 
+/* Pages go to the volume in runs of consecutive blocks (one vol_write_blocks call seals
+ * and writes a run in batches). */
+#define WB_PAGES 64u
+struct wbatch {
+    uint64_t vino, first, n;
+    uint8_t *buf;                 /* WB_PAGES pages */
+};
+
+static int wb_flush(struct afs_sb *s, struct wbatch *w)
+{
+    int r = w->n ? vol_write_blocks(s->vol, w->vino, w->first, w->n, w->buf) : 0;
+    w->n = 0;
+    return r;
+}
+
 /* One page of a dirty file: its data if allocated (or, for a mapped file, not all zeros),
  * else a hole where the volume may have a block. */
-static int commit_page(struct afs_sb *s, struct afs_inode *a, uint64_t p, uint8_t *buf)
+static int commit_page(struct afs_sb *s, struct afs_inode *a, uint64_t p, struct wbatch *w)
 {
     struct inode *i = a->i;
-    int present = tmpfs_page_present(i, p);
+    int r, present = tmpfs_page_present(i, p);
+    if (w->n && (w->vino != a->vino || p != w->first + w->n || w->n == WB_PAGES) &&
+        (r = wb_flush(s, w)) < 0)
+        return r;
     if (present || (a->flags & AF_MAPPED)) {
-        int r = tmpfs_read_page(i, p, buf);
+        uint8_t *buf = w->buf + w->n * APAGE;
+        r = tmpfs_read_page(i, p, buf);
         if (r < 0)
             return r;
         if (!present) {
@@ -376,21 +461,28 @@ static int commit_page(struct afs_sb *s, struct afs_inode *a, uint64_t p, uint8_
                 al_memset(buf + (i->size - at), 0, (size_t)(at + (int64_t)APAGE - i->size));
             if (p + 1 > a->vpages)
                 a->vpages = p + 1;
-            return vg_write_block(s, a->vino, p, buf);
+            if (!w->n) {
+                w->vino = a->vino;
+                w->first = p;
+            }
+            w->n++;
+            return 0;
         }
     }
+    if ((r = wb_flush(s, w)) < 0)
+        return r;
     if (p < a->vpages)
-        return vg_punch_block(s, a->vino, p);
+        return vol_punch_block(s->vol, a->vino, p);
     return 0;
 }
 
-static int commit_inode(struct afs_sb *s, struct afs_inode *a, uint8_t *buf)
+static int commit_inode(struct afs_sb *s, struct afs_inode *a, struct wbatch *w)
 {
     struct inode *i = a->i;
     int r = 0;
     if (S_ISREG(i->mode) && (a->flags & AF_LOADED)) {
         if (a->trunc_to >= 0) {
-            r = vg_truncate(s, a->vino, a->trunc_to);
+            r = vol_truncate(s->vol, a->vino, a->trunc_to);
             if (r < 0)
                 return r;
             a->vpages = MIN(a->vpages, PAGE_UP((uint64_t)a->trunc_to) / APAGE);
@@ -404,13 +496,13 @@ static int commit_inode(struct afs_sb *s, struct afs_inode *a, uint8_t *buf)
                     p = tmpfs_page_find(i, p, last, 1);
                     continue;
                 }
-                r = commit_page(s, a, p, buf);
+                r = commit_page(s, a, p, w);
                 p++;
             }
             /* fallocate(KEEP_SIZE) pages past the end */
             for (uint64_t p = tmpfs_page_find(i, top, ~0ull >> 13, 1); r == 0 && p <= (~0ull >> 13);
                  p = tmpfs_page_find(i, p + 1, ~0ull >> 13, 1))
-                r = commit_page(s, a, p, buf);
+                r = commit_page(s, a, p, w);
         } else if (a->dmax >= a->dmin) {
             for (uint64_t p = a->dmin; r == 0 && p <= a->dmax; p++) {
                 uint64_t c = p / DCHUNK;
@@ -419,17 +511,19 @@ static int commit_inode(struct afs_sb *s, struct afs_inode *a, uint8_t *buf)
                     continue;
                 }
                 if (dbit_get(a, p))
-                    r = commit_page(s, a, p, buf);
+                    r = commit_page(s, a, p, w);
             }
         }
+        if (r == 0)
+            r = wb_flush(s, w);
         if (r < 0)
             return r;
     } else if (S_ISLNK(i->mode) && (a->flags & AF_NEW)) {
         const char *t = tmpfs_target(i);
         size_t n = t ? al_strlen(t) : 0;
-        al_memset(buf, 0, APAGE);
-        al_memcpy(buf, t, MIN(n, APAGE));
-        r = vg_write_block(s, a->vino, 0, buf);
+        al_memset(w->buf, 0, APAGE);
+        al_memcpy(w->buf, t, MIN(n, APAGE));
+        r = vol_write_block(s->vol, a->vino, 0, w->buf);
         if (r < 0)
             return r;
     }
@@ -438,9 +532,18 @@ static int commit_inode(struct afs_sb *s, struct afs_inode *a, uint8_t *buf)
         if (r < 0)
             return r;
     }
-    struct vg_attr v;
+    struct vol_attr v;
     attr_from(i, &v);
-    return vg_setattr(s, a->vino, &v);
+    if (S_ISDIR(i->mode)) {
+        /* A directory's size on the volume is its encoded entries' length (vol_dir_write
+         * set it); the size programs see is tmpfs's 20 bytes per entry. */
+        struct vol_attr cur;
+        r = vol_getattr(s->vol, a->vino, &cur);
+        if (r < 0)
+            return r;
+        v.size = cur.size;
+    }
+    return vol_setattr(s->vol, a->vino, &v);
 }
 
 /* Directories learn their dentry here: every directory below d that has none (new ones). */
@@ -471,20 +574,31 @@ static void find_dir_dentries(struct dentry *root)
     }
 }
 
+/* The instance's size limit: what it holds now plus what the volume can still take
+ * before the next commit (s->extra is part of "what it holds"). */
+static void afs_limits(struct afs_sb *s)
+{
+    uint64_t used, max;
+    tmpfs_space(s->sb, &used, &max);
+    s->room = vol_room(s->vol);
+    tmpfs_set_limits(s->sb, used + s->room, 0);
+}
+
 /* Write everything dirty, then switch the superblock.  0 or -errno (then the instance
  * turns read-only: what the volume holds is still the previous commit). */
 static int afs_commit(struct afs_sb *s)
 {
-    if (!s->rw)
-        return 0;
+    if (!s->rw || !s->vol)
+        return 0; /* read-only, or a mount that failed half-way */
     if (s->failed)
         return -EIO;
     if (!s->dirty && !s->nfreed)
         return 0;
-    uint8_t *buf = kmalloc(APAGE);
-    if (!buf)
+    struct wbatch w = {0, 0, 0, kmalloc(WB_PAGES * APAGE)};
+    if (!w.buf)
         return -ENOMEM;
     int r = 0, need_dirs = 0;
+    s->committing = 1;
     uint64_t t = pal_crypto_begin();
     /* Unlinked files still open leave the volume now (their data comes into memory first):
      * a crash then leaves no orphan behind.  New inodes get their volume numbers before
@@ -493,9 +607,13 @@ static int afs_commit(struct afs_sb *s)
         struct inode *i = a->i;
         if (i->nlink == 0) {
             if (a->vino) {
+                /* An open file keeps its data in memory once its volume inode is gone;
+                 * one whose data failed authentication has nothing to keep. */
                 r = afs_load(i);
+                if (r == -EIO)
+                    r = 0;
                 if (r == 0)
-                    r = vg_free(s, a->vino);
+                    r = vol_free(s->vol, a->vino);
                 if (r == 0) {
                     a->vino = 0;
                     a->vpages = 0;
@@ -505,7 +623,7 @@ static int afs_commit(struct afs_sb *s)
             continue;
         }
         if (!a->vino) {
-            r = vg_alloc(s, i->mode, &a->vino);
+            r = vol_alloc(s->vol, i->mode, &a->vino);
             a->flags |= AF_NEW | AF_ATTR;
         }
         if (S_ISDIR(i->mode) && !a->dd)
@@ -515,38 +633,56 @@ static int afs_commit(struct afs_sb *s)
         find_dir_dentries(s->sb->root);
     for (struct afs_inode *a = s->dirty; a && r == 0; a = a->dnext)
         if (a->i->nlink > 0 && a->vino)
-            r = commit_inode(s, a, buf);
-    for (uint64_t k = 0; r == 0 && k < s->nfreed; k++)
-        r = vg_free(s, s->freed[k]);
+            r = commit_inode(s, a, &w);
+    /* From the end, so that a failed commit retried later frees each inode once. */
+    while (r == 0 && s->nfreed) {
+        r = vol_free(s->vol, s->freed[s->nfreed - 1]);
+        if (r == 0)
+            s->nfreed--;
+    }
     if (r == 0)
-        r = vg_commit(s);
+        r = vol_commit(s->vol);
     pal_crypto_end(t);
-    kfree(buf);
+    kfree(w.buf);
+    s->committing = 0;
+    if (r == -ENOSPC || r == -ENOMEM) {
+        /* Nothing is lost: the volume keeps its last commit, everything stays dirty in
+         * memory, and a later commit (after files are removed) retries all of it. */
+        kprintf("%s: commit failed: %s; the volume keeps its last commit", s->source,
+                r == -ENOSPC ? "the volume is full" : "out of memory");
+        afs_limits(s);
+        return r;
+    }
     if (r < 0) {
         kprintf("%s: commit failed (error %d): the volume keeps its last commit; the file "
                 "system is read-only from now on", s->source, -r);
         s->failed = 1;
-        return r == -ENOSPC ? -ENOSPC : -EIO;
+        return -EIO;
     }
-    s->nfreed = 0;
     s->commits++;
     struct afs_inode *l = s->dirty, *next;
     s->dirty = NULL;
     for (struct afs_inode *a = l; a; a = next) {
         next = a->dnext;
-        a->dnext = a->dprev = NULL;
         a->flags &= ~(AF_LISTED | AF_ATTR | AF_DIR | AF_NEW);
         if (a->i->nlink == 0 && !a->vino)
             a->flags |= AF_NEW; /* an unnamed file: all of it, if linkat names it */
         a->trunc_to = -1;
         dbits_clear(a);
-        if (a->flags & AF_MAPPED)
-            listed(a); /* mapped files are written at every commit */
     }
-    tmpfs_set_limits(s->sb, 0, 0);
-    uint64_t used, max;
-    tmpfs_space(s->sb, &used, &max);
-    tmpfs_set_limits(s->sb, used + vg_room(s), 0);
+    /* What was held is free now: the space accounting starts again from the volume. */
+    tmpfs_charge_extra(s->sb, -(int64_t)s->extra);
+    s->extra = 0;
+    for (struct afs_inode *a = l; a; a = next) {
+        next = a->dnext;
+        a->dnext = a->dprev = NULL;
+        if (a->flags & AF_MAPPED) {
+            listed(a); /* mapped files are written at every commit */
+            extra(a, PAGE_UP(a->i->size) / APAGE);
+        }
+    }
+    s->extra_base = s->extra;
+    afs_limits(s);
     return 0;
 }
 
@@ -608,7 +744,7 @@ static int valid_type(uint32_t mode)
     return 0;
 }
 
-static void attr_to(struct inode *i, const struct vg_attr *v)
+static void attr_to(struct inode *i, const struct vol_attr *v)
 {
     i->mode = v->mode, i->uid = v->uid, i->gid = v->gid;
     i->nlink = v->nlink, i->rdev = v->rdev, i->size = v->size;
@@ -621,8 +757,8 @@ static void attr_to(struct inode *i, const struct vg_attr *v)
 static int load_inode(struct load *L, uint64_t vino, struct inode **out)
 {
     struct afs_sb *s = L->s;
-    struct vg_attr v;
-    int r = vg_getattr(s, vino, &v);
+    struct vol_attr v;
+    int r = vol_getattr(s->vol, vino, &v);
     if (r < 0)
         return r;
     if (!valid_type(v.mode) || v.size < 0 || v.nlink == 0 ||
@@ -636,17 +772,22 @@ static int load_inode(struct load *L, uint64_t vino, struct inode **out)
         return r;
     attr_to(i, &v);
     i->ino = vino;
+    if (S_ISDIR(v.mode))
+        i->size = 2 * DIRENT_BOGO; /* its entries add theirs as they load */
+    if (S_ISREG(v.mode))
+        i->blocks = (int64_t)(v.blocks * (APAGE / 512)); /* until its data is loaded */
     struct afs_inode *a = ain(i);
     unlisted(a);
     a->vino = vino;
     a->flags = S_ISREG(v.mode) && v.blocks ? 0 : AF_LOADED;
     if (S_ISREG(v.mode)) {
+        a->vpages = v.blocks ? PAGE_UP((uint64_t)v.size) / APAGE : 0; /* exact once loaded */
         a->precharge = v.blocks;
         tmpfs_charge_extra(s->sb, (int64_t)v.blocks);
     }
     if (S_ISLNK(v.mode)) {
         char *t = kmalloc(APAGE);
-        r = t ? vg_read_block(s, vino, 0, t) : -ENOMEM;
+        r = t ? vol_read_block(s->vol, vino, 0, t) : -ENOMEM;
         if (r == 1)
             r = -EIO; /* a symlink without its text */
         if (r == 0 && mem_has(t, 0, (size_t)v.size)) {
@@ -667,13 +808,16 @@ static int load_inode(struct load *L, uint64_t vino, struct inode **out)
     return 0;
 }
 
-static int load_entry(void *arg, const char *name, size_t len, uint64_t vino)
+static int load_entry(void *arg, const struct vol_dirent *e)
 {
     struct load *L = arg;
+    const char *name = e->name;
+    size_t len = e->len;
+    uint64_t vino = e->ino;
     struct dentry *dir = L->dir;
     if (len == 0 || len > NAME_MAX_LEN || mem_has(name, '/', len) || mem_has(name, 0, len) ||
         (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.') ||
-        d_lookup(dir, name, len) || vino == vg_root(L->s)) {
+        d_lookup(dir, name, len) || vino == vol_root(L->s->vol)) {
         L->bad = 1;
         return -EIO;
     }
@@ -701,6 +845,7 @@ static int load_entry(void *arg, const char *name, size_t len, uint64_t vino)
     d_pin(d);
     d_add(d);
     dput(d);
+    dir->inode->size += DIRENT_BOGO;
     if (S_ISDIR(i->mode)) {
         ain(i)->dd = d;
         if (L->nstack == L->capstack) {
@@ -729,9 +874,9 @@ static int load_tree(struct afs_sb *s)
         return -ENOMEM;
     struct dentry *root = s->sb->root;
     struct inode *ri = root->inode;
-    struct vg_attr v;
-    uint64_t rv = vg_root(s);
-    int r = vg_getattr(s, rv, &v);
+    struct vol_attr v;
+    uint64_t rv = vol_root(s->vol);
+    int r = vol_getattr(s->vol, rv, &v);
     if (r == 0 && !S_ISDIR(v.mode)) {
         L.bad = 1;
         r = -EIO;
@@ -739,17 +884,18 @@ static int load_tree(struct afs_sb *s)
     if (r == 0) {
         attr_to(ri, &v);
         ri->ino = rv;
+        ri->size = 2 * DIRENT_BOGO;
         L.max_vino = rv;
         struct afs_inode *a = ain(ri);
         a->vino = rv;
         a->flags = AF_LOADED;
         a->dd = root;
         L.dir = root;
-        r = vg_dir_load(s, rv, load_entry, &L);
+        r = vol_dir_read(s->vol, rv, load_entry, &L);
     }
     while (r == 0 && L.nstack) {
         L.dir = L.stack[--L.nstack];
-        r = vg_dir_load(s, ain(L.dir->inode)->vino, load_entry, &L);
+        r = vol_dir_read(s->vol, ain(L.dir->inode)->vino, load_entry, &L);
     }
     for (unsigned b = 0; b < LMAP_BUCKETS; b++)
         for (struct lmap_ent *e = L.map[b], *n; e; e = n) {
@@ -767,23 +913,26 @@ static int load_tree(struct afs_sb *s)
 
 /* ---- the instance ------------------------------------------------------------------------ */
 
+/* The volume's blocks as the size; free is what writes may still take (the tmpfs limit
+ * kept at the volume's room), so df and ENOSPC agree. */
 static int afs_statfs(struct dentry *d, uint64_t out[15])
 {
     struct afs_sb *s = asb(d->sb);
-    uint64_t used, max, iused, imax, total, vfree;
+    uint64_t used, max, iused, imax;
+    struct vol_info vi;
     tmpfs_space(d->sb, &used, &max);
     tmpfs_inode_space(d->sb, &iused, &imax);
-    vg_statfs(s, &total, &vfree);
+    vol_info(s->vol, &vi);
+    uint64_t total = vi.total_blocks;
     out[0] = AFS_MAGIC;
     out[1] = APAGE;
     out[2] = total;
     out[3] = out[4] = max > used ? MIN(max - used, total) : 0;
-    out[5] = iused + (out[3] < total ? out[3] : total); /* as many files as free blocks */
-    out[6] = out[5] - iused;
+    out[5] = iused + out[3]; /* as many more files as free blocks */
+    out[6] = out[3];
     out[7] = d->sb->dev;
     out[8] = NAME_MAX_LEN;
     out[9] = APAGE;
-    (void)vfree;
     return 0;
 }
 
@@ -854,9 +1003,7 @@ int alcovefs_boot_sb(pal_handle_t h, const uint8_t key[32], int rw, pal_handle_t
             kprintf("%s: cannot load the volume's file tree (error %d)", source, -r);
         return r == -EUCLEAN ? -EIO : r;
     }
-    uint64_t used, max;
-    tmpfs_space(sb, &used, &max);
-    tmpfs_set_limits(sb, used + vg_room(s), 0);
+    afs_limits(s);
     if (!rw)
         sb->flags |= SB_RDONLY;
     kfree(sb->source);
@@ -897,30 +1044,3 @@ int vfs_syncfs(struct file *f)
         return sb->ops->sync(sb);
     return 0;
 }
-
-/* ---- the volume glue: PENDING common/vol.c ------------------------------------------------
- * Until the volume format lands, a volume cannot be opened: the mount fails with ENODEV and
- * one log line (the CLI refuses volumes before that).  Replaced by the glue over vol.h. */
-static int vg_open(struct afs_sb *s, const uint8_t key[32], pal_handle_t state_dir)
-{
-    (void)key, (void)state_dir;
-    kprintf("%s: encrypted volumes are not built into this core yet", s->source);
-    return -ENODEV;
-}
-static void vg_close(struct afs_sb *s) { (void)s; }
-static uint64_t vg_root(struct afs_sb *s) { (void)s; return 0; }
-static int vg_getattr(struct afs_sb *s, uint64_t vino, struct vg_attr *a) { (void)s, (void)vino, (void)a; return -ENODEV; }
-static int vg_setattr(struct afs_sb *s, uint64_t vino, const struct vg_attr *a) { (void)s, (void)vino, (void)a; return -ENODEV; }
-static int vg_alloc(struct afs_sb *s, uint32_t mode, uint64_t *vino) { (void)s, (void)mode, (void)vino; return -ENODEV; }
-static int vg_free(struct afs_sb *s, uint64_t vino) { (void)s, (void)vino; return -ENODEV; }
-static int vg_read_block(struct afs_sb *s, uint64_t vino, uint64_t idx, void *buf) { (void)s, (void)vino, (void)idx, (void)buf; return -ENODEV; }
-static int vg_write_block(struct afs_sb *s, uint64_t vino, uint64_t idx, const void *buf) { (void)s, (void)vino, (void)idx, (void)buf; return -ENODEV; }
-static int vg_punch_block(struct afs_sb *s, uint64_t vino, uint64_t idx) { (void)s, (void)vino, (void)idx; return -ENODEV; }
-static int vg_truncate(struct afs_sb *s, uint64_t vino, int64_t size) { (void)s, (void)vino, (void)size; return -ENODEV; }
-static int64_t vg_next_block(struct afs_sb *s, uint64_t vino, uint64_t idx) { (void)s, (void)vino, (void)idx; return -1; }
-static int vg_dir_load(struct afs_sb *s, uint64_t vino, vg_dirent_fn fn, void *arg) { (void)s, (void)vino, (void)fn, (void)arg; return -ENODEV; }
-static int vg_dir_store(struct afs_sb *s, uint64_t vino, struct dentry *dir) { (void)s, (void)vino, (void)dir; return -ENODEV; }
-static int vg_commit(struct afs_sb *s) { (void)s; return -ENODEV; }
-static uint64_t vg_room(struct afs_sb *s) { (void)s; return 0; }
-static void vg_statfs(struct afs_sb *s, uint64_t *total, uint64_t *free) { (void)s; *total = *free = 0; }
-static void vg_log_bad(struct afs_sb *s, uint64_t vino, uint64_t idx) { (void)s, (void)vino, (void)idx; }

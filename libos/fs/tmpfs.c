@@ -178,6 +178,8 @@ static uint64_t page_find(const struct tmpfs_inode *ti, uint64_t p, uint64_t las
         if (c >= ti->nchunks || !ti->chunk[c]) {
             if (!want)
                 return p;
+            if (c >= ti->nchunks)
+                break; /* no bit is set past the last chunk (last may be huge) */
             p = (c + 1) * CHUNK_PAGES;
             continue;
         }
