@@ -69,6 +69,8 @@ struct kernel {
     struct lock *locks;      /* flock.c: advisory locks of every process */
     struct vfs_state *vfs;   /* fs/dcache.c: mounts, dentry hash, LRU */
     struct vfsmount *memfd_mnt; /* fs/tmpfs.c: the internal tmpfs of memfd_create */
+    struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
+    struct net_state *net;   /* net/policy.c: the network policy */
 };
 extern struct kernel *kernel;
 
