@@ -353,7 +353,9 @@ int inet_connect(struct file *f, const struct sockaddr_k *a)
 {
     struct inet_sock *s = f->priv;
     struct net_addr na;
-    if (sockaddr_parse(a, &na)) {
+    /* AF_UNSPEC dissolves the association (Linux reads no address then). */
+    int unspec = a->len >= 2 && a->b[0] == AF_UNSPEC && a->b[1] == 0;
+    if (!unspec && sockaddr_parse(a, &na)) {
         int r = net_check_connect(&na, "connect to");
         if (r < 0)
             return r;
