@@ -38,7 +38,7 @@ for n in "${names[@]}"; do
         total_fail=$((total_fail + 1))
         continue
     fi
-    if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c \
+    if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c common/netpolicy.c \
             -lcmocka -o "$bin" 2>"$OUT/test_$n.build.log"; then
         echo "test_$n: BUILD FAILED"
         cat "$OUT/test_$n.build.log"
