@@ -26,7 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAL_ABI_VERSION 3
+#define PAL_ABI_VERSION 3 /* 3: host sockets (pal_sock_*), pal_poll, the network policy,
+                             host wake-up timers (pal_wakeup_*) */
 
 #define PAL_WUR __attribute__((warn_unused_result))
 #define PAL_NORETURN __attribute__((noreturn))
@@ -92,6 +93,7 @@ struct pal_mount {
 };
 
 #define PAL_MAX_MOUNTS 32
+#define PAL_MAX_NET_RULES 32
 
 struct pal_boot {
     uint32_t abi_version;               /* PAL_ABI_VERSION */
@@ -119,6 +121,13 @@ struct pal_boot {
     int has_volume_key;
     uint8_t volume_key[32];
     pal_handle_t state_dir;
+    /* Network policy (version 3), as given on the command line and validated by the
+     * launcher; the core parses it again (common/netpolicy.h) and refuses what it cannot
+     * read.  net_mode: "none", "loopback" (also when NULL) or "host".  net_rules: each
+     * "listen ADDR:PORT" or "connect ADDR[/PREFIX][:PORT]". */
+    const char *net_mode;
+    int n_net_rules;
+    const char *net_rules[PAL_MAX_NET_RULES];
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -290,6 +299,58 @@ PAL_WUR int pal_tty_ioctl(pal_handle_t h, unsigned cmd, void *arg);
 /* Wait until handle h is readable (events=1) or writable (events=4) or timeout_ns passes
  * (-1 = forever).  Returns the ready events (Linux POLL* bits), 0 on timeout, -EINTR. */
 PAL_WUR int pal_poll_one(pal_handle_t h, int events, int64_t timeout_ns);
+
+/* --- host sockets (version 3) -----------------------------------------------------------
+ * AF_INET / AF_INET6 stream and datagram sockets of the host.  A socket handle is always
+ * non-blocking on the host: no pal_sock_* call ever waits (they return -EAGAIN or
+ * -EINPROGRESS); the core waits for readiness with pal_poll, its lock dropped.  Addresses
+ * are Linux sockaddr bytes; *alen is IN the buffer's size and OUT the length the host
+ * reported, which may exceed the buffer (the core never reads past its buffer and clamps).
+ * flags are Linux MSG_* bits; the backend passes only MSG_PEEK, MSG_TRUNC, MSG_OOB,
+ * MSG_WAITALL (recv), MSG_MORE, MSG_EOR (send) and always adds MSG_DONTWAIT | MSG_NOSIGNAL
+ * (the core raises SIGPIPE itself).  Buffers may be program memory (-EFAULT). */
+struct pal_iov {
+    void *base;
+    size_t len;
+};
+/* OUT *out: a new host socket of domain/type (SOCK_STREAM or SOCK_DGRAM, no flags). */
+PAL_WUR int pal_sock_open(int domain, int type, int protocol, pal_handle_t *out);
+PAL_WUR int pal_sock_bind(pal_handle_t h, const void *addr, uint32_t alen);
+PAL_WUR int pal_sock_listen(pal_handle_t h, int backlog);
+/* A connection waiting on listening socket h: OUT *out its new handle (non-blocking), the
+ * peer's address in addr/alen.  -EAGAIN when none is waiting. */
+PAL_WUR int pal_sock_accept(pal_handle_t h, void *addr, uint32_t *alen, pal_handle_t *out);
+/* Start connecting (0, -EINPROGRESS, -EALREADY, -EISCONN, -ECONNREFUSED...). */
+PAL_WUR int pal_sock_connect(pal_handle_t h, const void *addr, uint32_t alen);
+PAL_WUR int pal_sock_shutdown(pal_handle_t h, int how);
+/* Send the bytes of iov[0..niov) (niov <= 64) to addr (NULL: the connected peer). */
+PAL_WUR long pal_sock_send(pal_handle_t h, const struct pal_iov *iov, int niov, const void *addr,
+                           uint32_t alen, int flags);
+/* Receive into iov[0..niov): bytes (with MSG_TRUNC on a datagram socket the datagram's
+ * real length, which may exceed the buffers), the sender in addr/alen (addr may be NULL),
+ * OUT *oflags the host's msg_flags (MSG_TRUNC, MSG_CTRUNC, MSG_OOB, MSG_EOR only). */
+PAL_WUR long pal_sock_recv(pal_handle_t h, const struct pal_iov *iov, int niov, void *addr,
+                           uint32_t *alen, int flags, int *oflags);
+/* Socket options from a fixed whitelist (SOL_SOCKET, IPPROTO_IP/TCP/IPV6 integer and
+ * struct options real programs use); anything else is -ENOPROTOOPT.  *len as alen. */
+PAL_WUR int pal_sock_getopt(pal_handle_t h, int level, int name, void *val, uint32_t *len);
+PAL_WUR int pal_sock_setopt(pal_handle_t h, int level, int name, const void *val, uint32_t len);
+/* The socket's own address (peer 0) or its peer's (peer 1). */
+PAL_WUR int pal_sock_name(pal_handle_t h, int peer, void *addr, uint32_t *alen);
+
+/* Wait until one of the host handles is ready or timeout_ns passes (-1 = forever, 0 = just
+ * look).  events/revents are Linux POLL* bits.  Returns the number of ready handles, 0 on
+ * timeout, or -EINTR when an asynchronous event (a signal, or the core's own kick from
+ * pal_thread_kick) arrived first: the core kicks a thread sleeping here when something in
+ * the enclave it also waits for changes.  n <= PAL_POLL_MAX. */
+struct pal_pollfd {
+    pal_handle_t h;
+    int16_t events;  /* IN */
+    int16_t revents; /* OUT */
+    int32_t _pad;
+};
+#define PAL_POLL_MAX 4096
+PAL_WUR int pal_poll(struct pal_pollfd *fds, int n, int64_t timeout_ns);
 
 /* Asynchronous host events (Linux signal numbers as a bit mask, bit n-1 for signal n:
  * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2, SIGWINCH...) received since the last call.

@@ -73,6 +73,8 @@ struct kernel {
     /* kernel/misc_sys.c: the enclave's own host and domain names once set (uname) */
     char uts_node[65], uts_domain[65];
     uint8_t uts_node_set, uts_domain_set;
+    struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
+    struct net_state *net;   /* net/policy.c: the network policy */
 };
 extern struct kernel *kernel;
 

@@ -3,12 +3,13 @@
 # Each runner prints its own "N passed, N failed"; this prints the sum last.
 # "abi-tmpfs" is the ABI runner again with --fs tmpfs: the file-system tests of
 # tests/abi/fs-tests.txt (all three variants) on a tmpfs, native and in the enclave.
+# "apps-redis" is redis-server in the enclave driven from the host (tests/apps/redis.sh).
 #   ALCOVE_QUICK=1   leave out the upstream suites (BusyBox's testsuite and CPython's
 #                    regression tests, ~8 minutes): `make test-quick`
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-suites="unit cli abi abi-tmpfs apps"
+suites="unit cli abi abi-tmpfs apps apps-redis"
 [ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites upstream/busybox upstream/python"
 for suite in $suites; do
     echo "=== $suite ==="
@@ -16,6 +17,7 @@ for suite in $suites; do
     case $suite in
     upstream/*) runner=tests/$suite.sh ;;
     abi-tmpfs) runner=tests/abi/run.sh args="--fs tmpfs" ;;
+    apps-redis) runner=tests/apps/redis.sh ;;
     *) runner=tests/$suite/run.sh ;;
     esac
     out=$(bash "$runner" $args 2>&1); r=$?

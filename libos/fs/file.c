@@ -4,6 +4,7 @@
  */
 #include "libos.h"
 #include "proc/proc.h"
+#include "net/net.h"
 
 #define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
 #define IOV_MAX 1024
@@ -565,59 +566,96 @@ static int poll_scan(void *arg)
     return s->ready > 0;
 }
 
-/* Wait for any of the descriptors, up to timeout_ns (-1 forever). */
+/*
+ * Wait for any of the descriptors, up to timeout_ns (-1 forever).  Files whose readiness is
+ * the host's (host sockets, host streams) are asked in one host poll; enclave files (pipes,
+ * eventfd...) through ->poll.  With any host handle in the set the thread sleeps in the
+ * host (net/hostwait.c), kicked when an enclave object changes; with none, it sleeps on the
+ * core's generation.  Never a polling loop.
+ */
 static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_ns)
 {
     struct poll_state s = {fds, n, 0};
-    int64_t s0, ns0;
-    if (pal_clock_get(CLOCK_MONOTONIC, &s0, &ns0) < 0)
-        return -EIO;
+    int64_t deadline = timeout_ns < 0 ? -1 : net_now_ns() + timeout_ns;
+    struct pal_pollfd *hp = kmalloc(sizeof(*hp) * (n ? n : 1));
+    struct file **hf = kmalloc(sizeof(*hf) * (n ? n : 1));
+    int *hi = kmalloc(sizeof(*hi) * (n ? n : 1));
+    long ret;
+    if (!hp || !hf || !hi) {
+        ret = -ENOMEM;
+        goto out;
+    }
     for (;;) {
-        if (poll_scan(&s))
-            return s.ready;
-        if (timeout_ns == 0)
-            return 0;
-        /* One host stream alone: let the host wait for it.  Otherwise re-scan every ms. */
-        int64_t slice = 1000000;
-        if (n == 1 && fds[0].fd >= 0) {
-            struct file *f = fd_get(fds[0].fd);
-            if (f && f->h != PAL_HANDLE_NONE && !f->ops->seekable)
-                slice = timeout_ns;
+        int nh = 0, enclave = 0;
+        s.ready = 0;
+        for (unsigned long i = 0; i < n; i++) {
+            struct linux_pollfd *p = &fds[i];
+            p->revents = 0;
+            if (p->fd < 0)
+                continue;
+            struct file *f = fd_get(p->fd);
+            pal_handle_t h = f ? file_host_poll_handle(f) : PAL_HANDLE_NONE;
+            if (!f) {
+                p->revents = POLLNVAL;
+            } else if (h != PAL_HANDLE_NONE && nh < PAL_POLL_MAX) {
+                hp[nh] = (struct pal_pollfd){h, (int16_t)(p->events | POLLERR | POLLHUP), 0, 0};
+                hf[nh] = file_get(f);
+                hi[nh++] = (int)i;
+                continue;
+            } else {
+                enclave = 1;
+                p->revents = (short)(poll_file(f, p->events | POLLERR | POLLHUP) &
+                                     (p->events | POLLERR | POLLHUP));
+            }
+            if (p->revents)
+                s.ready++;
         }
-        if (timeout_ns > 0) {
-            int64_t s1, ns1;
-            if (pal_clock_get(CLOCK_MONOTONIC, &s1, &ns1) < 0)
-                return -EIO;
-            int64_t el = (s1 - s0) * 1000000000 + (ns1 - ns0);
-            if (el >= timeout_ns)
-                return 0;
-            if (slice < 0 || slice > timeout_ns - el)
-                slice = timeout_ns - el;
+        if (!nh) {
+            if (s.ready || timeout_ns == 0) {
+                ret = s.ready;
+                goto out;
+            }
+            /* Enclave objects only: every change of theirs calls wake_all(). */
+            int w = wait_event(poll_scan, &s, CLOCK_MONOTONIC, deadline);
+            if (w == -ETIMEDOUT || w == -ERESTARTSYS || w < 0) {
+                ret = w == -ETIMEDOUT ? 0 : w == -ERESTARTSYS ? -ERESTARTNOHAND : w;
+                goto out;
+            }
+            continue; /* ready: scan again to fill every revents */
         }
         int r;
-        if (slice == timeout_ns && n == 1) {
-            struct file *f = file_get(fd_get(fds[0].fd));
-            bkl_unlock();
-            r = pal_poll_one(f->h, fds[0].events, slice);
-            bkl_lock();
-            file_put(f);
-            if (r > 0)
-                continue;
-            if (r == 0)
-                return 0;
-        } else {
-            bkl_unlock();
-            r = pal_sleep(CLOCK_MONOTONIC, 0, slice / 1000000000, slice % 1000000000);
-            bkl_lock();
+        int look = s.ready || timeout_ns == 0 || (deadline >= 0 && net_now_ns() >= deadline);
+        if (look)
+            r = pal_poll(hp, nh, 0);
+        else
+            r = host_wait(hp, nh, enclave, deadline);
+        for (int k = 0; k < nh; k++)
+            file_put(hf[k]);
+        if (r == -ERESTARTSYS) {
+            ret = -ERESTARTNOHAND;
+            goto out;
         }
-        if (r == -EINTR) {
-            signal_collect_host();
-            if (signal_pending_unblocked())
-                return -ERESTARTNOHAND;
-        } else if (r < 0) {
-            return r;
+        if (r < 0) {
+            ret = r;
+            goto out;
         }
+        if (!look && r == 0)
+            continue; /* kicked (or a slice ended): look at everything again */
+        /* Host handles ready: their revents are fresh; enclave ones were 0 at the scan. */
+        for (int k = 0; k < nh; k++) {
+            struct linux_pollfd *p = &fds[hi[k]];
+            p->revents = (short)(hp[k].revents & (p->events | POLLERR | POLLHUP | POLLNVAL));
+            if (p->revents)
+                s.ready++;
+        }
+        ret = s.ready;
+        goto out;
     }
+out:
+    kfree(hp);
+    kfree(hf);
+    kfree(hi);
+    return ret;
 }
 
 static long poll_common(uint64_t ufds, unsigned long n, int64_t timeout_ns)

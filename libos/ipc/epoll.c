@@ -2,9 +2,11 @@
  * epoll.c - epoll_create/create1, epoll_ctl, epoll_wait/pwait/pwait2.
  *
  * An epoll file holds an interest list of (struct file *, fd) pairs.  Readiness is asked
- * of each file's ->poll at wait time; there are no wake-up callbacks: a waiter sleeps in
- * wait_event() and re-scans whenever anything calls wake_all() (or, when a host stream is
- * in the list, every millisecond, as poll() does).
+ * at wait time: of the host, in one call, for the entries backed by host handles (sockets,
+ * host streams), and of each other file's ->poll.  There are no wake-up callbacks: a
+ * waiter sleeps in wait_event() and re-scans whenever anything calls wake_all(), or, with
+ * host handles in the list, sleeps in one host poll over them and is kicked by wake_all()
+ * (net/hostwait.c).
  *
  * Entries do NOT hold a reference on their file (that would keep it open after close).
  * Each remembers the process that added it (its owner) and is live while the owner's
@@ -21,11 +23,15 @@
  * until EPOLL_CTL_MOD; EPOLLET is approximated by reporting an entry only when its
  * readiness gained a bit since the previous scan (Linux reports on every wake-up, e.g.
  * each new write to a pipe that was already readable; here that second write is not
- * reported until the program drains the pipe).  Ready entries are reported round-robin
+ * reported until the program drains the pipe).  For a host socket, an operation that found
+ * it empty or full (-EAGAIN) since the previous scan also counts as a new edge, so a
+ * program that reads until EAGAIN, as edge-triggered programs must, is told of data that
+ * arrived after its last read.  Ready entries are reported round-robin
  * so that a small maxevents cannot starve the later ones.
  */
 #include "libos.h"
 #include "proc/proc.h"
+#include "net/net.h"
 
 #define EPOLL_CLOEXEC O_CLOEXEC
 #define EPOLL_CTL_ADD 1
@@ -57,6 +63,8 @@ struct epitem {
     uint32_t events;   /* interest (with EPOLLERR|EPOLLHUP) and flags; ONESHOT clears it */
     uint64_t data;
     uint32_t last;     /* EPOLLET: readiness seen at the previous scan */
+    int32_t hrev;      /* readiness from this wait's host poll, -1: ask ->poll */
+    uint32_t seq;      /* EPOLLET on a host socket: its inet_edge_seq at the last scan */
 };
 
 struct eventpoll {
@@ -124,8 +132,9 @@ static uint32_t item_ready(const struct epitem *it)
     if (!want)
         return 0;
     struct file *f = it->file;
-    int r = f->ops->poll ? f->ops->poll(f, (int)want)
-                         : (int)(want & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
+    int r = it->hrev >= 0  ? it->hrev
+            : f->ops->poll ? f->ops->poll(f, (int)want)
+                           : (int)(want & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
     return (uint32_t)r & want;
 }
 
@@ -154,6 +163,15 @@ static long scan(struct eventpoll *ep, uint64_t uevents, int max)
         int i = (start + k) % n;
         struct epitem *it = &ep->items[i];
         uint32_t ready = item_ready(it);
+        if (uevents && (it->events & EPOLLET) && inet_is(it->file)) {
+            /* The program found the socket empty (or full) since the last scan: whatever
+             * is ready now is a new edge (see inet_edge_seq). */
+            uint32_t q = inet_edge_seq(it->file);
+            if (q != it->seq) {
+                it->last = 0;
+                it->seq = q;
+            }
+        }
         uint32_t rep = item_report(it, ready);
         if (!uevents) {
             if (rep)
@@ -304,7 +322,8 @@ SYS(epoll_ctl)
         }
         /* last = 0: whatever is ready now is reported by the next wait, even with ET. */
         ep->items[ep->n++] = (struct epitem){tf, fd, current->proc->pid,
-                                             ev.events | POLLERR | POLLHUP, ev.data, 0};
+                                             ev.events | POLLERR | POLLHUP, ev.data, 0, -1,
+                                             inet_is(tf) ? inet_edge_seq(tf) : 0};
         wake_all(); /* a thread may be waiting on this epoll */
         return 0;
     case EPOLL_CTL_DEL:
@@ -334,25 +353,66 @@ static int any_ready(void *arg)
 }
 
 /*
- * How a wait must sleep, looking at the live, armed entries after a scan: 0 if none is a
- * host stream (in-enclave files call wake_all() on every change), 1 if some are (re-scan
- * every ms), 2 if the only entry is one level-triggered host stream (the host can wait on
- * it: *hs gets the file).
+ * Ask the host, in one call, about every live armed entry whose readiness is the host's
+ * (sockets, host streams), and keep the answers in the entries for the scan that follows.
+ * With hp, also list their handles there (and reference their files in hf) for a sleep.
+ * Returns how many there are, or -ENOMEM.
  */
-static int host_kind(struct eventpoll *ep, struct file **hs)
+static int host_scan(struct eventpoll *ep, struct pal_pollfd **php, struct file ***phf)
 {
-    int streams = 0;
+    prune(ep);
+    int nh = 0;
     for (int i = 0; i < ep->n; i++) {
-        struct file *f = ep->items[i].file;
-        int armed = (ep->items[i].events & EP_POLL_BITS) != 0;
-        if (armed && f->h != PAL_HANDLE_NONE && !f->ops->seekable) {
-            streams++;
-            *hs = f;
-        }
+        struct epitem *it = &ep->items[i];
+        it->hrev = -1;
+        if ((it->events & EP_POLL_BITS) && file_host_poll_handle(it->file) != PAL_HANDLE_NONE)
+            nh++;
     }
-    if (!streams)
+    if (!nh)
         return 0;
-    return ep->n == 1 && !(ep->items[0].events & EPOLLET) ? 2 : 1;
+    nh = MIN(nh, PAL_POLL_MAX);
+    struct pal_pollfd *hp = kmalloc(sizeof(*hp) * (size_t)nh);
+    struct file **hf = kmalloc(sizeof(*hf) * (size_t)nh);
+    int *idx = kmalloc(sizeof(*idx) * (size_t)nh);
+    if (!hp || !hf || !idx) {
+        kfree(hp);
+        kfree(hf);
+        kfree(idx);
+        return -ENOMEM;
+    }
+    int k = 0;
+    for (int i = 0; i < ep->n && k < nh; i++) {
+        struct epitem *it = &ep->items[i];
+        pal_handle_t h = file_host_poll_handle(it->file);
+        if (!(it->events & EP_POLL_BITS) || h == PAL_HANDLE_NONE)
+            continue;
+        hp[k] = (struct pal_pollfd){h, (int16_t)((it->events & EP_POLL_BITS) | POLLERR | POLLHUP),
+                                    0, 0};
+        hf[k] = it->file;
+        idx[k++] = i;
+    }
+    int r = pal_poll(hp, k, 0);
+    for (int j = 0; j < k; j++)
+        ep->items[idx[j]].hrev = r < 0 ? POLLERR : hp[j].revents;
+    kfree(idx);
+    if (php) {
+        for (int j = 0; j < k; j++)
+            file_get(hf[j]);
+        *php = hp;
+        *phf = hf;
+    } else {
+        kfree(hp);
+        kfree(hf);
+    }
+    return k;
+}
+
+/* Forget the host answers of host_scan (later scans, e.g. a poll() of this epoll file,
+ * ask ->poll again). */
+static void host_forget(struct eventpoll *ep)
+{
+    for (int i = 0; i < ep->n; i++)
+        ep->items[i].hrev = -1;
 }
 
 /* Nanoseconds on CLOCK_MONOTONIC, or -1 if the clock failed. */
@@ -365,7 +425,9 @@ static int64_t now_ns(void)
 /*
  * Wait on a referenced epoll file: ready events (count > 0), 0 on timeout (timeout_ns < 0
  * waits forever), -EINTR when a signal arrives first (epoll_wait is never restarted),
- * -EFAULT.  The core lock is dropped while sleeping.
+ * -EFAULT.  The core lock is dropped while sleeping: on the generation when every entry is
+ * an enclave object, else in one host poll over the host handles, kicked by any change in
+ * the enclave (its other entries, or this interest list).
  */
 static long wait_loop(struct eventpoll *ep, uint64_t uevents, int max, int64_t timeout_ns)
 {
@@ -374,15 +436,25 @@ static long wait_loop(struct eventpoll *ep, uint64_t uevents, int max, int64_t t
         return -EIO;
     int64_t deadline = timeout_ns < 0 ? -1 : start + timeout_ns;
     for (;;) {
+        struct pal_pollfd *hp = NULL;
+        struct file **hf = NULL;
+        int nh = host_scan(ep, &hp, &hf);
+        if (nh < 0)
+            return nh;
         long r = scan(ep, uevents, max);
+        host_forget(ep);
+        if (r != 0 || timeout_ns == 0 || nh == 0) {
+            for (int k = 0; k < nh; k++)
+                file_put(hf[k]);
+            kfree(hp);
+            kfree(hf);
+        }
         if (r != 0 || timeout_ns == 0)
             return r;
         signal_collect_host();
         if (signal_pending_unblocked())
             return -EINTR;
-        struct file *hs = NULL;
-        int kind = host_kind(ep, &hs);
-        if (kind == 0) {
+        if (nh == 0) {
             int w = wait_event(any_ready, ep, CLOCK_MONOTONIC, deadline);
             if (w == -ETIMEDOUT)
                 return 0;
@@ -392,33 +464,23 @@ static long wait_loop(struct eventpoll *ep, uint64_t uevents, int max, int64_t t
                 return w;
             continue;
         }
-        /* Host streams: sleep (lock dropped) at most 1 ms, or up to 100 ms on the host's
-         * own wait for a lone stream, then re-scan (other threads' changes included). */
-        int64_t slice = kind == 2 ? 100000000 : 1000000;
-        if (deadline >= 0) {
-            int64_t now = now_ns();
-            if (now < 0)
-                return -EIO;
-            if (now >= deadline)
-                return 0;
-            slice = MIN(slice, deadline - now);
-        }
-        int w;
-        if (kind == 2) {
-            int events = (int)(ep->items[0].events & EP_POLL_BITS);
-            pal_handle_t h = file_get(hs)->h;
-            bkl_unlock();
-            w = pal_poll_one(h, events, slice);
-            bkl_lock();
-            file_put(hs);
-        } else {
-            bkl_unlock();
-            w = pal_sleep(CLOCK_MONOTONIC, 0, slice / 1000000000, slice % 1000000000);
-            bkl_lock();
-        }
-        if (w < 0 && w != -EINTR && w != -ETIMEDOUT)
+        int w = host_wait(hp, nh, 1, deadline);
+        for (int k = 0; k < nh; k++)
+            file_put(hf[k]);
+        kfree(hp);
+        kfree(hf);
+        if (w == -ERESTARTSYS)
+            return -EINTR;
+        if (w < 0)
             return w;
-        /* -EINTR: a host event; the next round collects signals.  Else: re-scan. */
+        if (deadline >= 0 && now_ns() >= deadline) {
+            /* One last look, as Linux reports what is ready at the timeout. */
+            if (host_scan(ep, NULL, NULL) < 0)
+                return -ENOMEM;
+            r = scan(ep, uevents, max);
+            host_forget(ep);
+            return r;
+        }
     }
 }
 

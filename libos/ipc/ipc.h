@@ -27,4 +27,16 @@ size_t pipe_peek(struct pipe *p, void *buf, size_t n);
 void pipe_consume(struct pipe *p, size_t n);
 size_t pipe_append(struct pipe *p, const void *buf, size_t n);
 
+/* socketpair() sockets (socketpair.c): f is one; and the calls net/socket.c hands over
+ * for them (same arguments and results as the system calls). */
+int unix_sock_is(const struct file *f);
+#define UNIX_SYS(name) long unix_##name(long a0, long a1, long a2, long a3, long a4, long a5)
+UNIX_SYS(sendto);
+UNIX_SYS(recvfrom);
+UNIX_SYS(getsockname);
+UNIX_SYS(getpeername);
+UNIX_SYS(shutdown);
+UNIX_SYS(getsockopt);
+UNIX_SYS(setsockopt);
+
 #endif

@@ -19,6 +19,7 @@
  */
 #include "libos.h"
 #include "proc/proc.h"
+#include "ipc.h"
 
 #define AF_UNIX 1
 #define AF_INET 2
@@ -387,7 +388,12 @@ static const struct file_ops sock_ops = {
     .seekable = 0,
 };
 
-/* ---- system calls ------------------------------------------------------------------------ */
+/* ---- system calls (net/socket.c dispatches here for these sockets) ---------------------- */
+
+int unix_sock_is(const struct file *f)
+{
+    return f && f->ops == &sock_ops;
+}
 
 /* The socket behind fd: 0, -EBADF or -ENOTSOCK. */
 static long sock_fd(long fd, struct file **out)
@@ -552,7 +558,7 @@ static long put_addr(uint64_t uaddr, uint64_t ulen, int klen)
 }
 
 /* sendto(fd, buf, len, flags, dest, addrlen); send(2) is this with dest NULL. */
-SYS(sendto)
+UNIX_SYS(sendto)
 {
     struct file *f;
     size_t n = (size_t)a2 > 0x7ffff000 ? 0x7ffff000 : (size_t)a2;
@@ -579,7 +585,7 @@ SYS(sendto)
 
 /* recvfrom(fd, buf, len, flags, src, addrlen): the peer of a socketpair has no name, so
  * *addrlen becomes 0 and nothing is written to src. */
-SYS(recvfrom)
+UNIX_SYS(recvfrom)
 {
     struct file *f;
     size_t n = (size_t)a2 > 0x7ffff000 ? 0x7ffff000 : (size_t)a2;
@@ -600,7 +606,7 @@ SYS(recvfrom)
 }
 
 /* getsockname(fd, addr, addrlen): a socketpair socket is unnamed: just the family. */
-SYS(getsockname)
+UNIX_SYS(getsockname)
 {
     struct file *f;
     long r = sock_fd(a0, &f);
@@ -609,7 +615,7 @@ SYS(getsockname)
 
 /* getpeername(fd, addr, addrlen): the peer is unnamed too.  Like Linux, a closed stream
  * peer is still "connected" here; a DGRAM socket forgets it once a send was refused. */
-SYS(getpeername)
+UNIX_SYS(getpeername)
 {
     struct file *f;
     long r = sock_fd(a0, &f);
@@ -621,7 +627,7 @@ SYS(getpeername)
 }
 
 /* shutdown(fd, how): SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2; connected types tell the peer. */
-SYS(shutdown)
+UNIX_SYS(shutdown)
 {
     struct file *f;
     long r = sock_fd(a0, &f);
@@ -642,7 +648,7 @@ SYS(shutdown)
 
 /* getsockopt(fd, level, name, val, lenp): SOL_SOCKET basics; the value is truncated to
  * *lenp bytes and *lenp set to the bytes written, as Linux does. */
-SYS(getsockopt)
+UNIX_SYS(getsockopt)
 {
     struct file *f;
     long r = sock_fd(a0, &f);
@@ -702,7 +708,7 @@ SYS(getsockopt)
 
 /* setsockopt(fd, level, name, val, len): accepts the harmless SOL_SOCKET integer options
  * (buffer sizes, SO_PASSCRED, SO_KEEPALIVE) and ignores their values except SO_PASSCRED. */
-SYS(setsockopt)
+UNIX_SYS(setsockopt)
 {
     struct file *f;
     long r = sock_fd(a0, &f);

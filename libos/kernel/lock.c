@@ -18,6 +18,7 @@
  */
 #include "libos.h"
 #include "proc/proc.h"
+#include "net/net.h"
 
 #ifndef GEN_SPINS
 #define GEN_SPINS 200
@@ -47,17 +48,22 @@ void bkl_unlock(void)
     /* Read and clear under the lock: exactly one holder owes the wake-up. */
     int wake = kernel->wake_pending;
     kernel->wake_pending = 0;
+    /* Threads asleep in a host poll cannot see the generation: kick them (net/hostwait.c). */
+    struct hostwait_kick kicks;
+    kicks.n = wake && kernel->hostwaiters ? hostwait_collect(&kicks) : 0;
     if (__atomic_exchange_n(&bkl, 0, __ATOMIC_RELEASE) == 2)
         pal_futex_wake(&bkl, 1);
     if (wake)
         pal_futex_wake(&generation, 0x7fffffff);
+    for (int i = 0; i < kicks.n; i++)
+        pal_thread_kick(kicks.proc[i], kicks.tid[i]);
 }
 
 /* Called with the lock held (every caller is inside the core). */
 void wake_all(void)
 {
     __atomic_add_fetch(&generation, 1, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&kernel->gen_waiters, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&kernel->gen_waiters, __ATOMIC_RELAXED) || kernel->hostwaiters)
         kernel->wake_pending = 1;
 }
 

@@ -2,6 +2,7 @@
  * main.c - the core's entry points: boot, the syscall path, faults and async events.
  */
 #include "libos.h"
+#include "net/net.h"
 #include "kernel/crypto.h"
 #include "proc/proc.h"
 #include "kernel/syscall.h"
@@ -75,6 +76,8 @@ int libos_main(const struct pal_boot *boot)
         return 125;
 
     if (vfs_boot(boot) < 0)
+        return 125;
+    if (net_policy_init(boot) < 0)
         return 125;
 
     struct process *p = kzalloc(sizeof(*p));

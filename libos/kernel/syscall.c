@@ -78,6 +78,9 @@ static const struct syscall_desc table[] = {
     E(epoll_pwait2, "fpdppu"), E(socketpair, "dxdp"), E(sendto, "fpuxpu"),
     E(recvfrom, "fpuxpp"), E(shutdown, "fd"), E(getsockopt, "fddpp"), E(setsockopt, "fddpu"),
     E(getsockname, "fpp"), E(getpeername, "fpp"),
+    /* host sockets (net/socket.c) */
+    E(bind, "fpu"), E(listen, "fd"), E(accept, "fpp"), E(accept4, "fppx"), E(connect, "fpu"),
+    E(sendmsg, "fpx"), E(recvmsg, "fpx"), E(sendmmsg, "fpux"), E(recvmmsg, "fpuxp"),
     /* -- end events -- */
     /* time */
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),

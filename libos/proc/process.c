@@ -323,13 +323,3 @@ SYS(getrandom)
     al_memset(buf, 0, sizeof(buf));
     return (long)n;
 }
-
-SYS(socket)
-{
-    /* No socket family exists inside the enclave yet (networking is a later issue).  Say so
-     * the way a kernel without the family does; libc's probes (nscd) then fall back. */
-    static int told;
-    if (!told++)
-        info("socket(%ld, %ld, %ld): no socket families in this enclave yet", a0, a1, a2);
-    return -EAFNOSUPPORT;
-}

@@ -113,6 +113,8 @@ int pal_direct_slots_init(void);
 int pal_direct_mem_init(void);
 uint64_t pal_direct_main_thread(void);
 struct pal_context *pal_direct_entry_area(void);
+/* The calling thread's record of the program's FS base (signal.c; without FSGSBASE). */
+uint64_t *pal_direct_fs_cache(void);
 __attribute__((noreturn)) void pal_direct_switch_stack(uint64_t sp, void *fn, void *arg);
 
 #endif

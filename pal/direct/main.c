@@ -31,6 +31,7 @@ uint64_t pal_direct_text_start, pal_direct_text_end;
 int pal_direct_has_fsgsbase;
 
 static struct pal_boot boot;
+static char net_text[PAL_MAX_NET_RULES][96]; /* "listen ..." / "connect ..." */
 static char *prog_env[1024];
 
 /* Memory the program must never map over or hand to a syscall. */
@@ -310,7 +311,22 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
                 pal_direct_die("too many --env variables");
         } else if (al_strcmp(a, "--cwd") == 0)
             boot.cwd = argv[++i];
-        else if (al_strcmp(a, "--log") == 0)
+        else if (al_strcmp(a, "--net") == 0)
+            boot.net_mode = argv[++i];
+        else if (al_strcmp(a, "--net-listen") == 0 || al_strcmp(a, "--net-connect") == 0) {
+            /* The core parses "listen TEXT" / "connect TEXT" (common/netpolicy.h). */
+            if (boot.n_net_rules >= PAL_MAX_NET_RULES)
+                pal_direct_die("too many network rules");
+            const char *t = argv[++i];
+            int listen = al_strcmp(a, "--net-listen") == 0;
+            size_t len = al_strlen(t) + 9;
+            if (len > sizeof(net_text[0]))
+                pal_direct_die("network rule too long");
+            al_snprintf(net_text[boot.n_net_rules], sizeof(net_text[0]), "%s %s",
+                        listen ? "listen" : "connect", t);
+            boot.net_rules[boot.n_net_rules] = net_text[boot.n_net_rules];
+            boot.n_net_rules++;
+        } else if (al_strcmp(a, "--log") == 0)
             boot.log_level = parse_num(argv[++i]);
         else if (al_strcmp(a, "--max-procs") == 0)
             boot.max_procs = parse_num(argv[++i]);

@@ -56,6 +56,13 @@ static const int async_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, S
                                     SIGKICK, SIGTIMER};
 static uint64_t async_mask;
 
+/*
+ * The program's FS base at an entry.  Without FSGSBASE, reading it costs a host call (and,
+ * under some hypervisors, a trapping MSR read: a fifth of a network server's CPU time).
+ * Then the program cannot change it without a system call, which the core handles, so
+ * the backend remembers, per thread, the value it last gave the program
+ * (pal_direct_fs_cache(): set by pal_context_enter and by to_uc), and reads that.
+ */
 static inline uint64_t read_fs_base(void)
 {
     uint64_t v;
@@ -63,16 +70,17 @@ static inline uint64_t read_fs_base(void)
         __asm__ volatile("rdfsbase %0" : "=r"(v));
         return v;
     }
-    HSYS2(__NR_arch_prctl, 0x1003 /* ARCH_GET_FS */, &v);
-    return v;
+    return *pal_direct_fs_cache();
 }
 
 static inline void write_fs_base(uint64_t v)
 {
-    if (pal_direct_has_fsgsbase)
+    if (pal_direct_has_fsgsbase) {
         __asm__ volatile("wrfsbase %0" : : "r"(v) : "memory");
-    else
+    } else {
         HSYS2(__NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, v);
+        *pal_direct_fs_cache() = v;
+    }
 }
 
 static void from_uc(struct pal_context *c, const struct host_ucontext *uc)

@@ -93,6 +93,15 @@ struct pal_context *pal_direct_entry_area(void)
     return (struct pal_context *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 256);
 }
 
+/* The program's FS base as the backend last set it for this thread (signal.c): a word
+ * of the slot's self page, after the core's pointer. */
+uint64_t *pal_direct_fs_cache(void)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    return (uint64_t *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 8);
+}
+
 /* ---- the crypto bracket (pal.h) -----------------------------------------------------
  * A small TLS block in each slot's self page, laid out as the x86-64 TCB: fs:0 points at
  * itself, fs:0x28 holds the stack-protector canary libsodium's code checks.  The canary

@@ -147,5 +147,76 @@ else
     fail=$((fail + 1))
 fi
 
+# Network policy: --net none|loopback|host, --net-listen, --net-connect.  A denied bind,
+# connect or sendto fails with EACCES and one log line naming the rule set; 192.0.2.0/24
+# (TEST-NET-1) is never reached: the policy refuses before any packet leaves.
+check bad_net          2   'bad --net'                        -- $ALCOVE run --root / --net bogus /bin/true
+check bad_net_listen   2   'bad --net-listen'                 -- $ALCOVE run --root / --net-listen 1.2.3.4 /bin/true
+check bad_net_connect  2   'bad --net-connect'                -- $ALCOVE run --root / --net-connect 300.1.1.1 /bin/true
+check bad_net_prefix   2   'bad --net-connect'                -- $ALCOVE run --root / --net-connect '[::1]/129' /bin/true
+cat > "$W/netpol.c" <<'C'
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static const char *res(int r) { return r == 0 ? "ok" : errno == EACCES ? "EACCES" : errno == EINPROGRESS ? "EINPROGRESS" : "other"; }
+static struct sockaddr_in ad(const char *ip, int port)
+{
+    struct sockaddr_in a; memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET; a.sin_port = htons(port); inet_pton(AF_INET, ip, &a.sin_addr);
+    return a;
+}
+int main(void)
+{
+    struct sockaddr_in a = ad("127.0.0.1", 0), w = ad("0.0.0.0", 0), far = ad("192.0.2.1", 80);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    printf("bind loopback: %s\n", res(bind(s, (void *)&a, sizeof a)));
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    int r = bind(t, (void *)&w, sizeof w);
+    socklen_t l = sizeof w;
+    getsockname(t, (void *)&w, &l);
+    printf("bind wildcard: %s, shows wildcard: %d\n", res(r), w.sin_addr.s_addr == 0);
+    int u = socket(AF_INET, SOCK_STREAM, 0);
+    printf("listen unbound: %s\n", res(listen(u, 1)));
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    printf("connect far: %s\n", res(connect(c, (void *)&far, sizeof far)));
+    int d = socket(AF_INET, SOCK_DGRAM, 0);
+    printf("sendto far: %s\n", res(sendto(d, "x", 1, 0, (void *)&far, sizeof far) == 1 ? 0 : -1));
+    struct sockaddr_in l9 = ad("127.0.0.1", 9);
+    int n = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    printf("connect lo:9: %s\n", connect(n, (void *)&l9, sizeof l9) < 0 && errno == EACCES ? "EACCES" : "allowed");
+    struct sockaddr_in fb = ad("192.0.2.1", 0);
+    int e = socket(AF_INET, SOCK_DGRAM, 0);
+    printf("bind far: %s\n", res(bind(e, (void *)&fb, sizeof fb)));
+    return 0;
+}
+C
+gcc -O1 -o "$W/netpol" "$W/netpol.c"
+# netcheck NAME WANT_OUTPUT WANT_LOG_REGEX ALCOVE_OPTIONS...
+netcheck() {
+    local name=$1 want=$2 re=$3; shift 3
+    local out err rc
+    out=$(timeout -s KILL 20 $ALCOVE run --root / "$@" "$W/netpol" 2>"$W/netpol.err"); rc=$?
+    err=$(cat "$W/netpol.err")
+    if [ "$rc" = 0 ] && [ "$out" = "$want" ] && printf '%s' "$err" | grep -Eq -- "$re"; then
+        echo "PASS $name"; pass=$((pass + 1))
+    else
+        echo "FAIL $name: status $rc, output: $(printf '%s' "$out" | tr '\n' '|') log: $(head -3 "$W/netpol.err" | tr '\n' '|')"
+        fail=$((fail + 1))
+    fi
+}
+netcheck net_loopback $'bind loopback: ok\nbind wildcard: ok, shows wildcard: 1\nlisten unbound: ok\nconnect far: EACCES\nsendto far: EACCES\nconnect lo:9: allowed\nbind far: EACCES' \
+    'net: connect to 192\.0\.2\.1:80 denied by the network policy \(--net loopback, no --net-connect rule'
+netcheck net_none $'bind loopback: EACCES\nbind wildcard: EACCES, shows wildcard: 1\nlisten unbound: EACCES\nconnect far: EACCES\nsendto far: EACCES\nconnect lo:9: EACCES\nbind far: EACCES' \
+    'net: bind to 127\.0\.0\.1:0 denied by the network policy \(--net none, no --net-listen rule' --net none
+netcheck net_none_rules $'bind loopback: ok\nbind wildcard: EACCES, shows wildcard: 1\nlisten unbound: EACCES\nconnect far: EACCES\nsendto far: EACCES\nconnect lo:9: EACCES\nbind far: EACCES' \
+    'bind to 0\.0\.0\.0:0 denied' --net none --net-listen 127.0.0.1:0
+netcheck net_connect_rule $'bind loopback: EACCES\nbind wildcard: EACCES, shows wildcard: 1\nlisten unbound: EACCES\nconnect far: EACCES\nsendto far: EACCES\nconnect lo:9: allowed\nbind far: EACCES' \
+    'connect to 192\.0\.2\.1:80 denied' --net none --net-connect 127.0.0.0/8:9 --net-connect '[::1]/128'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -42,7 +42,7 @@ for n in "${names[@]}"; do
     case $n in
     vol) extra=(-O2 common/vol*.c) ;;
     esac
-    if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c common/image.c common/verity.c common/erofs.c \
+    if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c common/image.c common/verity.c common/erofs.c common/netpolicy.c \
             "${extra[@]}" -lcmocka -l:libsodium.a -o "$bin" 2>"$OUT/test_$n.build.log"; then
         echo "test_$n: BUILD FAILED"
         cat "$OUT/test_$n.build.log"

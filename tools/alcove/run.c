@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alcove.h"
+#include "netpolicy.h"
 
 #define PAL_MAX_VOLUMES 24
 
@@ -48,6 +49,12 @@ void usage_run(void)
            "                             sees only these, plus PATH if not given\n"
            "  --cwd DIR                  working directory inside the enclave (default /)\n"
            "  --max-procs N, --max-threads N   limits inside the enclave\n"
+           "  --net none|loopback|host   host network the enclave may use (default loopback:\n"
+           "                             bind and connect on 127.0.0.0/8 and ::1 only; a bind\n"
+           "                             to the wildcard address binds loopback)\n"
+           "  --net-listen ADDR:PORT     also allow binding ADDR:PORT (ADDR a.b.c.d, [v6] or *;\n"
+           "                             PORT 0: any port)\n"
+           "  --net-connect ADDR[/PREFIX][:PORT]  also allow connecting/sending there\n"
            "  --log LEVEL                quiet, warn (default), info or trace; also ALCOVE_LOG\n\n"
            "/tmp and /dev/shm are tmpfs in enclave memory unless a --mount or --tmpfs names\n"
            "them (the host's /tmp is seen only with --mount /tmp:/tmp:rw).\n\n"
@@ -229,7 +236,7 @@ int cmd_run(int argc, char **argv)
     }
     char **cargv = calloc((size_t)argc * 2 + 16, sizeof(char *));
     char core[4096], lvl[16];
-    int n = 0, have_path = 0, i;
+    int n = 0, have_path = 0, i, nrules = 0;
     if (!cargv || sibling_path("alcove-direct", core, sizeof(core)) < 0) {
         fprintf(stderr, "alcove: cannot locate alcove-direct next to the alcove executable\n");
         return 125;
@@ -319,6 +326,27 @@ int cmd_run(int argc, char **argv)
             if (!strncmp(v, "PATH=", 5))
                 have_path = 1;
             cargv[n++] = "--env";
+            cargv[n++] = (char *)v;
+        } else if (!strcmp(a, "--net")) {
+            if (netpolicy_mode(v) < 0) {
+                fprintf(stderr, "alcove run: bad --net '%s' (want none, loopback or host)\n", v);
+                return 2;
+            }
+            cargv[n++] = "--net";
+            cargv[n++] = (char *)v;
+        } else if (!strcmp(a, "--net-listen") || !strcmp(a, "--net-connect")) {
+            int listen = !strcmp(a, "--net-listen");
+            struct net_rule rule;
+            if (netpolicy_rule(listen ? NET_RULE_LISTEN : NET_RULE_CONNECT, v, &rule) < 0) {
+                fprintf(stderr, "alcove run: bad %s '%s' (want %s; ADDR a.b.c.d, [v6] or *)\n",
+                        a, v, listen ? "ADDR:PORT" : "ADDR[/PREFIX][:PORT]");
+                return 2;
+            }
+            if (++nrules > NET_MAX_RULES) {
+                fprintf(stderr, "alcove run: too many --net-listen/--net-connect rules\n");
+                return 2;
+            }
+            cargv[n++] = (char *)a;
             cargv[n++] = (char *)v;
         } else if (!strcmp(a, "--cwd")) {
             if (v[0] != '/') {
