@@ -2,7 +2,8 @@
  * pal.h - the one boundary between the Alcove LibOS core and a platform backend.
  *
  * Version 2 (added mount types, the volume key, the state directory, the crypto bracket);
- * version 3 added the wake-up timers (pal_wakeup_*, PAL_EVENT_TIMER).
+ * version 3 added host sockets (pal_sock_*), pal_poll, the network policy and the wake-up
+ * timers (pal_wakeup_*, PAL_EVENT_TIMER).
  * The core (libos/) calls only the pal_* functions declared here; a backend (pal/<name>/)
  * implements them and calls back into the core through the libos_* entry
  * points at the end of this file.  Nothing else crosses.
