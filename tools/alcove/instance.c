@@ -138,7 +138,7 @@ int instance_wanted(int argc, char **argv)
         if (!strcmp(a, "--root") || !strcmp(a, "--image"))
             return 0;
     }
-    return argc >= 2 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h") &&
+    return (argc < 2 || (strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))) &&
            access("alcove.json", F_OK) == 0;
 }
 
