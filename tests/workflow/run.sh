@@ -187,6 +187,11 @@ expect tamper_identity 2 'signature does not verify' -- "$ALCOVE" run /bin/busyb
 cp "$W/id.orig" build/identity.json
 same run_after_restore "/bin/busybox echo restored" "$ALCOVE" run /bin/busybox echo restored
 
+echo more >> image/etc/hosts
+expect image_dir_edited_after_build 2 'image/ changed since build' -- "$ALCOVE" run /bin/busybox true
+"$ALCOVE" build >/dev/null 2>&1
+same run_after_rebuild "cat '$I/image/etc/hosts'" "$ALCOVE" run /bin/busybox cat /etc/hosts
+
 # ---- a real signing key ----------------------------------------------------------------------
 m4=$(measurement "$I")
 "$ALCOVE" volume keygen "$W/sign.key" >/dev/null

@@ -304,9 +304,9 @@ static int find_program(const char *name, char *out, size_t size)
             snprintf(out, size, "%s", name);
         else {
             char cwd[4096];
-            if (!getcwd(cwd, sizeof(cwd)))
+            if (!getcwd(cwd, sizeof(cwd)) ||
+                snprintf(out, size, "%s/%s", cwd, name) >= (int)size)
                 return -1;
-            snprintf(out, size, "%s/%s", cwd, name);
         }
         return access(out, F_OK);
     }

@@ -170,6 +170,20 @@ int cmd_build(int argc, char **argv)
         fprintf(stderr, "alcove build: packing image/ failed (above; its output: %s)\n", log);
         goto done;
     }
+    /* The shape of image/ as packed: run uses image/ to resolve entry points, and tells an
+     * edit of image/ since this build from tampering (treehash.c). */
+    uint8_t td[32];
+    char tdhex[65], tdfile[4300];
+    snprintf(tdfile, sizeof(tdfile), "%s/tree.check", out);
+    FILE *tf = NULL;
+    if (tree_digest(img, td) < 0 || !(tf = fopen(tdfile, "w"))) {
+        fprintf(stderr, "alcove build: cannot record %s: %s\n", tdfile, strerror(errno));
+        goto done;
+    }
+    hex_encode(td, 32, tdhex);
+    fprintf(tf, "%s\n", tdhex);
+    if (fclose(tf) != 0)
+        goto done;
     /* 3. the volumes and their key */
     char vdir[4200], key[4300];
     snprintf(vdir, sizeof(vdir), "%s/volumes", inst);

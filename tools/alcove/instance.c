@@ -266,6 +266,26 @@ int instance_run(int argc, char **argv)
     if (core_path(core, sizeof(core)) < 0 || compute_components("run", core, &c, image, &n) < 0 ||
         compare(&s, &n, inst))
         goto out;
+    /* Entry points are resolved in image/: it must still be the tree that was packed. */
+    char tdfile[4300], line[128] = "", now[65];
+    uint8_t td[32];
+    snprintf(tdfile, sizeof(tdfile), "%s/build/tree.check", inst);
+    FILE *tf = fopen(tdfile, "r");
+    if (tf) {
+        if (!fgets(line, sizeof(line), tf))
+            line[0] = '\0';
+        fclose(tf);
+    }
+    line[strcspn(line, "\n")] = '\0';
+    if (tree_digest(img, td) < 0) {
+        fprintf(stderr, "alcove run: cannot read %s\n", img);
+        goto out;
+    }
+    hex_encode(td, 32, now);
+    if (strcmp(line, now)) {
+        fprintf(stderr, "alcove run: image/ changed since build (run `alcove build` again)\n");
+        goto out;
+    }
     const char *want = i < argc ? argv[i] : c.entry_points[0];
     if (i >= argc && want[strlen(want) - 1] == '/') {
         fprintf(stderr, "alcove run: name a program: the first entry point %s is a directory\n",
@@ -278,6 +298,8 @@ int instance_run(int argc, char **argv)
     /* The options of `alcove run --image`, derived from the config. */
     int cap = 64 + 4 * CFG_MAX * 4 + argc, k = 0;
     char **a = calloc((size_t)cap, sizeof(char *));
+    if (!a)
+        goto out;
     char hash[65], procs[24], threads[24];
     hex_encode(s.image_root, 32, hash);
     snprintf(procs, sizeof(procs), "%ld", c.max_processes);

@@ -164,6 +164,10 @@ int __attribute__((warn_unused_result)) identity_read(const char *cmd, const cha
                                                       struct components *k, uint8_t signer[32],
                                                       struct identity_info *info);
 
+/* treehash.c: a digest of image/'s names, types, modes, sizes, mtimes and link targets
+ * (not of contents): 0, or -1 if the tree cannot be read. */
+int tree_digest(const char *img, uint8_t out[32]);
+
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const uint8_t *in, size_t n, char *out);
 

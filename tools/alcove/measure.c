@@ -98,6 +98,41 @@ static int hash_file(const char *cmd, const char *what, const char *file,
     return 0;
 }
 
+/* The whole-file digest of the image, remembered in IMAGE.check with the file's identity
+ * (device, inode, size, mtime, ctime): any write to the file changes its ctime, so a run after
+ * an unchanged build reads a few bytes instead of the whole image.  This check is a fast
+ * diagnosis for the user, not the enclave's protection: the core checks every block it reads
+ * against the signed root hash whatever this file says. */
+static int image_digest(const char *cmd, const char *image, uint8_t out[32])
+{
+    char stamp[4200], want[256] = "", line[256] = "", hex[65];
+    struct stat st;
+    snprintf(stamp, sizeof(stamp), "%s.check", image);
+    if (stat(image, &st) == 0)
+        snprintf(want, sizeof(want), "%llu %llu %llu %lld.%09ld %lld.%09ld ",
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                 (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+    FILE *f = fopen(stamp, "r");
+    if (f) {
+        if (!fgets(line, sizeof(line), f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    size_t wl = strlen(want);
+    line[strcspn(line, "\n")] = '\0';
+    if (wl && !strncmp(line, want, wl) && image_parse_hex(line + wl, out, 32) == 0)
+        return 0;
+    if (hash_file(cmd, "image", image, NULL, out) < 0)
+        return -1;
+    if (wl && (f = fopen(stamp, "w"))) {   /* best effort: without it the next run hashes again */
+        hex_encode(out, 32, hex);
+        fprintf(f, "%s%s\n", want, hex);
+        fclose(f);
+    }
+    return 0;
+}
+
 int compute_components(const char *cmd, const char *core, const struct cfg *c, const char *image,
                        struct components *k)
 {
@@ -123,7 +158,7 @@ int compute_components(const char *cmd, const char *core, const struct cfg *c, c
     part(&m, "image-root", 32);
     crypto_hash_sha256_update(&m, k->image_root, 32);
     crypto_hash_sha256_final(&m, k->measurement);
-    return hash_file(cmd, "image", image, NULL, k->image_file);
+    return image_digest(cmd, image, k->image_file);
 }
 
 static json_t *hexj(const uint8_t *b, size_t n)

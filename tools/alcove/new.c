@@ -69,8 +69,10 @@ static const struct file files[] = {
      "  runs and are not part of the measurement.\n"
      "- `build/`: `image.img` and `identity.json` (the measurement, product id, security\n"
      "  version, debuggable flag and signer, signed with Ed25519). Without\n"
-     "  `alcove build --sign-key FILE` a development key `build/dev-signing.key` is made and\n"
-     "  every build and run says so.\n"},
+     "  `alcove build --sign-key FILE` a development key `dev-signing.key` is made here and\n"
+     "  every build and run says so.\n"
+     "- Checked today by the `alcove` launcher on the host, before the program starts; the\n"
+     "  check inside the LibOS core is a later step (docs/config.md).\n"},
     {"alcove.json", 0644, NULL},  /* cfg_default_json */
 };
 
