@@ -100,13 +100,6 @@ before=$(find "$I/image" -printf '%p %s %T@ %m\n' | sort | sha256sum)
 after=$(find "$I/image" -printf '%p %s %T@ %m\n' | sort | sha256sum)
 [ "$before" = "$after" ] && ok add_idempotent || bad add_idempotent "the tree changed"
 
-# ---- python (optional: the interpreter with its library tree) ----------------------------
-PY=0
-if [ -x /usr/bin/python3.11 ] && [ -d /usr/lib/python3.11 ]; then
-    if "$ALCOVE" add /usr/bin/python3 --tree /usr/lib/python3.11 >/dev/null 2>"$W/py.err"; then
-        PY=1; ok add_python_tree
-    else bad add_python_tree "$(head -3 "$W/py.err")"; fi
-fi
 
 # ---- build -----------------------------------------------------------------------------
 # The $ORIGIN program is started from its host path: make it an entry point.
@@ -129,10 +122,6 @@ same run_sqlite3 "sqlite3 :memory: 'create table t(a); insert into t values (1),
 same run_ls_etc "cd '$I/image/etc' && ls -l --time-style=+%s -n" "$ALCOVE" run /bin/ls -l --time-style=+%s -n /etc
 same run_origin_lib "'$W/src/bin/answer'" "$ALCOVE" run "$W/src/bin/answer"
 same run_instance_option "/bin/busybox echo from elsewhere" bash -c "cd / && '$ALCOVE' run --instance '$I' /bin/busybox echo from elsewhere"
-if [ $PY = 1 ]; then
-    same run_python "python3 -c 'import json, hashlib; print(json.dumps({\"h\": hashlib.sha256(b\"x\").hexdigest()}))'" \
-        "$ALCOVE" run python3 -c 'import json, hashlib; print(json.dumps({"h": hashlib.sha256(b"x").hexdigest()}))'
-fi
 # env: trusted values given, passthrough only for listed names.
 e=$(TERM=vt100 SECRET=x "$ALCOVE" run /bin/busybox env 2>/dev/null)
 if printf '%s\n' "$e" | grep -qx 'TERM=vt100' && printf '%s\n' "$e" | grep -qx 'HOME=/root' &&
@@ -239,6 +228,68 @@ printf '{"resource_limits": {"max_threads": "many"}}\n' > alcove.json
 expect build_rejects_bad_config 1 'resource_limits.max_threads: expected an integer' -- "$ALCOVE" build
 cp "$W/cfg.orig" alcove.json
 
+# ---- bad input never crashes: mutated configs, identities, ELF files -------------------------
+python3 - "$W/cfg.orig" "$W/fz" <<'PY'
+import os, random, sys
+random.seed(11)
+src = open(sys.argv[1], "rb").read()
+os.makedirs(sys.argv[2], exist_ok=True)
+for i in range(300):
+    b = bytearray(src)
+    for _ in range(random.randint(1, 4)):
+        op, p = random.randint(0, 2), random.randrange(len(b))
+        if op == 0: b[p] = random.randrange(256)
+        elif op == 1: del b[p:p + random.randint(1, 20)]
+        else: b[p:p] = random.choice([b'"', b'{', b']', b',', b'-1', b'1e999', b'"\\u0000"', b'null', b'[]', b'{}', b'99999999999999999999'])
+    open(os.path.join(sys.argv[2], "c%03d.json" % i), "wb").write(b)
+PY
+crash=""
+for f in "$W"/fz/c*.json; do
+    timeout 10 "$ALCOVE" config check "$f" >/dev/null 2>&1; rc=$?
+    [ $rc = 0 ] || [ $rc = 1 ] || crash="$crash $(basename "$f"):$rc"
+done
+[ -z "$crash" ] && ok fuzz_config_300 || bad fuzz_config_300 "statuses:$crash"
+cp build/identity.json "$W/id.orig"
+crash=""
+for i in $(seq 1 60); do
+    python3 - "$W/id.orig" build/identity.json $i <<'PY'
+import random, sys
+random.seed(int(sys.argv[3]))
+b = bytearray(open(sys.argv[1], "rb").read())
+p = random.randrange(len(b)); b[p] = random.randrange(32, 127)
+open(sys.argv[2], "wb").write(b)
+import json
+try:
+    same = json.loads(bytes(b)) == json.load(open(sys.argv[1]))
+except ValueError:
+    same = False
+sys.exit(3 if same else 0)
+PY
+    [ $? = 3 ] && continue    # the same document (a newline became a space): still valid
+    timeout 10 "$ALCOVE" measure >/dev/null 2>&1; rc=$?
+    [ $rc = 1 ] || crash="$crash $i:$rc"
+done
+cp "$W/id.orig" build/identity.json
+[ -z "$crash" ] && ok fuzz_identity_refused || bad fuzz_identity_refused "accepted or crashed:$crash"
+crash=""
+for n in 16 64 100 500 2000 20000; do
+    head -c $n /bin/ls > "$W/trunc$n"; chmod +x "$W/trunc$n"
+    timeout 10 "$ALCOVE" add "$W/trunc$n" >/dev/null 2>"$W/trunc.err"; rc=$?
+    [ $rc -lt 2 ] || crash="$crash $n:$rc"
+done
+python3 - /bin/ls "$W/garbled" <<'PY'
+import random, sys
+random.seed(3)
+b = bytearray(open(sys.argv[1], "rb").read())
+for p in range(64, 64 + 56 * 13):      # the program headers
+    if random.random() < 0.3: b[p] = random.randrange(256)
+open(sys.argv[2], "wb").write(b)
+PY
+timeout 10 "$ALCOVE" add "$W/garbled" >/dev/null 2>&1; rc=$?
+[ $rc -lt 2 ] || crash="$crash garbled:$rc"
+[ -z "$crash" ] && ok add_corrupt_elf_no_crash || bad add_corrupt_elf_no_crash "$crash"
+expect add_truncated_elf_named 1 'trunc20000: corrupt' -- "$ALCOVE" add "$W/trunc20000"
+
 # ---- volumes: created at build (key 0600), kept at rebuild ---------------------------------
 setcfg "$W/cfg.orig" 'c["mounts"]["volumes"] = [{"name": "data", "path": "/data", "size": "1M"}]'
 mkdir -p image/data
@@ -253,6 +304,20 @@ if printf '%s' "$err" | grep -q 'not built into this core'; then
     echo "SKIP run_volume_roundtrip: this core has no encrypted volumes yet"; skip=$((skip + 1))
 else
     same run_volume_roundtrip "echo kept" "$ALCOVE" run /bin/busybox cat /data/f
+fi
+
+# ---- python: the interpreter with its library tree, in an instance of its own ----------------
+if [ -x /usr/bin/python3.11 ] && [ -d /usr/lib/python3.11 ]; then
+    P=$W/py
+    "$ALCOVE" new "$P" >/dev/null
+    if "$ALCOVE" add --instance "$P" /usr/bin/python3 --tree /usr/lib/python3.11 >/dev/null 2>"$W/py.err"; then
+        ok add_python_tree
+    else bad add_python_tree "$(head -3 "$W/py.err")"; fi
+    "$ALCOVE" build --instance "$P" >/dev/null 2>&1
+    same run_python "python3 -c 'import json, hashlib, sqlite3; print(json.dumps({\"h\": hashlib.sha256(b\"x\").hexdigest(), \"q\": sqlite3.connect(\":memory:\").execute(\"select 6*7\").fetchone()[0]}))'" \
+        "$ALCOVE" run --instance "$P" python3 -c 'import json, hashlib, sqlite3; print(json.dumps({"h": hashlib.sha256(b"x").hexdigest(), "q": sqlite3.connect(":memory:").execute("select 6*7").fetchone()[0]}))'
+else
+    echo "SKIP python: no /usr/bin/python3.11"; skip=$((skip + 1))
 fi
 
 echo "$pass passed, $fail failed"
