@@ -306,6 +306,28 @@ else
     same run_volume_roundtrip "echo kept" "$ALCOVE" run /bin/busybox cat /data/f
 fi
 
+# ---- mounts from the config: tmpfs with a size, hostfs ro and rw, cwd; the tmpfs overlay -----
+M=$W/mnt
+"$ALCOVE" new "$M" >/dev/null && "$ALCOVE" add --instance "$M" /bin/busybox >/dev/null
+mkdir -p "$W/hostin" && echo fromhost > "$W/hostin/file"
+(cd "$M" && setcfg alcove.json "c['mounts']['tmpfs'] = [{'path': '/scratch', 'size': '1M'}]
+c['mounts']['hostfs'] = [{'host': '$W/hostin', 'path': '/in'}, {'host': '$W/hostin', 'path': '/inrw', 'mode': 'rw'}]
+c['cwd'] = '/scratch'")
+"$ALCOVE" build --instance "$M" >/dev/null 2>&1
+out=$("$ALCOVE" run --instance "$M" /bin/busybox sh -c 'pwd; cat /in/file; echo b > x && cat /scratch/x
+    echo c > /in/y 2>/dev/null || echo ro; echo d > /inrw/z; df -k /scratch | tail -1' 2>/dev/null)
+want=$(printf '/scratch\nfromhost\nb\nro')
+if [ "$(printf '%s\n' "$out" | head -4)" = "$want" ] && [ "$(cat "$W/hostin/z" 2>/dev/null)" = d ] &&
+   [ ! -e "$W/hostin/y" ] && printf '%s\n' "$out" | tail -1 | grep -q ' 1024 '; then ok run_config_mounts
+else bad run_config_mounts "$(printf '%s' "$out" | tr '\n' '|')"; fi
+(cd "$M" && setcfg alcove.json "c['mounts']['root']['overlay'] = 'tmpfs'")
+"$ALCOVE" build --instance "$M" >/dev/null 2>&1
+out=$("$ALCOVE" run --instance "$M" /bin/busybox sh -c 'echo e > /etc/new && cat /etc/new' 2>&1)
+if printf '%s' "$out" | grep -q 'overlays are not supported yet'; then
+    echo "SKIP run_overlay_tmpfs: this core has no overlay yet"; skip=$((skip + 1))
+elif [ "$(printf '%s\n' "$out" | grep -v warning)" = e ] && [ ! -e "$M/image/etc/new" ]; then ok run_overlay_tmpfs
+else bad run_overlay_tmpfs "$(printf '%s' "$out" | tr '\n' '|')"; fi
+
 # ---- python: the interpreter with its library tree, in an instance of its own ----------------
 if [ -x /usr/bin/python3.11 ] && [ -d /usr/lib/python3.11 ]; then
     P=$W/py
