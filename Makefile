@@ -22,7 +22,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Iinclude -Icommon
 # libsodium: Debian's static library, in the core as shipped (kernel/sodium_shim.c answers
 # what it wants from a libc) and in the CLI.
 SODIUM_A := $(shell $(CC) -print-file-name=libsodium.a)
-CLI_LIBS := -l:libsodium.a
+CLI_LIBS := -l:libsodium.a -l:libjansson.a
 
 LIBOS_SRC  := $(wildcard libos/*/*.c) $(wildcard libos/*/*.S)
 COMMON_SRC := $(wildcard common/*.c)

@@ -6,8 +6,16 @@
 #include <unistd.h>
 
 #include "alcove.h"
+#include "instance.h"
 
 static const struct command commands[] = {
+    {"new", "create an instance directory (config, image tree, README)", cmd_new, usage_new},
+    {"add", "copy programs with their shared libraries, or trees, into the image", cmd_add,
+     usage_add},
+    {"config", "check an instance config (alcove.json)", cmd_config, usage_config},
+    {"build", "pack, create volumes, measure and sign an instance", cmd_build, usage_build},
+    {"measure", "print the measurement and signer of a built instance", cmd_measure,
+     usage_measure},
     {"run", "run a program inside an enclave", cmd_run, usage_run},
     {"image", "pack, verify and list read-only verified images", cmd_image, usage_image},
     {"volume", "create, check, inspect, export and import encrypted volumes", cmd_volume, usage_volume},

@@ -18,12 +18,18 @@
 
 #include "alcove.h"
 #include "netpolicy.h"
+#include "instance.h"
 
 #define PAL_MAX_VOLUMES 24
 
 void usage_run(void)
 {
-    printf("usage: alcove run (--root DIR | --image FILE) [options] PROGRAM [ARGS...]\n\n"
+    printf("usage: alcove run (--root DIR | --image FILE) [options] PROGRAM [ARGS...]\n"
+           "       alcove run [--instance DIR] [PROGRAM [ARGS...]]   (in a built instance)\n\n"
+           "In an instance (alcove new, alcove build; the working directory or DIR), the\n"
+           "signed identity is checked first (a changed config, image or core binary is\n"
+           "refused), only entry_points may start (default: the first), and every option\n"
+           "comes from alcove.json (docs/config.md).\n\n"
            "Run PROGRAM (a path inside the enclave, or a name looked up on the enclave's PATH)\n"
            "with DIR or the image FILE as the enclave's read-only root file system.\n\n"
            "options:\n"
@@ -226,6 +232,9 @@ int cmd_run(int argc, char **argv)
 {
     const char *root = NULL, *cwd = "/", *image = NULL, *image_hash = NULL, *overlay = NULL;
     const char *key_file = NULL, *state_opt = NULL;
+    /* In an instance directory (alcove new), the options come from its config (instance.c). */
+    if (instance_wanted(argc, argv))
+        return instance_run(argc, argv);
     const char *vols[PAL_MAX_VOLUMES];
     int nvols = 0;
     const char *env_log = getenv("ALCOVE_LOG");
