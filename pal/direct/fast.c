@@ -138,6 +138,7 @@ static void finish(struct pal_context *ctx, uint64_t old_fs)
         *(uint64_t *)(x + 512) &= pal_direct_xfeatures;
         al_memset(x + 520, 0, 56);
     }
+    ctx->rip = pal_direct_rw_exit_rip(ctx->rip);
     uint64_t entry = *(uint64_t *)(self + F_EFLAGS);
     *(uint64_t *)(self + F_FLAGS) = (entry & ~0xdd5ull) | (ctx->rflags & 0xdd5ull);
 }

@@ -137,6 +137,12 @@ extern int pal_direct_rewrite_on, pal_direct_log_level;
 /* A SIGSYS trap (m: the program's registers, rip after the syscall): count it, and on a
  * site's first trap rewrite the site if that is safe. */
 void pal_direct_rw_trap(const struct host_sigcontext *m);
+/* Where the program resumes when its context says rip: the address after a syscall that a
+ * patch replaced (with what followed it) becomes its trampoline's continuation.  Applied on
+ * every way back to the program. */
+uint64_t pal_direct_rw_exit_rip(uint64_t rip);
+/* Host threads of this process (an upper bound: exited ones may still count a moment). */
+int pal_direct_nthreads(void);
 /* A SIGTRAP from an int3 the patcher placed: 1 if handled (uc sent back to the site). */
 int pal_direct_rw_int3(struct host_ucontext *uc);
 /* A program address inside a trampoline maps to its site; others are returned as is. */

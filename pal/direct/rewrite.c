@@ -15,7 +15,10 @@
  *
  *     <the mov, copied>; lea <after the syscall>(%rip), %rcx; jmp *pal_direct_fast_entry
  *
- * so later calls enter the LibOS through fast.S with no host signal.  The `syscall`
+ * so later calls enter the LibOS through fast.S with no host signal.  One more shape, glibc's
+ * `syscall; cmp $-4096|-4095,%rax; ja|jae|jbe|jb` with the number set some other way, has
+ * the jump written over the syscall itself (try_patch_after: single-threaded processes
+ * only, the call returns into the trampoline; pal_direct_rw_exit_rip).  The `syscall`
  * instruction itself is never touched: only an instruction that a jump could not enter in
  * the middle of (it is the one right before the syscall, and code jumping into its immediate
  * would be broken natively) is replaced whole, a jump to the syscall itself still traps, and
@@ -52,8 +55,9 @@
 #define CHUNK_SIZE (1ull << 20)
 #define MAX_CHUNKS 24
 #define TRAMP_FIRST 64
-#define TRAMP_SIZE 32
-#define TRAMP_CODE 24 /* code bytes of a trampoline; the site address follows */
+#define TRAMP_SIZE 64
+#define TRAMP_CODE 48 /* code bytes of a trampoline; then the site address, the length of
+                       * its part that counts as "at the site" (pal_direct_rw_fix_rip) */
 #define TRAMP_CAP ((CHUNK_SIZE - TRAMP_FIRST) / TRAMP_SIZE)
 
 #define O_RDONLY 0
@@ -66,10 +70,12 @@ struct site {
     uint64_t sys;   /* address of the `syscall` instruction (the key) */
     uint64_t start; /* S_PATCHED: the replaced instruction's address */
     uint64_t tramp; /* S_PATCHED: its trampoline */
+    uint64_t end;   /* S_PATCHED: end of the bytes the patch depends on */
     uint64_t traps; /* traps taken at this site (its first one included) */
     const char *why; /* S_NO: why it stays on the trap path */
     uint8_t orig[5], jump[5];
     uint8_t state;
+    uint8_t after;  /* S_PATCHED over the syscall itself (try_patch_after) */
     uint16_t nr;    /* the syscall number of its first trap */
 };
 
@@ -80,6 +86,7 @@ static volatile int lock;
 static struct site sites[MAX_SITES]; /* sorted by sys */
 static int nsites;
 static uint64_t lost_traps, forgotten_traps, npatched, nrestored;
+static volatile int nafter; /* live sites patched over their syscall */
 static struct {
     uint64_t base;
     uint64_t used;
@@ -278,6 +285,29 @@ static int tramp_write(uint64_t t, const uint8_t *insn, unsigned len, uint64_t s
     uint64_t chunk = (t - TRAMP_FIRST) & ~(CHUNK_SIZE - 1);
     put32(b + k + 2, (int64_t)chunk - (int64_t)(t + k + 6));
     al_memcpy(b + TRAMP_CODE, &start, 8);
+    b[TRAMP_CODE + 8] = TRAMP_CODE;
+    return poke(t, b, sizeof(b));
+}
+
+/* The trampoline of a `syscall; cmp $-4096|-4095, %rax` site (glibc's wrappers whose number
+ * is set some other way): the jump replaced the syscall and the start of the cmp, so the
+ * call returns into the trampoline, which runs the cmp and jumps back after it.  A restart
+ * (rip - 2) lands on a `syscall` kept in the trampoline for that, and traps. */
+static int tramp_write_after(uint64_t t, const uint8_t *cmp, uint64_t sys)
+{
+    uint8_t b[TRAMP_SIZE];
+    al_memset(b, 0xcc, sizeof(b));
+    b[0] = 0x48, b[1] = 0x8d, b[2] = 0x0d; /* lea cont(%rip), %rcx */
+    put32(b + 3, 15 - 7);
+    b[7] = 0xff, b[8] = 0x25; /* jmp *entry */
+    uint64_t chunk = (t - TRAMP_FIRST) & ~(CHUNK_SIZE - 1);
+    put32(b + 9, (int64_t)chunk - (int64_t)(t + 13));
+    b[13] = 0x0f, b[14] = 0x05; /* the restart point */
+    al_memcpy(b + 15, cmp, 6);  /* cont: */
+    b[21] = 0xe9;
+    put32(b + 22, (int64_t)(sys + 8) - (int64_t)(t + 26));
+    al_memcpy(b + TRAMP_CODE, &sys, 8);
+    b[TRAMP_CODE + 8] = 13; /* before the restart point only: the call has not run */
     return poke(t, b, sizeof(b));
 }
 
@@ -286,11 +316,12 @@ uint64_t pal_direct_rw_fix_rip(uint64_t rip)
     int n = __atomic_load_n(&nchunks, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++) {
         uint64_t off = rip - chunks[i].base - TRAMP_FIRST;
+        const uint8_t *slot = (const uint8_t *)(rip - off % TRAMP_SIZE);
         if (rip >= chunks[i].base + TRAMP_FIRST && off < CHUNK_SIZE - TRAMP_FIRST &&
-            off % TRAMP_SIZE < TRAMP_CODE) {
+            off % TRAMP_SIZE < slot[TRAMP_CODE + 8]) {
             /* Interrupted inside a trampoline: the program is "at" its site, whose replaced
              * instruction (a register load) may run again; rcx is dead there. */
-            uint64_t start = *(const uint64_t *)(rip - off % TRAMP_SIZE + TRAMP_CODE);
+            uint64_t start = *(const uint64_t *)(slot + TRAMP_CODE);
             return start ? start : rip;
         }
     }
@@ -363,6 +394,53 @@ static int stack_load_ok(const uint8_t *b, const struct host_sigcontext *m)
     return word == reg_of(m, r);
 }
 
+/* `syscall; cmp $-4096|-4095, %rax; ja|jae|jbe|jb` (glibc's INTERNAL_SYSCALL and its error
+ * test, Go's Syscall6):
+ * the jump goes over the syscall and the first 3 bytes of the cmp. */
+static const char *try_patch_after(struct site *s)
+{
+    uint64_t sys = s->sys;
+    uint8_t a[12];
+    if (peek(sys, a, sizeof(a)) < 0)
+        return "no known instruction before it";
+    int cmp = a[2] == 0x48 && a[3] == 0x3d && (a[4] == 0x00 || a[4] == 0x01) && a[5] == 0xf0 &&
+              a[6] == 0xff && a[7] == 0xff;
+    /* then ja, jae, jbe or jb (rel8 or rel32): glibc's and Go's error tests */
+    int jcc = (a[8] >= 0x72 && a[8] <= 0x77 && a[8] != 0x74 && a[8] != 0x75) ||
+              (a[8] == 0x0f && a[9] >= 0x82 && a[9] <= 0x87 && a[9] != 0x84 && a[9] != 0x85);
+    if (!cmp || !jcc)
+        return "no known instruction before or after it";
+    /* Another thread could be stopped right after this syscall (at the cmp, which the jump
+     * overwrites): only while the process has one thread.  The caller's own return and
+     * saved contexts are sent to the trampoline (pal_direct_rw_exit_rip). */
+    if (pal_direct_nthreads() > 1)
+        return "only the syscall to replace, and other threads run";
+    if (pal_range_reserved(sys, 8))
+        return "in the backend's memory";
+    if (!text_ok(sys, 8))
+        return "not in private read-only code";
+    if (!sync_ready())
+        return "membarrier(SYNC_CORE) unavailable";
+    uint64_t t = tramp_alloc(sys);
+    if (!t)
+        return "no trampoline space within 2 GiB";
+    if (tramp_write_after(t, a + 2, sys) < 0)
+        return "cannot write the trampoline";
+    uint8_t jump[5] = {0xe9};
+    put32(jump + 1, (int64_t)t - (int64_t)(sys + 5));
+    if (replace5(sys, a, jump) < 0)
+        return "cannot write the site";
+    s->start = sys;
+    s->end = sys + 8;
+    s->tramp = t;
+    s->after = 1;
+    __atomic_add_fetch(&nafter, 1, __ATOMIC_RELEASE);
+    al_memcpy(s->orig, a, 5);
+    al_memcpy(s->jump, jump, 5);
+    npatched++;
+    return 0;
+}
+
 static const char *try_patch(struct site *s, const struct host_sigcontext *m)
 {
     uint64_t rax = m->rax;
@@ -384,7 +462,7 @@ static const char *try_patch(struct site *s, const struct host_sigcontext *m)
     else if (stack_load_ok(b + 2, m))
         len = 5;
     else
-        return "no known instruction before it";
+        return try_patch_after(s);
     uint64_t start = sys - len;
     const uint8_t *insn = b + 7 - len;
     if (pal_range_reserved(start, len + 2))
@@ -403,6 +481,7 @@ static const char *try_patch(struct site *s, const struct host_sigcontext *m)
     if (replace5(start, insn, jump) < 0)
         return "cannot write the site";
     s->start = start;
+    s->end = sys + 2;
     s->tramp = t;
     al_memcpy(s->orig, insn, 5);
     al_memcpy(s->jump, jump, 5);
@@ -451,6 +530,18 @@ void pal_direct_rw_trap(const struct host_sigcontext *m)
     rw_unlock();
 }
 
+uint64_t pal_direct_rw_exit_rip(uint64_t rip)
+{
+    if (!__atomic_load_n(&nafter, __ATOMIC_ACQUIRE))
+        return rip;
+    rw_lock();
+    int i = find(rip - 2);
+    if (i < nsites && sites[i].sys == rip - 2 && sites[i].state == S_PATCHED && sites[i].after)
+        rip = sites[i].tramp + 15; /* the trampoline's copy of what followed the syscall */
+    rw_unlock();
+    return rip;
+}
+
 int pal_direct_rw_int3(struct host_ucontext *uc)
 {
     if (!__atomic_load_n(&nrecent, __ATOMIC_ACQUIRE))
@@ -480,7 +571,8 @@ void pal_direct_rw_forget(uint64_t addr, uint64_t len, int restore)
     int i = find(addr > 8 ? addr - 8 : 0), out = i;
     for (; i < nsites; i++) {
         struct site *s = &sites[i];
-        uint64_t lo = s->state == S_PATCHED ? s->start : s->sys, hi = s->sys + 2;
+        uint64_t lo = s->state == S_PATCHED ? s->start : s->sys;
+        uint64_t hi = s->state == S_PATCHED ? s->end : s->sys + 2;
         if (s->sys >= end) {
             sites[out++] = *s;
             continue;
@@ -497,6 +589,8 @@ void pal_direct_rw_forget(uint64_t addr, uint64_t len, int restore)
                 nrestored++;
         }
         forgotten_traps += s->traps;
+        if (s->state == S_PATCHED && s->after)
+            __atomic_sub_fetch(&nafter, 1, __ATOMIC_RELEASE);
     }
     nsites = out;
     rw_unlock();

@@ -80,7 +80,7 @@ static void to_uc(const struct pal_context *c, struct host_ucontext *uc, uint64_
     m->r12 = c->r12, m->r13 = c->r13, m->r14 = c->r14, m->r15 = c->r15;
     m->rdi = c->rdi, m->rsi = c->rsi, m->rbp = c->rbp, m->rbx = c->rbx;
     m->rdx = c->rdx, m->rax = c->rax, m->rcx = c->rcx, m->rsp = c->rsp;
-    m->rip = c->rip;
+    m->rip = pal_direct_rw_exit_rip(c->rip);
     /* The program may change the arithmetic and direction flags, not IOPL or TF. */
     m->eflags = (m->eflags & ~0xdd5ull) | (c->rflags & 0xdd5ull);
     /* sigreturn does not restore the FS base, so a change made here survives it. */
@@ -215,6 +215,7 @@ void pal_context_enter(const struct pal_context *ctx)
 {
     struct pal_context *c = pal_direct_entry_area(); /* see there */
     *c = *ctx;
+    c->rip = pal_direct_rw_exit_rip(c->rip);
     pal_direct_write_fs(c->fs_base);
     uint64_t none = 0;
     HSYS4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);

@@ -71,6 +71,14 @@ static int use_slot(int i)
     return (int)HSYS2(__NR_sigaltstack, &ss, 0);
 }
 
+int pal_direct_nthreads(void)
+{
+    int n = 0;
+    for (int i = 0; i < SLOT_MAX; i++)
+        n += __atomic_load_n(&slot_busy[i], __ATOMIC_RELAXED) != SLOT_FREE;
+    return n;
+}
+
 void *pal_thread_self(void)
 {
     uint64_t sp;

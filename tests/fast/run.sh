@@ -24,7 +24,7 @@ pass=0; fail=0
 ok() { pass=$((pass + 1)); [ $verbose = 1 ] && echo "ok   $*"; return 0; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
-tests="regs mt_patch fork_vfork mprotect_text jit signals"
+tests="regs mt_patch fork_vfork mprotect_text jit signals after"
 for t in $tests; do
     if ! gcc -O1 -g -Wall -static -pthread -o "$out/$t" "$here/$t.c" 2>"$out/$t.buildlog"; then
         bad "$t: build"; cat "$out/$t.buildlog"; continue
