@@ -68,6 +68,8 @@ static int finish_map(long r, uint64_t addr, unsigned flags, size_t len, uint64_
 {
     if (r < 0 && r >= -4095)
         return (int)host_ret(r);
+    if (flags & PAL_VM_FIXED)
+        pal_direct_rw_forget(addr, len, 0); /* what was there, rewritten sites too, is gone */
     if ((flags & PAL_VM_NOREPLACE) && (uint64_t)r != addr) {
         /* Kernels before 4.17 treat MAP_FIXED_NOREPLACE as a hint. */
         HSYS2(__NR_munmap, r, len);
@@ -94,27 +96,40 @@ int pal_vm_map_file(uint64_t addr, size_t len, int prot, unsigned flags, pal_han
 
 int pal_vm_unmap(uint64_t addr, size_t len)
 {
-    return (int)host_ret(HSYS2(__NR_munmap, addr, len));
+    long r = host_ret(HSYS2(__NR_munmap, addr, len));
+    if (r == 0)
+        pal_direct_rw_forget(addr, len, 0);
+    return (int)r;
 }
 
 int pal_vm_protect(uint64_t addr, size_t len, int prot)
 {
+    /* Code the program makes writable (a JIT) or reads must be what it wrote: rewritten
+     * syscall sites in the range get their original bytes back first (rewrite.c). */
+    pal_direct_rw_forget(addr, len, 1);
     return (int)host_ret(HSYS3(__NR_mprotect, addr, len, prot));
 }
 
 int pal_vm_remap(uint64_t old, size_t oldlen, size_t newlen, int flags, uint64_t newaddr,
                  uint64_t *out)
 {
+    /* A rewritten site's jump is relative: it may not move. */
+    pal_direct_rw_forget(old, oldlen, 1);
     long r = HSYS5(__NR_mremap, old, oldlen, newlen, flags, newaddr);
     if (r < 0 && r >= -4095)
         return (int)host_ret(r);
+    pal_direct_rw_forget((uint64_t)r, newlen, 0);
     *out = (uint64_t)r;
     return 0;
 }
 
 int pal_vm_advise(uint64_t addr, size_t len, int advice)
 {
-    return (int)host_ret(HSYS3(__NR_madvise, addr, len, advice));
+    long r = host_ret(HSYS3(__NR_madvise, addr, len, advice));
+    /* MADV_DONTNEED and friends drop our private copy of rewritten code pages. */
+    if (r == 0)
+        pal_direct_rw_forget(addr, len, 0);
+    return (int)r;
 }
 
 /* --- files ------------------------------------------------------------------------------- */

@@ -104,7 +104,8 @@ struct host_siginfo {
 extern uint64_t pal_direct_text_start, pal_direct_text_end;
 extern int pal_direct_has_fsgsbase;
 int pal_direct_in_core(uint64_t rip);
-void pal_direct_reserve(uint64_t addr, uint64_t len);
+/* Record a range the program may never map over; -1 when the table is full. */
+int pal_direct_reserve(uint64_t addr, uint64_t len);
 long pal_direct_errno(long r);
 void pal_direct_die(const char *msg);
 void pal_direct_signals_init(void);
@@ -113,8 +114,46 @@ int pal_direct_slots_init(void);
 int pal_direct_mem_init(void);
 uint64_t pal_direct_main_thread(void);
 struct pal_context *pal_direct_entry_area(void);
-/* The calling thread's record of the program's FS base (signal.c; without FSGSBASE). */
-uint64_t *pal_direct_fs_cache(void);
 __attribute__((noreturn)) void pal_direct_switch_stack(uint64_t sp, void *fn, void *arg);
+
+/* The fast syscall entry (fast.S, fast.c). */
+void pal_direct_fast_entry(void);
+extern char pal_direct_fast_window[], pal_direct_fast_window_end[];
+extern int pal_direct_fast_ok;
+/* XSAVE geometry; sets pal_direct_fast_ok when the fast entry can be used. */
+void pal_direct_fast_init(void);
+/* Per thread: %gs base = the slot's self page, fast entries run below stack_top. */
+void pal_direct_fast_thread_init(uint64_t self, uint64_t stack_top);
+/* The program's FS base of the calling thread (cached in the self page unless the CPU can
+ * read it cheaply) and setting it (keeps the cache). */
+uint64_t pal_direct_read_fs(void);
+/* Back to the program in ctx (after a SIGSYS entry) without rt_sigreturn: see signal.c. */
+__attribute__((noreturn)) void pal_direct_trap_leave(const struct pal_context *ctx,
+                                                     uint64_t entry_flags, uint64_t old_fs);
+void pal_direct_write_fs(uint64_t v);
+
+/* Syscall-site rewriting (rewrite.c). */
+extern int pal_direct_rewrite_on, pal_direct_log_level;
+/* A SIGSYS trap (m: the program's registers, rip after the syscall): count it, and on a
+ * site's first trap rewrite the site if that is safe. */
+void pal_direct_rw_trap(const struct host_sigcontext *m);
+/* Where the program resumes when its context says rip: the address after a syscall that a
+ * patch replaced (with what followed it) becomes its trampoline's continuation.  Applied on
+ * every way back to the program. */
+uint64_t pal_direct_rw_exit_rip(uint64_t rip);
+/* Host threads of this process (an upper bound: exited ones may still count a moment). */
+int pal_direct_nthreads(void);
+/* A SIGTRAP from an int3 the patcher placed: 1 if handled (uc sent back to the site). */
+int pal_direct_rw_int3(struct host_ucontext *uc);
+/* A program address inside a trampoline maps to its site; others are returned as is. */
+uint64_t pal_direct_rw_fix_rip(uint64_t rip);
+/* [addr, addr+len) is unmapped, replaced (restore = 0) or about to change protection or
+ * move (restore = 1: the original bytes go back first): forget its sites. */
+void pal_direct_rw_forget(uint64_t addr, uint64_t len, int restore);
+/* Around a fork: no patch half done in the child; the child reopens its handles. */
+void pal_direct_rw_fork_lock(void);
+void pal_direct_rw_fork_unlock(int child);
+/* ALCOVE_LOG=info: patched sites and the sites that still trap, at process exit. */
+void pal_direct_rw_report(void);
 
 #endif

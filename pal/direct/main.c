@@ -37,16 +37,17 @@ static char *prog_env[1024];
 /* Memory the program must never map over or hand to a syscall. */
 static struct {
     uint64_t start, end;
-} reserved[16];
+} reserved[48]; /* the boot's ranges and the trampoline chunks (rewrite.c) */
 static int nreserved;
 
-void pal_direct_reserve(uint64_t addr, uint64_t len)
+int pal_direct_reserve(uint64_t addr, uint64_t len)
 {
-    if (nreserved < (int)(sizeof(reserved) / sizeof(reserved[0]))) {
-        reserved[nreserved].start = addr & ~4095ull;
-        reserved[nreserved].end = (addr + len + 4095) & ~4095ull;
-        nreserved++;
-    }
+    if (nreserved >= (int)(sizeof(reserved) / sizeof(reserved[0])))
+        return -1;
+    reserved[nreserved].start = addr & ~4095ull;
+    reserved[nreserved].end = (addr + len + 4095) & ~4095ull;
+    __atomic_store_n(&nreserved, nreserved + 1, __ATOMIC_RELEASE);
+    return 0;
 }
 
 int pal_range_reserved(uint64_t addr, uint64_t len)
@@ -54,7 +55,8 @@ int pal_range_reserved(uint64_t addr, uint64_t len)
     uint64_t end = addr + len;
     if (end < addr)
         return 1;
-    for (int i = 0; i < nreserved; i++)
+    int n = __atomic_load_n(&nreserved, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
         if (addr < reserved[i].end && end > reserved[i].start)
             return 1;
     return 0;
@@ -328,6 +330,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
             boot.n_net_rules++;
         } else if (al_strcmp(a, "--log") == 0)
             boot.log_level = parse_num(argv[++i]);
+        else if (al_strcmp(a, "--rewrite") == 0)
+            pal_direct_rewrite_on = parse_num(argv[++i]) != 0;
         else if (al_strcmp(a, "--max-procs") == 0)
             boot.max_procs = parse_num(argv[++i]);
         else if (al_strcmp(a, "--max-threads") == 0)
@@ -335,6 +339,10 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
         else
             pal_direct_die("internal: unknown option for the core");
     }
+    pal_direct_log_level = boot.log_level;
+    pal_direct_fast_init();
+    if (!pal_direct_fast_ok)
+        pal_direct_rewrite_on = 0; /* no XSAVE: every call keeps the trap path */
     if ((!root && !image) || i >= argc)
         pal_direct_die("internal: the core needs --root or --image, and a program");
     prog_env[nenv] = 0;

@@ -141,6 +141,8 @@ int pal_mem_map(uint64_t id, uint64_t off, uint64_t addr, size_t len, int prot, 
         HSYS2(__NR_munmap, r, len);
         return -EEXIST;
     }
+    if (flags & PAL_VM_FIXED)
+        pal_direct_rw_forget(addr, len, 0); /* rewritten sites there are gone (rewrite.c) */
     *out = (uint64_t)r;
     return 0;
 }

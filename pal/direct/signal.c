@@ -56,33 +56,6 @@ static const int async_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, S
                                     SIGKICK, SIGTIMER};
 static uint64_t async_mask;
 
-/*
- * The program's FS base at an entry.  Without FSGSBASE, reading it costs a host call (and,
- * under some hypervisors, a trapping MSR read: a fifth of a network server's CPU time).
- * Then the program cannot change it without a system call, which the core handles, so
- * the backend remembers, per thread, the value it last gave the program
- * (pal_direct_fs_cache(): set by pal_context_enter and by to_uc), and reads that.
- */
-static inline uint64_t read_fs_base(void)
-{
-    uint64_t v;
-    if (pal_direct_has_fsgsbase) {
-        __asm__ volatile("rdfsbase %0" : "=r"(v));
-        return v;
-    }
-    return *pal_direct_fs_cache();
-}
-
-static inline void write_fs_base(uint64_t v)
-{
-    if (pal_direct_has_fsgsbase) {
-        __asm__ volatile("wrfsbase %0" : : "r"(v) : "memory");
-    } else {
-        HSYS2(__NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, v);
-        *pal_direct_fs_cache() = v;
-    }
-}
-
 static void from_uc(struct pal_context *c, const struct host_ucontext *uc)
 {
     const struct host_sigcontext *m = &uc->uc_mcontext;
@@ -90,8 +63,9 @@ static void from_uc(struct pal_context *c, const struct host_ucontext *uc)
     c->r12 = m->r12, c->r13 = m->r13, c->r14 = m->r14, c->r15 = m->r15;
     c->rdi = m->rdi, c->rsi = m->rsi, c->rbp = m->rbp, c->rbx = m->rbx;
     c->rdx = m->rdx, c->rax = m->rax, c->rcx = m->rcx, c->rsp = m->rsp;
-    c->rip = m->rip, c->rflags = m->eflags;
-    c->fs_base = read_fs_base();
+    /* A stop inside a rewritten site's trampoline counts as a stop at the site. */
+    c->rip = pal_direct_rw_fix_rip(m->rip), c->rflags = m->eflags;
+    c->fs_base = pal_direct_read_fs();
     c->xstate = m->fpstate;
     c->xstate_size = 0;
     if (m->fpstate) {
@@ -107,12 +81,12 @@ static void to_uc(const struct pal_context *c, struct host_ucontext *uc, uint64_
     m->r12 = c->r12, m->r13 = c->r13, m->r14 = c->r14, m->r15 = c->r15;
     m->rdi = c->rdi, m->rsi = c->rsi, m->rbp = c->rbp, m->rbx = c->rbx;
     m->rdx = c->rdx, m->rax = c->rax, m->rcx = c->rcx, m->rsp = c->rsp;
-    m->rip = c->rip;
+    m->rip = pal_direct_rw_exit_rip(c->rip);
     /* The program may change the arithmetic and direction flags, not IOPL or TF. */
     m->eflags = (m->eflags & ~0xdd5ull) | (c->rflags & 0xdd5ull);
     /* sigreturn does not restore the FS base, so a change made here survives it. */
     if (c->fs_base != old_fs)
-        write_fs_base(c->fs_base);
+        pal_direct_write_fs(c->fs_base);
 }
 
 static void sigsys_handler(int sig, struct host_siginfo *si, struct host_ucontext *uc)
@@ -122,7 +96,14 @@ static void sigsys_handler(int sig, struct host_siginfo *si, struct host_ucontex
     from_uc(&ctx, uc);
     uint64_t fs = ctx.fs_base;
     ctx.rax = (uint64_t)(int64_t)si->u.sys.syscall;
+    pal_direct_rw_trap(&uc->uc_mcontext);
     libos_syscall(&ctx);
+    /* The cheaper way back: SIGSYS runs with the program's own (empty) host mask, so
+     * nothing rt_sigreturn would restore is needed but the registers and the FPU state,
+     * which the fast entry's exit window loads (a host event pending is handled there). */
+    if (pal_direct_fast_ok && ctx.xstate && ctx.xstate == uc->uc_mcontext.fpstate &&
+        ctx.xstate_size > 512 + 64 && uc->uc_sigmask == 0)
+        pal_direct_trap_leave(&ctx, uc->uc_mcontext.eflags, fs);
     to_uc(&ctx, uc, fs);
 }
 
@@ -135,6 +116,10 @@ static void async_handler(int sig, struct host_siginfo *si, struct host_ucontext
         /* Only a blocking call lets us in here; make sure it reports -EINTR. */
         if (rip >= (uint64_t)pal_direct_block_start && rip < (uint64_t)pal_direct_block_end)
             uc->uc_mcontext.rip = (uint64_t)pal_direct_block_eintr;
+        /* The fast entry's way out checks for events again (fast.S). */
+        else if (rip >= (uint64_t)pal_direct_fast_window &&
+                 rip < (uint64_t)pal_direct_fast_window_end)
+            uc->uc_mcontext.rip = (uint64_t)pal_direct_fast_window;
         return;
     }
     struct pal_context ctx;
@@ -151,6 +136,10 @@ static void fault_handler(int sig, struct host_siginfo *si, struct host_ucontext
         async_handler(sig, si, uc);
         return;
     }
+    /* An int3 the syscall-site patcher left for a moment (rewrite.c). */
+    if (sig == SIGTRAP && si->si_code == 0x80 /* SI_KERNEL */ &&
+        !pal_direct_in_core(uc->uc_mcontext.rip) && pal_direct_rw_int3(uc))
+        return;
     struct pal_context ctx;
     from_uc(&ctx, uc);
     uint64_t fs = ctx.fs_base;
@@ -174,7 +163,13 @@ void pal_direct_signals_init(void)
         async_mask |= BIT(async_signals[i]);
     /* Boot runs with asynchronous signals blocked; pal_context_enter lets them in. */
     HSYS4(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &async_mask, 0, 8);
-    set_handler(SIGSYS, sigsys_handler, 0, async_mask);
+    /* SIGSYS leaves the host mask as the program had it (empty): its handler may then go
+     * back without rt_sigreturn.  Events arriving meanwhile find rip in the core and are
+     * only recorded, as during a fast entry (fast.S). */
+    if (pal_direct_fast_ok)
+        set_handler(SIGSYS, sigsys_handler, HSA_NODEFER, 0);
+    else
+        set_handler(SIGSYS, sigsys_handler, 0, async_mask); /* back with rt_sigreturn */
     static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
         set_handler(faults[i], fault_handler, HSA_NODEFER, async_mask);
@@ -221,7 +216,8 @@ void pal_context_enter(const struct pal_context *ctx)
 {
     struct pal_context *c = pal_direct_entry_area(); /* see there */
     *c = *ctx;
-    write_fs_base(c->fs_base);
+    c->rip = pal_direct_rw_exit_rip(c->rip);
+    pal_direct_write_fs(c->fs_base);
     uint64_t none = 0;
     HSYS4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, &none, 0, 8);
     pal_direct_jump(c);
@@ -230,12 +226,14 @@ void pal_context_enter(const struct pal_context *ctx)
 
 void pal_exit(int code)
 {
+    pal_direct_rw_report();
     for (;;)
         HSYS1(__NR_exit_group, code);
 }
 
 void pal_exit_signal(int signo)
 {
+    pal_direct_rw_report();
     /* Die the way the program would have, without leaving a host core file behind. */
     uint64_t zero[2] = {0, 0};
     HSYS4(__NR_prlimit64, 0, 4 /* RLIMIT_CORE */, zero, 0);

@@ -71,6 +71,14 @@ static int use_slot(int i)
     return (int)HSYS2(__NR_sigaltstack, &ss, 0);
 }
 
+int pal_direct_nthreads(void)
+{
+    int n = 0;
+    for (int i = 0; i < SLOT_MAX; i++)
+        n += __atomic_load_n(&slot_busy[i], __ATOMIC_RELAXED) != SLOT_FREE;
+    return n;
+}
+
 void *pal_thread_self(void)
 {
     uint64_t sp;
@@ -91,15 +99,6 @@ struct pal_context *pal_direct_entry_area(void)
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
     return (struct pal_context *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 256);
-}
-
-/* The program's FS base as the backend last set it for this thread (signal.c): a word
- * of the slot's self page, after the core's pointer. */
-uint64_t *pal_direct_fs_cache(void)
-{
-    uint64_t sp;
-    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    return (uint64_t *)((sp & ~(SLOT_SIZE - 1)) + 4096 + 8);
 }
 
 /* ---- the crypto bracket (pal.h) -----------------------------------------------------
@@ -155,6 +154,7 @@ uint64_t pal_direct_main_thread(void)
     int i = slot_alloc();
     if (i < 0 || use_slot(i) < 0)
         pal_direct_die("cannot set up the main thread's stack");
+    pal_direct_fast_thread_init(slot_addr(i) + 4096, slot_addr(i) + SLOT_SIZE - 64);
     return slot_addr(i) + SLOT_SIZE - 64;
 }
 
@@ -164,6 +164,7 @@ __attribute__((used, noreturn)) void pal_direct_thread_entry(struct pal_context 
     int i = (int)((((uint64_t)ctx) - slots) / SLOT_SIZE);
     if (use_slot(i) < 0)
         pal_direct_die("cannot set up a thread's signal stack");
+    pal_direct_fast_thread_init(slot_addr(i) + 4096, slot_addr(i) + SLOT_SIZE - 64);
     /* Syscall User Dispatch is per thread and not inherited by clone(). */
     long r = HSYS5(__NR_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, pal_direct_text_start,
                    pal_direct_text_end - pal_direct_text_start, 0);
@@ -211,7 +212,10 @@ int64_t pal_process_fork(void)
 {
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    /* No syscall-site patch is half done in the child. */
+    pal_direct_rw_fork_lock();
     long r = HSYS5(__NR_clone, 17 /* SIGCHLD */, 0, 0, 0, 0);
+    pal_direct_rw_fork_unlock(r == 0);
     if (r != 0)
         return r < 0 ? host_ret(r) : r;
     /* The child: only this thread came along, so only its slot is in use. */

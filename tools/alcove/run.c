@@ -61,7 +61,9 @@ void usage_run(void)
            "  --net-listen ADDR:PORT     also allow binding ADDR:PORT (ADDR a.b.c.d, [v6] or *;\n"
            "                             PORT 0: any port)\n"
            "  --net-connect ADDR[/PREFIX][:PORT]  also allow connecting/sending there\n"
-           "  --log LEVEL                quiet, warn (default), info or trace; also ALCOVE_LOG\n\n"
+           "  --log LEVEL                quiet, warn (default), info or trace; also ALCOVE_LOG\n"
+           "  --no-rewrite               never rewrite the program's syscall sites into direct\n"
+           "                             calls (every call traps); also ALCOVE_REWRITE=0\n\n"
            "/tmp and /dev/shm are tmpfs in enclave memory unless a --mount or --tmpfs names\n"
            "them (the host's /tmp is seen only with --mount /tmp:/tmp:rw).\n\n"
            "The exit status is the program's, or 128+N if signal N ended it.\n");
@@ -237,6 +239,8 @@ int cmd_run(int argc, char **argv)
         return instance_run(argc, argv);
     const char *vols[PAL_MAX_VOLUMES];
     int nvols = 0;
+    const char *env_rw = getenv("ALCOVE_REWRITE");
+    int rewrite = !(env_rw && !strcmp(env_rw, "0"));
     const char *env_log = getenv("ALCOVE_LOG");
     int level = env_log ? log_level(env_log) : 1;
     if (level < 0) {
@@ -264,6 +268,10 @@ int cmd_run(int argc, char **argv)
             if (!strcmp(a, "--"))
                 i++;
             break;
+        }
+        if (!strcmp(a, "--no-rewrite")) {
+            rewrite = 0; /* the direct backend's syscall-site rewriting (docs/ARCHITECTURE.md) */
+            continue;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "alcove run: option %s needs a value\n", a);
@@ -473,6 +481,10 @@ int cmd_run(int argc, char **argv)
     snprintf(lvl, sizeof(lvl), "%d", level);
     cargv[n++] = "--log";
     cargv[n++] = lvl;
+    if (!rewrite) {
+        cargv[n++] = "--rewrite";
+        cargv[n++] = "0";
+    }
     cargv[n++] = "--cwd";
     cargv[n++] = (char *)cwd;
     if (root) {
