@@ -22,6 +22,13 @@
 #include "overlay.h"
 #include "tmpfs.h"
 
+/* A directory the boot made up in the overlay's cache for a mount point below it (its
+ * inode is not an overlay inode): the overlay cannot change it or move things into it. */
+static int made_up(const struct inode *i)
+{
+    return i && i->iops != &ovl_iops;
+}
+
 int ovl_reserved_name(const char *name, size_t len)
 {
     return len >= WH_PREFIX_LEN && al_memcmp(name, WH_PREFIX, WH_PREFIX_LEN) == 0;
@@ -429,11 +436,13 @@ static int remove_name(struct dentry *dir, struct dentry *d)
 
 int ovl_unlink(struct dentry *dir, struct dentry *d)
 {
-    return remove_name(dir, d);
+    return made_up(d->inode) ? -EBUSY : remove_name(dir, d);
 }
 
 int ovl_rmdir(struct dentry *dir, struct dentry *d)
 {
+    if (made_up(d->inode))
+        return -EBUSY; /* it holds a mount point below */
     int e = merged_empty(d);
     if (e < 0)
         return e;
@@ -456,6 +465,10 @@ int ovl_rename(struct dentry *odir, struct dentry *od, struct dentry *ndir, stru
                unsigned flags)
 {
     int xchg = (flags & RENAME_EXCHANGE) != 0;
+    if (made_up(od->inode) || made_up(nd->inode))
+        return -EBUSY;
+    if (made_up(ndir->inode) || made_up(odir->inode))
+        return -EPERM; /* as for any other change inside a made-up directory */
     if (ovl_reserved_name(nd->name, nd->len))
         return -EINVAL;
     /* Without redirects a directory with lower content cannot change its name. */

@@ -224,6 +224,20 @@ ls: cannot access '$marker': No such file or directory"
     if [ "$out" = "$exp" ] && [ ! -e "$marker" ]; then ok $n; else bad $n "got: $out"; fi
 fi
 
+# ---- made-up mount-point directories (a --tmpfs below paths the lower layer lacks) --------
+n=madeup_mountpoint_dirs
+if [[ -z $filter || $n =~ $filter ]]; then
+    out=$(cd / && timeout -s KILL 30 "$ALCOVE" run --root "$low" --overlay tmpfs --tmpfs /mnt1/b/c \
+        --env PATH=/bin /bin/busybox sh -c 'ls /mnt1; rmdir /mnt1; mv /mnt1 /z; mv /a.txt /mnt1/x; cat /a.txt; touch /mnt1/b/c/f && ls /mnt1/b/c' 2>&1)
+    exp="b
+rmdir: '/mnt1': Device or resource busy
+mv: can't rename '/mnt1': Device or resource busy
+mv: can't rename '/a.txt': Operation not permitted
+hello
+f"
+    if [ "$out" = "$exp" ]; then ok $n; else bad $n "got: $out"; fi
+fi
+
 # ---- raw rename(2) from python3 over the host root: EXDEV for lower directories -----------
 n=host_root_python_rename
 if [[ -z $filter || $n =~ $filter ]] && [ -x /usr/bin/python3 ]; then
