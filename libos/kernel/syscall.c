@@ -51,6 +51,7 @@ static const struct syscall_desc table[] = {
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
     E(mlock2, "pux"), E(mlockall, "x"), E(munlockall, ""), E(mincore, "pup"),
+    E(set_mempolicy, "dpu"), E(get_mempolicy, "ppupx"), E(mbind, "pudpux"),
     /* process */
     E(exit, "d"), E(exit_group, "d"), E(clone, "xpppx"), E(clone3, "pu"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
     E(waitid, "ddpdp"), E(fork, ""), E(vfork, ""),

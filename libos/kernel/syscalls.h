@@ -276,3 +276,7 @@ SYS(setdomainname);
 /* fs/file.c */
 SYS(sync_file_range);
 SYS(readahead);
+/* mm/mempolicy.c */
+SYS(set_mempolicy);
+SYS(get_mempolicy);
+SYS(mbind);

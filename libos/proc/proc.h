@@ -71,6 +71,10 @@ struct process {
     int membarrier_reg;              /* membarrier REGISTER_* commands done (misc_sys.c) */
     uint32_t personality;            /* personality(2): recorded only */
     int ioprio, ioprio_set;          /* ioprio_set(2): recorded only */
+    /* set_mempolicy(2) (mm/mempolicy.c): mode, mode flags, the nodes (node 0 only) and
+     * the caller's nodemask as given (kept for MPOL_F_STATIC/RELATIVE_NODES) */
+    int mpol_mode, mpol_flags;
+    uint64_t mpol_nodes, mpol_user[16];
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
