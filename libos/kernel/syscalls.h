@@ -280,3 +280,6 @@ SYS(readahead);
 SYS(set_mempolicy);
 SYS(get_mempolicy);
 SYS(mbind);
+/* proc/sched.c */
+SYS(sched_setattr);
+SYS(sched_getattr);

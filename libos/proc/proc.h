@@ -122,6 +122,8 @@ struct thread {
     /* scheduling attributes (sched.c): recorded only, the host scheduler is not changed */
     int sched_policy, sched_prio, sched_reset_on_fork;
     int has_affinity;                /* affinity[] set by sched_setaffinity (else all CPUs) */
+    uint64_t dl_runtime, dl_deadline, dl_period, dl_flags; /* SCHED_DEADLINE (sched_setattr) */
+    uint64_t fair_slice;             /* a fair policy's custom slice (sched_setattr), 0: default */
     uint64_t affinity[16];
 };
 
