@@ -31,7 +31,7 @@ static const struct syscall_desc table[] = {
     E(fsync, "f"), E(fdatasync, "f"), E(ftruncate, "fd"), E(truncate, "sd"), E(fadvise64, "fddd"),
     E(sync_file_range, "fddx"), E(readahead, "fdu"),
     E(poll, "pud"), E(ppoll, "pupp"), E(select, "dpppp"), E(pselect6, "dppppp"),
-    E(getdents64, "fpu"),
+    E(getdents64, "fpu"), E(getdents, "fpu"),
     /* files: names */
     E(open, "sxo"), E(openat, "fsxo"), E(creat, "so"), E(stat, "sp"), E(lstat, "sp"),
     E(fstat, "fp"), E(newfstatat, "fspx"), E(statx, "fsxxp"), E(access, "so"),

@@ -283,3 +283,4 @@ SYS(mbind);
 /* proc/sched.c */
 SYS(sched_setattr);
 SYS(sched_getattr);
+SYS(getdents);
