@@ -73,6 +73,7 @@ struct kernel {
     /* kernel/misc_sys.c: the enclave's own host and domain names once set (uname) */
     char uts_node[65], uts_domain[65];
     uint8_t uts_node_set, uts_domain_set;
+    uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
 };
 extern struct kernel *kernel;
 

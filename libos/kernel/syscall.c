@@ -66,7 +66,8 @@ static const struct syscall_desc table[] = {
     E(sched_setscheduler, "ddp"), E(sched_get_priority_max, "d"), E(sched_get_priority_min, "d"),
     E(sched_setparam, "dp"), E(sched_rr_get_interval, "dp"),
     E(sched_setattr, "dpx"), E(sched_getattr, "dpux"), E(getpriority, "dd"),
-    E(setpriority, "ddd"), E(pidfd_open, "dx"), E(pidfd_send_signal, "fSpx"),
+    E(setpriority, "ddd"), E(pidfd_open, "dx"), E(kcmp, "ddduu"),
+    E(process_vm_readv, "dpupux"), E(process_vm_writev, "dpupux"), E(pidfd_send_signal, "fSpx"),
     E(setuid, "d"), E(setgid, "d"), E(setreuid, "dd"), E(setregid, "dd"), E(setresuid, "ddd"),
     E(setresgid, "ddd"), E(setfsuid, "d"), E(setfsgid, "d"), E(setgroups, "dp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"), E(socket, "ddd"),
     /* signals */

@@ -284,3 +284,7 @@ SYS(mbind);
 SYS(sched_setattr);
 SYS(sched_getattr);
 SYS(getdents);
+/* proc/kcmp.c */
+SYS(kcmp);
+SYS(process_vm_readv);
+SYS(process_vm_writev);
