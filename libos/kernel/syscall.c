@@ -33,7 +33,7 @@ static const struct syscall_desc table[] = {
     E(poll, "pud"), E(ppoll, "pupp"), E(select, "dpppp"), E(pselect6, "dppppp"),
     E(getdents64, "fpu"), E(getdents, "fpu"),
     /* files: names */
-    E(open, "sxo"), E(openat, "fsxo"), E(creat, "so"), E(stat, "sp"), E(lstat, "sp"),
+    E(open, "sxo"), E(openat, "fsxo"), E(openat2, "fspu"), E(creat, "so"), E(stat, "sp"), E(lstat, "sp"),
     E(fstat, "fp"), E(newfstatat, "fspx"), E(statx, "fsxxp"), E(access, "so"),
     E(faccessat, "fso"), E(faccessat2, "fsox"), E(readlink, "spu"), E(readlinkat, "fspu"),
     E(getcwd, "pu"), E(chdir, "s"), E(fchdir, "f"), E(mkdir, "so"), E(mkdirat, "fso"),

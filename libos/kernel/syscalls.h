@@ -288,3 +288,4 @@ SYS(getdents);
 SYS(kcmp);
 SYS(process_vm_readv);
 SYS(process_vm_writev);
+SYS(openat2);
