@@ -75,6 +75,7 @@ struct kernel {
     uint8_t uts_node_set, uts_domain_set;
     struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
     struct net_state *net;   /* net/policy.c: the network policy */
+    uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
 };
 extern struct kernel *kernel;
 

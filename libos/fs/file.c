@@ -345,6 +345,42 @@ SYS(getdents64)
     return f->ops->getdents(f, (uint64_t)a1, n);
 }
 
+/* getdents(2), the old record format {ino, off, reclen, name, NUL, pad, type}: a record
+ * has exactly the length of its linux_dirent64 twin (both are 20 bytes + the name,
+ * rounded up to 8), so the getdents64 records are rewritten in place in the program's
+ * buffer.  The buffer is program memory another thread may scribble on: every record is
+ * checked again before it is converted, and a broken one ends the call with EFAULT. */
+SYS(getdents)
+{
+    long n = sys_getdents64(a0, a1, a2, 0, 0, 0);
+    if (n <= 0)
+        return n;
+    uint64_t u = (uint64_t)a1;
+    for (long off = 0; off < n;) {
+        unsigned char rec[24 + 256 + 8];
+        uint16_t reclen;
+        if (n - off < 20 || copy_from_user(&reclen, u + (uint64_t)off + 16, 2))
+            return -EFAULT;
+        if (reclen < 20 || reclen > sizeof(rec) || reclen > n - off)
+            return -EFAULT;
+        if (copy_from_user(rec, u + (uint64_t)off, reclen))
+            return -EFAULT;
+        unsigned char type = rec[18];
+        size_t len = 0;
+        while (19 + len < reclen && rec[19 + len])
+            len++;
+        if (19 + len >= reclen)
+            return -EFAULT; /* no NUL inside the record */
+        al_memmove(rec + 18, rec + 19, len);
+        rec[18 + len] = 0;
+        rec[reclen - 1] = type;
+        if (copy_to_user(u + (uint64_t)off, rec, reclen))
+            return -EFAULT;
+        off += reclen;
+    }
+    return n;
+}
+
 SYS(ioctl)
 {
     struct file *f = fd_get((int)a0);

@@ -66,6 +66,9 @@ void vfs_new_owner(const struct inode *dir, uint32_t *mode, uint32_t *uid, uint3
 void nd_release(struct nameidata *nd)
 {
     path_put(&nd->path);
+    if (nd->start.dentry)
+        path_put(&nd->start);
+    nd->start.mnt = NULL, nd->start.dentry = NULL;
 }
 
 static void path_set(struct path *dst, struct vfsmount *m, struct dentry *d)
@@ -109,6 +112,8 @@ int nd_init(struct nameidata *nd, int dirfd, const char *path, int flags)
     size_t n = al_strlen(path);
     nd->path.mnt = NULL;
     nd->path.dentry = NULL;
+    nd->start.mnt = NULL;
+    nd->start.dentry = NULL;
     nd->links = 0;
     nd->flags = flags;
     nd->i = 0;
@@ -116,7 +121,9 @@ int nd_init(struct nameidata *nd, int dirfd, const char *path, int flags)
     if (n >= PATH_MAX_LEN)
         return -ENAMETOOLONG;
     al_memcpy(nd->rest, path, n + 1);
-    if (path[0] == '/') {
+    if (path[0] == '/' && (flags & LOOKUP_BENEATH))
+        return -EXDEV;
+    if (path[0] == '/' && !(flags & LOOKUP_IN_ROOT)) {
         struct vfsmount *r = vfs_root_mnt();
         path_set(&nd->path, r, r->root);
     } else if (dirfd == AT_FDCWD) {
@@ -131,6 +138,28 @@ int nd_init(struct nameidata *nd, int dirfd, const char *path, int flags)
         nd->path = f->loc;
         path_get(&nd->path);
     }
+    if (flags & (LOOKUP_SCOPED | LOOKUP_NO_XDEV)) {
+        nd->start = nd->path;
+        path_get(&nd->start);
+    }
+    return 0;
+}
+
+static int at_start(const struct nameidata *nd)
+{
+    return nd->path.mnt == nd->start.mnt && nd->path.dentry == nd->start.dentry;
+}
+
+/* ".." under openat2's rules: it may not climb out of a scoped walk's start (BENEATH:
+ * EXDEV; IN_ROOT: it stays there) nor cross a mount with NO_XDEV. */
+static int walk_dotdot(struct nameidata *nd)
+{
+    if ((nd->flags & LOOKUP_SCOPED) && at_start(nd))
+        return (nd->flags & LOOKUP_BENEATH) ? -EXDEV : 0;
+    struct vfsmount *m = nd->path.mnt;
+    follow_dotdot(&nd->path);
+    if ((nd->flags & LOOKUP_NO_XDEV) && nd->path.mnt != m)
+        return -EXDEV;
     return 0;
 }
 
@@ -203,6 +232,8 @@ int lookup_child(const struct path *dir, const char *name, size_t len, int final
  * Magic links (get_link) jump to their object instead: 1 then, with nd->path moved. */
 static int follow_link(struct nameidata *nd, struct dentry *d, struct vfsmount *mnt)
 {
+    if (nd->flags & LOOKUP_NO_SYMLINKS)
+        return -ELOOP;
     if (++nd->links > PATH_MAX_SYMLINKS)
         return -ELOOP;
     const struct inode_ops *iops = d->inode->iops;
@@ -211,6 +242,18 @@ static int follow_link(struct nameidata *nd, struct dentry *d, struct vfsmount *
         int r = iops->get_link(d, &to);
         if (r < 0)
             return r;
+        if (r == 0 || r == 2) {
+            /* A magic link: openat2's rules, as Linux's nd_jump_link. */
+            struct vfsmount *tm = r == 0 ? to.mnt : mnt;
+            int e = (nd->flags & LOOKUP_NO_MAGICLINKS) ? -ELOOP
+                    : ((nd->flags & LOOKUP_NO_XDEV) && tm != nd->path.mnt) ? -EXDEV
+                    : (nd->flags & LOOKUP_SCOPED) ? -EXDEV : 0;
+            if (e < 0) {
+                if (r == 0)
+                    path_put(&to);
+                return e;
+            }
+        }
         if (r == 0) {
             path_put(&nd->path);
             nd->path = to;
@@ -242,7 +285,15 @@ static int follow_link(struct nameidata *nd, struct dentry *d, struct vfsmount *
         nd->rest[n] = '\0';
     nd->i = 0;
     if (target[0] == '/') {
+        if (nd->flags & LOOKUP_BENEATH)
+            return -EXDEV;
+        if (nd->flags & LOOKUP_IN_ROOT) {
+            path_set(&nd->path, nd->start.mnt, nd->start.dentry);
+            return 0;
+        }
         struct vfsmount *r = vfs_root_mnt();
+        if ((nd->flags & LOOKUP_NO_XDEV) && r != nd->path.mnt)
+            return -EXDEV;
         path_set(&nd->path, r, r->root);
     }
     return 0;
@@ -287,7 +338,9 @@ int walk_to_last(struct nameidata *nd)
         if (n == 1 && s[st] == '.')
             continue;
         if (n == 2 && s[st] == '.' && s[st + 1] == '.') {
-            follow_dotdot(&nd->path);
+            int e = walk_dotdot(nd);
+            if (e < 0)
+                return e;
             continue;
         }
         refresh_root(&nd->path);
@@ -321,6 +374,8 @@ int walk_to_last(struct nameidata *nd)
         path_put(&nd->path);
         nd->path = np;
         follow_mounts(&nd->path);
+        if ((nd->flags & LOOKUP_NO_XDEV) && nd->path.mnt != np.mnt)
+            return -EXDEV;
     }
 }
 
@@ -334,7 +389,9 @@ int walk_last(struct nameidata *nd, struct path *out)
             break;
         }
         if (nd->last_type == LAST_DOTDOT) {
-            follow_dotdot(&nd->path);
+            int e = walk_dotdot(nd);
+            if (e < 0)
+                return e;
             *out = nd->path;
             path_get(out);
             break;
@@ -370,6 +427,10 @@ int walk_last(struct nameidata *nd, struct path *out)
         out->dentry = d;
         mnt_get_ref(out->mnt);
         follow_mounts(out);
+        if ((nd->flags & LOOKUP_NO_XDEV) && out->mnt != nd->path.mnt) {
+            path_put(out);
+            return -EXDEV;
+        }
         break;
     }
     if ((nd->trailing || (nd->flags & LOOKUP_DIRECTORY)) && !S_ISDIR(out->dentry->inode->mode)) {

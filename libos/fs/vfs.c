@@ -252,7 +252,7 @@ static int open_create(struct nameidata *nd, struct dentry *d, int flags, uint32
     return vfs_open_path(&p, flags & ~O_TRUNC, out);
 }
 
-static long do_openat(int dirfd, uint64_t upath, int flags, int mode)
+static long do_openat(int dirfd, uint64_t upath, int flags, int mode, int xlookup)
 {
     char path[PATH_MAX_LEN];
     long r = get_path(upath, path);
@@ -271,7 +271,7 @@ static long do_openat(int dirfd, uint64_t upath, int flags, int mode)
         return -ENOMEM;
     struct file *f = NULL;
     struct path p = {NULL, NULL};
-    int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+    int lf = ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) | xlookup;
     if (flags & O_DIRECTORY)
         lf |= LOOKUP_DIRECTORY;
     r = nd_init(nd, dirfd, path, lf);
@@ -433,17 +433,69 @@ out:
 
 SYS(open)
 {
-    return do_openat(AT_FDCWD, (uint64_t)a0, (int)a1, (int)a2);
+    return do_openat(AT_FDCWD, (uint64_t)a0, (int)a1, (int)a2, 0);
 }
 
 SYS(openat)
 {
-    return do_openat((int)a0, (uint64_t)a1, (int)a2, (int)a3);
+    return do_openat((int)a0, (uint64_t)a1, (int)a2, (int)a3, 0);
+}
+
+/* openat2(2): struct open_how {flags, mode, resolve} with the extensible-struct size
+ * protocol, and every argument checked (fs/open.c: build_open_flags): unknown open flags,
+ * unknown RESOLVE_ bits, BENEATH with IN_ROOT, a mode without O_CREAT/O_TMPFILE or with
+ * more than 07777, O_DIRECTORY|O_CREAT, O_TMPFILE without write access, O_PATH with other
+ * flags: EINVAL; RESOLVE_CACHED with O_CREAT, O_TRUNC or O_TMPFILE: EAGAIN (every other
+ * lookup counts as cached).  The RESOLVE_ rules are enforced by the walk (namei.c). */
+#define OPEN_VALID_FLAGS 037777703ull
+SYS(openat2)
+{
+    uint64_t uhow = (uint64_t)a2, usize = (uint64_t)a3;
+    uint64_t how[3] = {0, 0, 0};
+    if (usize < 24)
+        return -EINVAL;
+    if (usize > PAGE_SIZE)
+        return -E2BIG;
+    if (copy_from_user(how, uhow, 24))
+        return -EFAULT;
+    for (uint64_t off = 24; off < usize; off++) {
+        unsigned char c;
+        if (copy_from_user(&c, uhow + off, 1))
+            return -EFAULT;
+        if (c)
+            return -E2BIG;
+    }
+    uint64_t flags = how[0] & ~(uint64_t)O_CLOEXEC, mode = how[1], resolve = how[2];
+    if (flags & ~OPEN_VALID_FLAGS)
+        return -EINVAL;
+    if (resolve & ~0x3full)
+        return -EINVAL;
+    if ((resolve & 0x08) && (resolve & 0x10))
+        return -EINVAL;
+    int tmpfile_bit = (flags & 020000000) != 0;
+    if ((flags & O_CREAT) || tmpfile_bit) {
+        if (mode & ~07777ull)
+            return -EINVAL;
+    } else if (mode) {
+        return -EINVAL;
+    }
+    if ((flags & (O_DIRECTORY | O_CREAT)) == (O_DIRECTORY | O_CREAT))
+        return -EINVAL;
+    if (tmpfile_bit && (!(flags & O_DIRECTORY) || (flags & O_ACCMODE) == O_RDONLY))
+        return -EINVAL;
+    if ((flags & O_PATH) && (flags & ~(uint64_t)(O_DIRECTORY | O_NOFOLLOW | O_PATH)))
+        return -EINVAL;
+    if ((resolve & 0x20) && (flags & (O_TRUNC | O_CREAT | 020000000)))
+        return -EAGAIN;
+    int xl = ((resolve & 0x01) ? LOOKUP_NO_XDEV : 0) | ((resolve & 0x02) ? LOOKUP_NO_MAGICLINKS : 0) |
+             ((resolve & 0x04) ? LOOKUP_NO_SYMLINKS : 0) | ((resolve & 0x08) ? LOOKUP_BENEATH : 0) |
+             ((resolve & 0x10) ? LOOKUP_IN_ROOT : 0);
+    return do_openat((int)a0, (uint64_t)a1, (int)how[0], (int)mode, xl);
 }
 
 SYS(creat)
 {
-    return do_openat(AT_FDCWD, (uint64_t)a0, O_CREAT | O_WRONLY | O_TRUNC, (int)a1);
+    return do_openat(AT_FDCWD, (uint64_t)a0, O_CREAT | O_WRONLY | O_TRUNC, (int)a1, 0);
 }
 
 int vfs_open_exec(const char *path, char *canon, struct file **out, struct pal_stat *st)

@@ -274,9 +274,19 @@ int vfs_owner_or_root(const struct inode *i);
 
 #define LOOKUP_FOLLOW 1      /* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 2   /* the result must be a directory */
+/* openat2's RESOLVE_* (namei.c): no symlink at all (ELOOP), no magic link (ELOOP), no
+ * mount crossing (EXDEV), stay below the starting directory (EXDEV), or treat it as the
+ * root (absolute paths and ".." stop there); the scoped ones refuse magic links (EXDEV). */
+#define LOOKUP_NO_SYMLINKS 0x10
+#define LOOKUP_NO_MAGICLINKS 0x20
+#define LOOKUP_NO_XDEV 0x40
+#define LOOKUP_BENEATH 0x80
+#define LOOKUP_IN_ROOT 0x100
+#define LOOKUP_SCOPED (LOOKUP_BENEATH | LOOKUP_IN_ROOT)
 enum { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
 struct nameidata {
     struct path path;        /* the directory reached so far (referenced) */
+    struct path start;       /* LOOKUP_SCOPED/NO_XDEV: where the walk began (referenced) */
     int flags, links;
     size_t i;                /* position in rest */
     char rest[2 * PATH_MAX_LEN];

@@ -31,9 +31,9 @@ static const struct syscall_desc table[] = {
     E(fsync, "f"), E(fdatasync, "f"), E(ftruncate, "fd"), E(truncate, "sd"), E(fadvise64, "fddd"),
     E(sync_file_range, "fddx"), E(readahead, "fdu"),
     E(poll, "pud"), E(ppoll, "pupp"), E(select, "dpppp"), E(pselect6, "dppppp"),
-    E(getdents64, "fpu"),
+    E(getdents64, "fpu"), E(getdents, "fpu"),
     /* files: names */
-    E(open, "sxo"), E(openat, "fsxo"), E(creat, "so"), E(stat, "sp"), E(lstat, "sp"),
+    E(open, "sxo"), E(openat, "fsxo"), E(openat2, "fspu"), E(creat, "so"), E(stat, "sp"), E(lstat, "sp"),
     E(fstat, "fp"), E(newfstatat, "fspx"), E(statx, "fsxxp"), E(access, "so"),
     E(faccessat, "fso"), E(faccessat2, "fsox"), E(readlink, "spu"), E(readlinkat, "fspu"),
     E(getcwd, "pu"), E(chdir, "s"), E(fchdir, "f"), E(mkdir, "so"), E(mkdirat, "fso"),
@@ -51,6 +51,7 @@ static const struct syscall_desc table[] = {
     E(mmap, "pudxfx"), E(munmap, "pu"), E(mprotect, "pux"), E(mremap, "puuxp"), E(brk, "p"),
     E(madvise, "pud"), E(msync, "pux"), E(mlock, "pu"), E(munlock, "pu"),
     E(mlock2, "pux"), E(mlockall, "x"), E(munlockall, ""), E(mincore, "pup"),
+    E(set_mempolicy, "dpu"), E(get_mempolicy, "ppupx"), E(mbind, "pudpux"),
     /* process */
     E(exit, "d"), E(exit_group, "d"), E(clone, "xpppx"), E(clone3, "pu"), E(execve, "spp"), E(execveat, "fsppx"), E(wait4, "dpdp"),
     E(waitid, "ddpdp"), E(fork, ""), E(vfork, ""),
@@ -63,8 +64,10 @@ static const struct syscall_desc table[] = {
     E(sched_getaffinity, "dup"), E(sched_setaffinity, "dup"), E(sched_yield, ""),
     E(getcpu, "ppp"), E(sched_getscheduler, "d"), E(sched_getparam, "dp"),
     E(sched_setscheduler, "ddp"), E(sched_get_priority_max, "d"), E(sched_get_priority_min, "d"),
-    E(sched_setparam, "dp"), E(sched_rr_get_interval, "dp"), E(getpriority, "dd"),
-    E(setpriority, "ddd"), E(pidfd_open, "dx"), E(pidfd_send_signal, "fSpx"),
+    E(sched_setparam, "dp"), E(sched_rr_get_interval, "dp"),
+    E(sched_setattr, "dpx"), E(sched_getattr, "dpux"), E(getpriority, "dd"),
+    E(setpriority, "ddd"), E(pidfd_open, "dx"), E(kcmp, "ddduu"),
+    E(process_vm_readv, "dpupux"), E(process_vm_writev, "dpupux"), E(pidfd_send_signal, "fSpx"),
     E(setuid, "d"), E(setgid, "d"), E(setreuid, "dd"), E(setregid, "dd"), E(setresuid, "ddd"),
     E(setresgid, "ddd"), E(setfsuid, "d"), E(setfsgid, "d"), E(setgroups, "dp"), E(prctl, "dxxxx"), E(getrandom, "pux"), E(futex, "pxdpdx"), E(socket, "ddd"),
     /* signals */

@@ -285,3 +285,16 @@ SYS(setdomainname);
 /* fs/file.c */
 SYS(sync_file_range);
 SYS(readahead);
+/* mm/mempolicy.c */
+SYS(set_mempolicy);
+SYS(get_mempolicy);
+SYS(mbind);
+/* proc/sched.c */
+SYS(sched_setattr);
+SYS(sched_getattr);
+SYS(getdents);
+/* proc/kcmp.c */
+SYS(kcmp);
+SYS(process_vm_readv);
+SYS(process_vm_writev);
+SYS(openat2);

@@ -98,6 +98,18 @@ static const struct vma *find_vma(struct mm *mm, uint64_t addr)
     return NULL;
 }
 
+int mm_range_mapped(struct mm *mm, uint64_t start, uint64_t end)
+{
+    /* The VMAs are sorted: walk them from start, every byte must be covered. */
+    while (start < end) {
+        const struct vma *v = find_vma(mm, start);
+        if (!v)
+            return 0;
+        start = v->end;
+    }
+    return 1;
+}
+
 void mm_unmap_all(struct mm *mm)
 {
     for (int i = 0; i < mm->n; i++)

@@ -38,6 +38,8 @@ WUR int mm_map_file(struct mm *mm, uint64_t addr, size_t len, int prot, int shar
 WUR long mm_format_maps(struct mm *mm, char **out);
 
 
+/* Every page of [start, end) is mapped (no hole): 1, else 0. */
+int mm_range_mapped(struct mm *mm, uint64_t start, uint64_t end);
 /* Bytes of address space the program has mapped (RLIMIT_AS). */
 uint64_t mm_total(const struct mm *mm);
 

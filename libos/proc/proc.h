@@ -71,6 +71,10 @@ struct process {
     int membarrier_reg;              /* membarrier REGISTER_* commands done (misc_sys.c) */
     uint32_t personality;            /* personality(2): recorded only */
     int ioprio, ioprio_set;          /* ioprio_set(2): recorded only */
+    /* set_mempolicy(2) (mm/mempolicy.c): mode, mode flags, the nodes (node 0 only) and
+     * the caller's nodemask as given (kept for MPOL_F_STATIC/RELATIVE_NODES) */
+    int mpol_mode, mpol_flags;
+    uint64_t mpol_nodes, mpol_user[16];
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
@@ -118,6 +122,8 @@ struct thread {
     /* scheduling attributes (sched.c): recorded only, the host scheduler is not changed */
     int sched_policy, sched_prio, sched_reset_on_fork;
     int has_affinity;                /* affinity[] set by sched_setaffinity (else all CPUs) */
+    uint64_t dl_runtime, dl_deadline, dl_period, dl_flags; /* SCHED_DEADLINE (sched_setattr) */
+    uint64_t fair_slice;             /* a fair policy's custom slice (sched_setattr), 0: default */
     uint64_t affinity[16];
 };
 

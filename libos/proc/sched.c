@@ -356,3 +356,188 @@ SYS(getcpu)
         return -EFAULT;
     return 0;
 }
+
+/* ---- sched_setattr(2) / sched_getattr(2) --------------------------------------------------
+ * struct sched_attr, size 56 (SCHED_ATTR_SIZE_VER1).  Linux's checks (kernel/sched/
+ * syscalls.c): the size protocol (E2BIG with the kernel's size written back, nonzero
+ * bytes past what the kernel knows), flags, policy and priority, the deadline parameters,
+ * then the permission checks of an unprivileged caller.  As the host kernel (6.18, built
+ * without utilization clamping): the clamp flags give EOPNOTSUPP and the clamps read 0,
+ * and a fair policy's sched_runtime is its EEVDF slice (a custom one, 0.1..100 ms, or the
+ * default 0.7 ms x (1 + log2 CPUs)).  Recorded only, as everything in this file;
+ * SCHED_DEADLINE has no admission control. */
+#define SCHED_ATTR_SIZE_VER0 48
+#define SF_RESET_ON_FORK 0x01
+#define SF_DL_FLAGS 0x06 /* SCHED_FLAG_RECLAIM | SCHED_FLAG_DL_OVERRUN */
+#define SF_KEEP_POLICY 0x08
+#define SF_KEEP_PARAMS 0x10
+#define SF_UTIL_CLAMP 0x60
+#define SF_ALL 0x7f
+#define SF_SUGOV 0x10000000
+
+struct sched_attr_k {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t prio;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+};
+
+static uint64_t default_slice(void)
+{
+    int n = boot_info->ncpus > 0 ? boot_info->ncpus : 1, log = 0;
+    while ((2 << log) <= n && log < 3)
+        log++; /* Linux caps the factor at 8 CPUs */
+    return 700000ull * (uint64_t)(1 + log);
+}
+
+static void get_params(const struct thread *t, struct sched_attr_k *a)
+{
+    if (t->sched_policy == SCHED_DEADLINE) {
+        a->runtime = t->dl_runtime, a->deadline = t->dl_deadline, a->period = t->dl_period;
+        a->flags |= t->dl_flags;
+    } else if (rt_policy(t->sched_policy)) {
+        a->prio = (uint32_t)t->sched_prio;
+    } else {
+        a->nice = t->proc->nice;
+        a->runtime = t->fair_slice ? t->fair_slice : default_slice();
+    }
+}
+
+SYS(sched_getattr)
+{
+    uint64_t u = (uint64_t)a1;
+    uint32_t usize = (uint32_t)a2;
+    if (!u || (int)a0 < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || (uint32_t)a3)
+        return -EINVAL;
+    struct thread *t = find_task((int)a0);
+    if (!t)
+        return -ESRCH;
+    struct sched_attr_k k;
+    al_memset(&k, 0, sizeof(k));
+    k.policy = (uint32_t)t->sched_policy;
+    if (t->sched_reset_on_fork)
+        k.flags |= SF_RESET_ON_FORK;
+    get_params(t, &k);
+    k.size = MIN(usize, (uint32_t)sizeof(k));
+    if (!access_ok(u, usize))
+        return -EFAULT;
+    return copy_to_user(u, &k, k.size);
+}
+
+/* Linux's __checkparam_dl with the default sysctl limits (100 us .. 4 s periods). */
+static int dl_params_ok(const struct sched_attr_k *a)
+{
+    if (a->deadline == 0)
+        return 0;
+    if (a->runtime < (1ull << 10))
+        return 0;
+    if ((a->deadline | a->period) & (1ull << 63))
+        return 0;
+    uint64_t period = a->period ? a->period : a->deadline;
+    if (period < a->deadline || a->deadline < a->runtime)
+        return 0;
+    if (period < 100000ull || period > 4194304000ull)
+        return 0;
+    return 1;
+}
+
+static long attr_e2big(uint64_t u)
+{
+    uint32_t ks = (uint32_t)sizeof(struct sched_attr_k);
+    if (copy_to_user(u, &ks, sizeof(ks)))
+        return -EFAULT;
+    return -E2BIG;
+}
+
+SYS(sched_setattr)
+{
+    uint64_t u = (uint64_t)a1;
+    if (!u || (int)a0 < 0 || (uint32_t)a2)
+        return -EINVAL;
+    uint32_t size;
+    if (copy_from_user(&size, u, sizeof(size)))
+        return -EFAULT;
+    if (size > PAGE_SIZE)
+        return attr_e2big(u);
+    if (!size)
+        size = SCHED_ATTR_SIZE_VER0;
+    if (size < SCHED_ATTR_SIZE_VER0)
+        return attr_e2big(u);
+    struct sched_attr_k k;
+    al_memset(&k, 0, sizeof(k));
+    if (copy_from_user(&k, u, MIN(size, (uint32_t)sizeof(k))))
+        return -EFAULT;
+    /* copy_struct_from_user: what the kernel does not know must be zero. */
+    for (uint32_t off = (uint32_t)sizeof(k); off < size; off++) {
+        unsigned char c;
+        if (copy_from_user(&c, u + off, 1))
+            return -EFAULT;
+        if (c)
+            return attr_e2big(u);
+    }
+    if ((k.flags & SF_UTIL_CLAMP) && size < sizeof(k))
+        return -EINVAL;
+    k.nice = k.nice < MIN_NICE ? MIN_NICE : k.nice > MAX_NICE ? MAX_NICE : k.nice;
+    if ((int)k.policy < 0)
+        return -EINVAL;
+    int policy = (int)k.policy;
+    if (k.flags & SF_KEEP_POLICY)
+        policy = SETPARAM_POLICY;
+    struct thread *t = find_task((int)a0);
+    if (!t)
+        return -ESRCH;
+    if (k.flags & SF_KEEP_PARAMS)
+        get_params(t, &k);
+    int reset;
+    if (policy < 0) {
+        reset = t->sched_reset_on_fork;
+        policy = t->sched_policy;
+    } else {
+        reset = (k.flags & SF_RESET_ON_FORK) != 0;
+        if (!valid_policy(policy))
+            return -EINVAL;
+    }
+    if (k.flags & ~(uint64_t)(SF_ALL | SF_SUGOV))
+        return -EINVAL;
+    if (k.prio > 99)
+        return -EINVAL;
+    if ((policy == SCHED_DEADLINE && !dl_params_ok(&k)) || rt_policy(policy) != (k.prio != 0))
+        return -EINVAL;
+    /* Linux's fair_policy(): SCHED_IDLE keeps its nice value and slice. */
+    int fair = policy == SCHED_OTHER || policy == SCHED_BATCH;
+    if (!privileged()) {
+        const struct process *me = current->proc;
+        uint64_t rlim = t->proc->rlim[RLIMIT_RTPRIO].cur;
+        if (fair && k.nice < t->proc->nice && 20 - k.nice > (long)t->proc->rlim[RLIMIT_NICE].cur)
+            return -EPERM;
+        if (rt_policy(policy) && ((policy != t->sched_policy && !rlim) ||
+                                  (k.prio > (uint32_t)t->sched_prio && (uint64_t)k.prio > rlim)))
+            return -EPERM;
+        if (policy == SCHED_DEADLINE)
+            return -EPERM;
+        if (me->euid != t->proc->euid && me->euid != t->proc->ruid)
+            return -EPERM;
+        if (t->sched_reset_on_fork && !reset)
+            return -EPERM;
+    }
+    if (k.flags & SF_SUGOV)
+        return -EINVAL;
+    if (k.flags & SF_UTIL_CLAMP)
+        return -EOPNOTSUPP; /* no utilization clamping */
+    t->sched_policy = policy;
+    t->sched_prio = (int)k.prio;
+    t->sched_reset_on_fork = reset;
+    if (fair) {
+        t->proc->nice = k.nice;
+        t->fair_slice = !k.runtime ? 0 : k.runtime < 100000 ? 100000
+                        : k.runtime > 100000000 ? 100000000 : k.runtime;
+    }
+    if (policy == SCHED_DEADLINE) {
+        t->dl_runtime = k.runtime, t->dl_deadline = k.deadline;
+        t->dl_period = k.period ? k.period : k.deadline;
+        t->dl_flags = k.flags & SF_DL_FLAGS;
+    }
+    return 0;
+}
