@@ -367,7 +367,7 @@ static int afs_load(struct inode *i)
         r = vol_read_blocks(s->vol, a->vino, (uint64_t)b, n, buf);
         if (r < 0)
             break; /* vol.c logged the block that failed */
-        for (uint64_t k = 0; k < n && r == 0; k++) {
+        for (uint64_t k = 0; k < n; k++) {
             uint8_t *pg = buf + k * APAGE;
             int64_t at = (int64_t)(((uint64_t)b + k) * APAGE);
             /* Bytes past the end read as zeros (tmpfs's invariant), whatever the block
@@ -376,8 +376,8 @@ static int afs_load(struct inode *i)
                 al_memset(pg, 0, APAGE);
             else if (at + (int64_t)APAGE > i->size)
                 al_memset(pg + (i->size - at), 0, (size_t)(at + (int64_t)APAGE - i->size));
-            r = tmpfs_fill_page(i, (uint64_t)b + k, pg, APAGE);
         }
+        r = tmpfs_fill_pages(i, (uint64_t)b, buf, n); /* the run in one host call */
         a->vpages = MAX(a->vpages, (uint64_t)b + n);
         got += n;
         b = nb;
@@ -423,12 +423,27 @@ static void attr_from(const struct inode *i, struct vol_attr *v)
 #define WB_PAGES 64u
 struct wbatch {
     uint64_t vino, first, n;
+    uint64_t nread;               /* pages [first, first+nread) still to read from i */
+    struct inode *i;
     uint8_t *buf;                 /* WB_PAGES pages */
 };
 
+/* Read the allocated pages queued so far in one host call. */
+static int wb_read(struct wbatch *w)
+{
+    if (!w->nread)
+        return 0;
+    uint64_t at = w->n - w->nread;
+    int r = tmpfs_read_pages(w->i, w->first + at, w->buf + at * APAGE, w->nread);
+    w->nread = 0;
+    return r;
+}
+
 static int wb_flush(struct afs_sb *s, struct wbatch *w)
 {
-    int r = w->n ? vol_write_blocks(s->vol, w->vino, w->first, w->n, w->buf) : 0;
+    int r = wb_read(w);
+    if (r == 0 && w->n)
+        r = vol_write_blocks(s->vol, w->vino, w->first, w->n, w->buf);
     w->n = 0;
     return r;
 }
@@ -442,7 +457,22 @@ static int commit_page(struct afs_sb *s, struct afs_inode *a, uint64_t p, struct
     if (w->n && (w->vino != a->vino || p != w->first + w->n || w->n == WB_PAGES) &&
         (r = wb_flush(s, w)) < 0)
         return r;
+    if (present && !(a->flags & AF_MAPPED)) {
+        /* The common case: queue the page, read with its neighbours at the flush. */
+        if (p + 1 > a->vpages)
+            a->vpages = p + 1;
+        if (!w->n) {
+            w->vino = a->vino;
+            w->first = p;
+        }
+        w->i = i;
+        w->n++;
+        w->nread++;
+        return 0;
+    }
     if (present || (a->flags & AF_MAPPED)) {
+        if ((r = wb_read(w)) < 0)
+            return r;
         uint8_t *buf = w->buf + w->n * APAGE;
         r = tmpfs_read_page(i, p, buf);
         if (r < 0)
@@ -594,7 +624,7 @@ static int afs_commit(struct afs_sb *s)
         return -EIO;
     if (!s->dirty && !s->nfreed)
         return 0;
-    struct wbatch w = {0, 0, 0, kmalloc(WB_PAGES * APAGE)};
+    struct wbatch w = {0, 0, 0, 0, NULL, kmalloc(WB_PAGES * APAGE)};
     if (!w.buf)
         return -ENOMEM;
     int r = 0, need_dirs = 0;

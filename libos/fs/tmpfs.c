@@ -1145,6 +1145,33 @@ int tmpfs_fill_page(struct inode *i, uint64_t p, const void *buf, size_t n)
     return 0;
 }
 
+int tmpfs_fill_pages(struct inode *i, uint64_t p, const void *buf, uint64_t n)
+{
+    struct tmpfs_inode *ti = i->priv;
+    int r = n ? mem_get(ti) : 0;
+    if (r == 0 && n)
+        r = chunks_alloc(ti, p, p + n - 1);
+    if (r < 0 || !n)
+        return r;
+    long w = pal_mem_write(ti->mem, buf, n * TPAGE, p * TPAGE);
+    if (w != (long)(n * TPAGE))
+        return w < 0 ? (int)w : -EIO;
+    sbi(i->sb)->used_pages += pages_op(ti, p, p + n - 1, PG_SET);
+    blocks_update(i);
+    return 0;
+}
+
+int tmpfs_read_pages(const struct inode *i, uint64_t p, void *buf, uint64_t n)
+{
+    const struct tmpfs_inode *ti = i->priv;
+    if (!ti->has_mem) {
+        al_memset(buf, 0, n * TPAGE);
+        return 0;
+    }
+    long r = pal_mem_read(ti->mem, buf, n * TPAGE, p * TPAGE);
+    return r == (long)(n * TPAGE) ? 0 : (r < 0 ? (int)r : -EIO);
+}
+
 int tmpfs_page_present(const struct inode *i, uint64_t p)
 {
     return page_set(i->priv, p);

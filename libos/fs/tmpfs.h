@@ -57,6 +57,10 @@ const char *tmpfs_target(const struct inode *i);
  * (st_blocks and the size limit; charged even above the limit, as what is loaded was
  * accounted before). */
 WUR int tmpfs_fill_page(struct inode *i, uint64_t p, const void *buf, size_t n);
+/* The same for n whole consecutive pages from p (one host call: loading a run of blocks). */
+WUR int tmpfs_fill_pages(struct inode *i, uint64_t p, const void *buf, uint64_t n);
+/* Commit: n whole pages from p into core memory (zeros for a file without data). */
+WUR int tmpfs_read_pages(const struct inode *i, uint64_t p, void *buf, uint64_t n);
 /* Commit: is page p allocated; the first page in [p, last] whose bit is want (or last+1);
  * read the 4096 bytes of page p into core memory (zeros for a file without data). */
 int tmpfs_page_present(const struct inode *i, uint64_t p);

@@ -43,8 +43,10 @@ trap cleanup EXIT
 pass=0; fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1${2:+: $2}"; fail=$((fail + 1)); }
-# check NAME COMMAND...: pass if the command succeeds
+# check NAME COMMAND...: pass if the command succeeds; checkx NAME 'SHELL CONDITION': pass if
+# the condition (eval'd, may use && and ||) holds
 check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
+checkx() { local n=$1; shift; if eval "$1"; then ok "$n"; else bad "$n"; fi; }
 
 KEY=$W/key; KEY2=$W/key2
 head -c 32 /dev/urandom >"$KEY"; head -c 32 /dev/urandom >"$KEY2"
@@ -148,8 +150,8 @@ EOF
             # sparse: st_blocks survives (a 1 GiB file with one page of data)
             sp=$(arun "$V" -- /bin/sh -c 'stat -c "%s %b" /vol/sparse /vol/sparse2' 2>/dev/null)
             read -r s1 b1 s2 b2 <<<"$(echo $sp)"
-            check "persist: sparse files stay sparse ($sp)" [ "${s1:-0}" = 1073741824 ] && [ "${b1:-99}" -le 8 ] && \
-                [ "${s2:-0}" = $((103 * 4096)) ] && [ "${b2:-99}" -le 24 ]
+            checkx "persist: sparse files stay sparse ($(echo $sp))" '[ "${s1:-0}" = 1073741824 ] && [ "${b1:-99}" -le 8 ] &&
+                [ "${s2:-0}" = $((103 * 4096)) ] && [ "${b2:-99}" -le 24 ]'
             check "persist: volume check is clean" vcheck "$V"
             # export: the same tree outside
             rm -rf "$W/export"
@@ -324,20 +326,20 @@ PY
             l=$(echo "$out" | sed -n "${i}p")
             [ "$l" = "$(sha256sum <"$W/exp.f$i")" ] || [ "$l" = "$(printf '' | sha256sum)" ] || [ -z "$l" ] || okswap=0
         done
-        check "tamper: two swapped blocks: EIO or refused, never the other block's bytes" [ $okswap = 1 ] && [ $rc -lt 128 ]
+        checkx "tamper: two swapped blocks: EIO or refused, never the other block's bytes" '[ $okswap = 1 ] && [ $rc -lt 128 ]'
         # replay of the whole file from an older copy
         cp "$W/tamper.good" "$V"; rm -rf "$TS"; cp -r "$W/tstate.good" "$TS"
         STATE=$TS arun "$V" -- /bin/sh -c 'echo newer > /vol/newer' >/dev/null 2>&1
         cp "$W/tamper.good" "$V"
         STATE=$TS arun "$V" -- /bin/echo STARTED >"$W/t.out" 2>"$W/t.err"; rc=$?
-        check "tamper: an older copy of the whole volume is refused as rolled back" \
-            [ $rc != 0 ] && ! grep -q STARTED "$W/t.out" && grep -q 'rolled back' "$W/t.err"
+        checkx "tamper: an older copy of the whole volume is refused as rolled back" \
+            '[ $rc != 0 ] && ! grep -q STARTED "$W/t.out" && grep -q "rolled back" "$W/t.err"'
         # wrong key: refused before the program starts
         cp "$W/tamper.good" "$V"; rm -rf "$TS"; cp -r "$W/tstate.good" "$TS"
         timeout -s KILL 30 "$ALCOVE" run --root / --key-file "$KEY2" --state-dir "$TS" --volume "$V:/vol" \
             -- /bin/echo STARTED >"$W/t.out" 2>"$W/t.err"; rc=$?
-        check "tamper: a wrong key is refused before the program starts" \
-            [ $rc != 0 ] && ! grep -q STARTED "$W/t.out" && grep -q 'wrong key or corrupted volume' "$W/t.err"
+        checkx "tamper: a wrong key is refused before the program starts" \
+            '[ $rc != 0 ] && ! grep -q STARTED "$W/t.out" && grep -q "wrong key or corrupted volume" "$W/t.err"'
     else
         bad "tamper: volume create" "$(head -3 "$W/last-create.log")"
     fi
@@ -369,7 +371,9 @@ if sec crash; then
     [ "${STRESS:-0}" = 1 ] && N=${CRASH_TRIALS:-1000}
     V=$FASTDIR/crash.vol
     CST=$FASTDIR/state; mkdir -p "$CST"
-    if vcreate "$V" 8M "$CST"; then
+    # 64 MiB hold 300,000 records of 200 bytes: the writer stops before the volume is full
+    # (a full volume gives a short write, which is ENOSPC, not a crash-consistency matter)
+    if vcreate "$V" 64M "$CST"; then
         lost=0; damaged=0; unclean=0; crashes=0; acked=0; verified=0; total0=$(date +%s)
         # Each run of the writer first verifies what the previous kills left (exit 1 and a
         # message on damage) and prints "= M": M must not be below what was acknowledged.
@@ -377,10 +381,10 @@ if sec crash; then
             ack=$FASTDIR/ack; : >"$ack"
             # the enclave in its own process group, killed as a whole
             setsid timeout -s KILL 60 "$ALCOVE" run --root / --key-file "$KEY" --state-dir "$CST" \
-                --volume "$V:/vol" -- "$W/crashwriter" append /vol/log 100000000 >"$ack" 2>"$FASTDIR/w.err" &
+                --volume "$V:/vol" -- "$W/crashwriter" append /vol/log 250000 >"$ack" 2>"$FASTDIR/w.err" &
             pid=$!
-            # a random moment: 0 to 250 ms after the start (some kills land during boot/mount)
-            sleep "0.$(printf '%03d' $((RANDOM % 250)))"
+            # a random moment: 0 to 400 ms after the start (some kills land during boot/mount)
+            sleep "0.$(printf '%03d' $((RANDOM % 400)))"
             kill -KILL -- -"$pid" 2>/dev/null
             wait "$pid" 2>/dev/null
             first=$(head -n 1 "$ack"); last=$(tail -n 1 "$ack")
@@ -404,10 +408,10 @@ if sec crash; then
             lost=$((lost + 1)); echo "  final verify: $got records, $acked acknowledged"
         fi
         echo "  crash: $N kills in $(( $(date +%s) - total0 )) s ($verified runs got to verify), $acked records acknowledged in all: $lost lost, $damaged damaged, $unclean unclean checks, $crashes crashes"
-        check "crash: every fsync'd record survives $N kills" [ $lost = 0 ] && [ $damaged = 0 ]
+        checkx "crash: every fsync'd record survives $N kills" '[ $lost = 0 ] && [ $damaged = 0 ]'
         check "crash: volume check is clean after every kill" [ $unclean = 0 ]
         check "crash: no crash of the LibOS" [ $crashes = 0 ]
-        check "crash: the writer made progress ($acked records, $verified verified starts)" [ "$acked" -gt "$N" ] && [ "$verified" -gt $((N / 2)) ]
+        checkx "crash: the writer made progress ($acked records, $verified verified starts)" '[ "$acked" -gt "$N" ] && [ "$verified" -gt $((N / 4)) ]'
     else
         bad "crash: volume create" "$(head -3 "$W/last-create.log")"
     fi
