@@ -3,24 +3,36 @@
 # Each runner prints its own "N passed, N failed"; this prints the sum last.
 # "abi-tmpfs" is the ABI runner again with --fs tmpfs: the file-system tests of
 # tests/abi/fs-tests.txt (all three variants) on a tmpfs, native and in the enclave.
+# "abi-volume" and "abi-overlay" run that list on an encrypted volume and on an overlay root.
+# "fast" is the syscall-site rewriting suite; "image"/"erofs" the verified image (CLI and
+# core), "volume" the encrypted volume (CLI, in-enclave, crash trials), "overlay" the
+# overlay root, "workflow" alcove new/add/build/run.
 # "apps-redis" is redis-server in the enclave driven from the host (tests/apps/redis.sh).
 #   ALCOVE_QUICK=1   leave out the upstream suites (BusyBox's testsuite and CPython's
 #                    regression tests, ~8 minutes): `make test-quick`
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-suites="unit cli abi abi-tmpfs apps apps-redis"
-[ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites upstream/busybox upstream/python"
+suites="unit cli abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow apps apps-redis"
+# The full run adds the ABI tests with syscall-site rewriting off (every call traps) and
+# the upstream suites.
+[ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites abi-norewrite upstream/busybox upstream/python"
 for suite in $suites; do
     echo "=== $suite ==="
     args=""
     case $suite in
     upstream/*) runner=tests/$suite.sh ;;
     abi-tmpfs) runner=tests/abi/run.sh args="--fs tmpfs" ;;
+    abi-volume) runner=tests/abi/run.sh args="--fs volume" ;;
+    abi-overlay) runner=tests/abi/run.sh args="--fs overlay" ;;
     apps-redis) runner=tests/apps/redis.sh ;;
     *) runner=tests/$suite/run.sh ;;
     esac
-    out=$(bash "$runner" $args 2>&1); r=$?
+    if [ "$suite" = abi-norewrite ]; then
+        out=$(ALCOVE_REWRITE=0 bash tests/abi/run.sh 2>&1); r=$?
+    else
+        out=$(bash "$runner" $args 2>&1); r=$?
+    fi
     printf '%s\n' "$out"
     line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
     p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
