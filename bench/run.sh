@@ -520,7 +520,7 @@ if [ $STOR_OK -eq 1 ]; then
         printf 'PRAGMA journal_mode=WAL;\nCREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);\nBEGIN;\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<%d) INSERT INTO t SELECT x, hex(randomblob(32)) FROM c;\nCOMMIT;\nSELECT count(*), sum(length(v)) FROM t WHERE k %% 7 = 3;\n' "$NSQL" >"$SB/sql.txt"
         cp "$SB/sql.txt" "$FS_SHM/sql.txt"
         bench_row "sqlite3 $NSQL inserts + query, volume" ms 1e6 start "$REPS_LOOP" \
-            sh -c "rm -f $FS_SHM/db*; /usr/bin/sqlite3 $FS_SHM/db < $FS_SHM/sql.txt" -- \
+            /bin/sh -c "rm -f $FS_SHM/db*; /usr/bin/sqlite3 $FS_SHM/db < $FS_SHM/sql.txt" -- \
             "${V[@]}" --mount "$SB:/sb:ro" /bin/sh -c "rm -f /bench/db*; /usr/bin/sqlite3 /bench/db < /sb/sql.txt"
     fi
 else

@@ -17,8 +17,11 @@ suites="unit cli abi abi-tmpfs abi-volume abi-overlay fast image erofs volume ov
 # The full run adds the ABI tests with syscall-site rewriting off (every call traps) and
 # the upstream suites.
 [ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites abi-norewrite upstream/busybox upstream/python"
+t_all=$(date +%s)
+times=""
 for suite in $suites; do
     echo "=== $suite ==="
+    t0=$(date +%s)
     args=""
     case $suite in
     upstream/*) runner=tests/$suite.sh ;;
@@ -39,7 +42,9 @@ for suite in $suites; do
     if [ -z "$line" ]; then echo "$suite: no summary line (runner broke)"; f=1; p=0; fi
     [ $r -ne 0 ] && rc=1
     total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-0}))
+    times="$times $suite=$(( $(date +%s) - t0 ))s"
 done
 echo "=== total ==="
+echo "wall time per suite:$times (all: $(( $(date +%s) - t_all ))s)"
 echo "$total_p passed, $total_f failed"
 [ $total_f -eq 0 ] && [ $rc -eq 0 ]
