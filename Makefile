@@ -22,7 +22,12 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Iinclude -Icommon
 # libsodium: Debian's static library, in the core as shipped (kernel/sodium_shim.c answers
 # what it wants from a libc) and in the CLI.
 SODIUM_A := $(shell $(CC) -print-file-name=libsodium.a)
-CLI_LIBS := -l:libsodium.a -l:libjansson.a
+CLI_LIBS := -l:libsodium.a -l:libjansson.a -l:libcrypto.a
+# OpenSSL's SHA-256 (common/sha256.h): the core takes only its two objects from Debian's
+# static libcrypto (kernel/ossl_shim.c answers the two symbols they need); the CLI links
+# the library.
+CRYPTO_A := $(shell $(CC) -print-file-name=libcrypto.a)
+OSSL_OBJ := $(BUILD)/ossl/libcrypto-lib-sha256.o $(BUILD)/ossl/libcrypto-lib-sha256-x86_64.o
 
 LIBOS_SRC  := $(wildcard libos/*/*.c) $(wildcard libos/*/*.S)
 COMMON_SRC := $(wildcard common/*.c)
@@ -61,7 +66,12 @@ $(BUILD)/obj/%.S.o: %.S
 	@echo "  AS    $<"
 	$(V)$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-$(BUILD)/alcove-direct: $(LIBOS_OBJ) $(COMMON_OBJ) $(DIRECT_OBJ)
+$(OSSL_OBJ): $(CRYPTO_A)
+	@mkdir -p $(dir $@)
+	@echo "  AR x  $(notdir $@)"
+	$(V)cd $(dir $@) && ar x $(CRYPTO_A) $(notdir $@) && touch $(notdir $@)
+
+$(BUILD)/alcove-direct: $(LIBOS_OBJ) $(COMMON_OBJ) $(DIRECT_OBJ) $(OSSL_OBJ)
 	@echo "  LD    $@"
 	$(V)$(CC) $(CORE_LDFLAGS) -o $@ $^ $(SODIUM_A) -lgcc
 

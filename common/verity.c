@@ -17,7 +17,7 @@
  */
 #include "verity.h"
 
-#include <sodium/crypto_hash_sha256.h>
+#include "sha256.h"
 
 #include "al_string.h"
 
@@ -244,11 +244,7 @@ static int host_read(struct verity *v, void *buf, size_t n, uint64_t off)
 
 static void digest(const struct verity *v, const uint8_t *block, uint8_t out[32])
 {
-    crypto_hash_sha256_state s;
-    crypto_hash_sha256_init(&s);
-    crypto_hash_sha256_update(&s, v->salt, v->salt_size);
-    crypto_hash_sha256_update(&s, block, BLK);
-    crypto_hash_sha256_final(&s, out);
+    al_sha256_2(out, v->salt, v->salt_size, block, BLK);
 }
 
 static uint64_t hkey(const struct verity *v, uint32_t level, uint64_t index)

@@ -41,6 +41,7 @@ int kcrypto_init(void)
 {
     if (kc_ready)
         return 0;
+    ossl_cpu_setup();
     uint64_t t = pal_crypto_begin();
     /* Before sodium_init: otherwise it looks for getrandom or /dev/urandom itself. */
     int r = randombytes_set_implementation((randombytes_implementation *)&kc_impl);

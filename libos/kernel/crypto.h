@@ -9,5 +9,7 @@
 WUR int kcrypto_init(void);
 /* 1 if AES-256-GCM is usable (the CPU has AES-NI and PCLMUL), else 0. */
 int kcrypto_has_aesni(void);
+/* OpenSSL's SHA-256 code path from CPUID (ossl_shim.c); kcrypto_init calls it. */
+void ossl_cpu_setup(void);
 
 #endif
