@@ -624,6 +624,7 @@ static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_n
     for (;;) {
         int nh = 0, enclave = 0;
         s.ready = 0;
+        current->wake_hint = 0; /* a timerfd's ->poll leaves its next expiry here */
         for (unsigned long i = 0; i < n; i++) {
             struct linux_pollfd *p = &fds[i];
             p->revents = 0;
@@ -664,7 +665,7 @@ static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_n
         if (look)
             r = pal_poll(hp, nh, 0);
         else
-            r = host_wait(hp, nh, enclave, deadline);
+            r = host_wait(hp, nh, enclave, wait_hint_take(deadline));
         for (int k = 0; k < nh; k++)
             file_put(hf[k]);
         if (r == -ERESTARTSYS) {

@@ -788,7 +788,13 @@ void signal_send_process(struct process *p, int sig, const struct k_siginfo *inf
         return;
     job_control_on_send(p, sig);
     const struct k_sigaction *a = &p->act[sig];
-    if (sig != SIGKILL && (a->handler == SIG_IGN ||
+    /* Ignored signals are discarded unless the target (the leader, as Linux's kill picks
+     * it) blocks them: sig_ignored(). */
+    struct thread *lead = proc_thread(p, p->pid);
+    if (!lead)
+        lead = p->threads;
+    int blocked = lead && (lead->sigmask & SIGBIT(sig));
+    if (sig != SIGKILL && !blocked && (a->handler == SIG_IGN ||
                            (a->handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||
                                                       sig == SIGURG || sig == SIGWINCH))))
         return;
