@@ -76,6 +76,8 @@ struct kernel {
     struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
     struct net_state *net;   /* net/policy.c: the network policy */
     uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
+    struct in_watch *in_watches; /* fs/inotify.c: every inotify watch of the enclave */
+    uint32_t in_cookie;      /* fs/inotify.c: the last rename cookie */
 };
 extern struct kernel *kernel;
 
