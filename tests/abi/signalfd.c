@@ -95,12 +95,16 @@ int main(void)
 
     /* SIGCHLD from a child's exit (default action ignore, but blocked: kept) */
     pid_t c = fork();
-    if (c == 0)
+    if (c == 0) {
+        if (geteuid() == 0 && setuid(1234) < 0)
+            _exit(99);
         _exit(7);
+    }
     R("poll sigchld", poll(&(struct pollfd){fd, POLLIN, 0}, 1, 5000));
     R("read", read(fd, si, sizeof si));
-    printf("sigchld: signo %u code %d pid_is_child %d status %d\n", si[0].ssi_signo,
-           si[0].ssi_code, si[0].ssi_pid == (uint32_t)c, si[0].ssi_status);
+    printf("sigchld: signo %u code %d pid_is_child %d status %d uid %u\n", si[0].ssi_signo,
+           si[0].ssi_code, si[0].ssi_pid == (uint32_t)c, si[0].ssi_status,
+           geteuid() == 0 ? si[0].ssi_uid : 1234);
     wait_report("child", c);
 
     /* epoll and a blocking read woken by another process */
