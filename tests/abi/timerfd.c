@@ -10,6 +10,9 @@
 #include <sys/select.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #define MS 1000000L
 #ifndef TFD_IOC_SET_TICKS
@@ -191,6 +194,35 @@ int main(void)
     printf("epoll_wait sleep: %d data %u\n", n, n > 0 ? out[0].data.u32 : 0);
     YN("epoll woke in [30ms, 3s)", el >= 30 && el < 3000);
     MUST(read(lfd, &v, 8));
+
+    /* poll and epoll over a host socket and a timer: the expiry ends the host sleep */
+    int us = socket(AF_INET, SOCK_DGRAM, 0);
+    if (us >= 0) {
+        struct sockaddr_in sa = {AF_INET, 0, {htonl(INADDR_LOOPBACK)}, {0}};
+        MUST(bind(us, (struct sockaddr *)&sa, sizeof sa));
+        t = its(0, 40 * MS, 0, 0);
+        MUST(timerfd_settime(lfd, 0, &t, NULL));
+        struct pollfd two[2] = {{us, POLLIN, 0}, {lfd, POLLIN, 0}};
+        t0 = now_ms();
+        R("poll socket+timer", poll(two, 2, 5000));
+        el = now_ms() - t0;
+        printf("revents: %#x %#x\n", two[0].revents, two[1].revents);
+        YN("woke in [30ms, 3s)", el >= 30 && el < 3000);
+        MUST(read(lfd, &v, 8));
+        ev.events = EPOLLIN;
+        ev.data.u32 = 9;
+        MUST(epoll_ctl(ep, EPOLL_CTL_ADD, us, &ev));
+        MUST(timerfd_settime(lfd, 0, &t, NULL));
+        t0 = now_ms();
+        n = epoll_wait(ep, out, 4, 5000);
+        el = now_ms() - t0;
+        printf("epoll socket+timer: %d data %u\n", n, n > 0 ? out[0].data.u32 : 0);
+        YN("woke in [30ms, 3s)", el >= 30 && el < 3000);
+        MUST(read(lfd, &v, 8));
+        close(us);
+    } else {
+        printf("no socket: %s\n", errname(errno));
+    }
 
     /* TFD_IOC_SET_TICKS */
     v = 0;
