@@ -1101,9 +1101,6 @@ static long do_renameat2(int olddir, uint64_t uold, int newdir, uint64_t unew, u
             fsnotify_inode(ndd->inode, FSN_MOVE_SELF);
         }
         fsnotify_inode(od->inode, FSN_MOVE_SELF);
-        if (!(flags & RENAME_EXCHANGE) && ndd->inode && !S_ISDIR(ndd->inode->mode) &&
-            ndd->inode->nlink > 0)
-            ndd->inode->nlink--; /* the replaced file lost this name (IN_DELETE_SELF at iput) */
     }
     if (flags & RENAME_EXCHANGE) {
         char oname[NAME_MAX_LEN + 1];
