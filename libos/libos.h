@@ -76,6 +76,8 @@ struct kernel {
     struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
     struct net_state *net;   /* net/policy.c: the network policy */
     uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
+    struct in_watch *in_watches; /* fs/inotify.c: every inotify watch of the enclave */
+    uint32_t in_cookie;      /* fs/inotify.c: the last rename cookie */
 };
 extern struct kernel *kernel;
 
@@ -109,6 +111,13 @@ void wake_all(void);
 WUR int wait_until(int (*cond)(void *), void *arg);
 /* Same, with a deadline on clock (-1: none): also -ETIMEDOUT. */
 WUR int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns);
+/* Inside a wait condition or a ->poll: the object becomes ready by itself at deadline_ns
+ * on clock (a timer expiry, nobody calls wake_all()), so the calling thread's current wait
+ * must look again by then.  The earliest hint of a scan wins; every scan starts afresh. */
+void wait_hint(int clock, int64_t deadline_ns);
+/* The hint of the last scan as a CLOCK_MONOTONIC deadline merged into deadline_ns (-1:
+ * none), then cleared: for waits that sleep in the host (poll, epoll with host handles). */
+int64_t wait_hint_take(int64_t deadline_ns);
 #define ERESTARTSYS 512
 #define ERESTARTNOHAND 514
 

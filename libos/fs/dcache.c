@@ -88,6 +88,7 @@ void iput(struct inode *i)
 {
     if (!i || --i->refs > 0)
         return;
+    fsnotify_evict(i);
     if (i->sb->ops && i->sb->ops->evict_inode)
         i->sb->ops->evict_inode(i);
     kfree(i);

@@ -7,6 +7,7 @@
 #include "libos.h"
 #include "proc/proc.h"
 #include "ipc/ipc.h"
+#include "fs/vfs.h"
 
 int fdtable_init(struct fdtable *t)
 {
@@ -63,6 +64,7 @@ void file_put(struct file *f)
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_SEQ_CST) > 0)
         return;
     lock_release(f, 0);
+    fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? FSN_CLOSE_WRITE : FSN_CLOSE_NOWRITE);
     if (f->ops->release)
         f->ops->release(f);
     if (f->h != PAL_HANDLE_NONE)

@@ -5,6 +5,7 @@
 #include "libos.h"
 #include "proc/proc.h"
 #include "net/net.h"
+#include "fs/vfs.h"
 
 #define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
 #define IOV_MAX 1024
@@ -58,7 +59,10 @@ static long do_read(struct file *f, uint64_t buf, size_t n, int64_t *pos)
         n = MAX_RW;
     if (!access_ok(buf, n))
         return -EFAULT;
-    return f->ops->read(f, (void *)buf, n, pos, 0);
+    long r = f->ops->read(f, (void *)buf, n, pos, 0);
+    if (r > 0)
+        fsnotify_file(f, FSN_ACCESS);
+    return r;
 }
 
 static long do_write(struct file *f, uint64_t buf, size_t n, int64_t *pos)
@@ -68,6 +72,8 @@ static long do_write(struct file *f, uint64_t buf, size_t n, int64_t *pos)
     if (!access_ok(buf, n))
         return -EFAULT;
     long r = f->ops->write(f, (const void *)buf, n, pos, 0);
+    if (r > 0)
+        fsnotify_file(f, FSN_MODIFY);
     if (r == -EPIPE)
         signal_send_thread(current, SIGPIPE, NULL);
     return r;
@@ -342,7 +348,10 @@ SYS(getdents64)
         n = MAX_RW;
     if (!access_ok((uint64_t)a1, n))
         return -EFAULT;
-    return f->ops->getdents(f, (uint64_t)a1, n);
+    long r = f->ops->getdents(f, (uint64_t)a1, n);
+    if (r >= 0)
+        fsnotify_file(f, FSN_ACCESS); /* Linux's iterate_dir */
+    return r;
 }
 
 /* getdents(2), the old record format {ino, off, reclen, name, NUL, pad, type}: a record
@@ -438,7 +447,10 @@ SYS(ftruncate)
         return -EINVAL;
     if (file_readonly(f))
         return -EROFS;
-    return f->ops->truncate(f, a1);
+    long r = f->ops->truncate(f, a1);
+    if (r == 0)
+        fsnotify_file(f, FSN_MODIFY);
+    return r;
 }
 
 /* fallocate(2), checked in Linux's order (vfs_fallocate): EBADF, EINVAL for the range,
@@ -624,6 +636,7 @@ static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_n
     for (;;) {
         int nh = 0, enclave = 0;
         s.ready = 0;
+        current->wake_hint = 0; /* a timerfd's ->poll leaves its next expiry here */
         for (unsigned long i = 0; i < n; i++) {
             struct linux_pollfd *p = &fds[i];
             p->revents = 0;
@@ -664,7 +677,7 @@ static long do_poll(struct linux_pollfd *fds, unsigned long n, int64_t timeout_n
         if (look)
             r = pal_poll(hp, nh, 0);
         else
-            r = host_wait(hp, nh, enclave, deadline);
+            r = host_wait(hp, nh, enclave, wait_hint_take(deadline));
         for (int k = 0; k < nh; k++)
             file_put(hf[k]);
         if (r == -ERESTARTSYS) {

@@ -231,6 +231,7 @@ static int open_create(struct nameidata *nd, struct dentry *d, int flags, uint32
             return r;
         }
         d_add(d);
+        fsnotify_name(pd, FSN_CREATE, d->name, d->len, 0, 0);
         if (vfs_path_label(&f->loc, label, sizeof(label)) >= 0) {
             char *s = kstrdup(label);
             if (s) {
@@ -247,6 +248,7 @@ static int open_create(struct nameidata *nd, struct dentry *d, int flags, uint32
     if (r < 0)
         return r;
     d_add(d);
+    fsnotify_name(pd, FSN_CREATE, d->name, d->len, 0, 0);
     struct path p = {dir->mnt, d};
     /* The creator may open what it made whatever the new mode says. */
     return vfs_open_path(&p, flags & ~O_TRUNC, out);
@@ -408,6 +410,8 @@ static long do_openat(int dirfd, uint64_t upath, int flags, int mode, int xlooku
     if (r < 0)
         goto out;
     r = vfs_open_path(&p, flags, &f);
+    if (r == 0 && (flags & O_TRUNC) && S_ISREG(f->mode))
+        fsnotify_file(f, FSN_MODIFY);
     if (r == 0 && (flags & O_TRUNC) && S_ISREG(f->mode) && f->h == PAL_HANDLE_NONE &&
         f->ops->truncate) {
         /* Host files were truncated by the host's open; enclave ones are here. */
@@ -425,6 +429,7 @@ out:
     /* x86-64 Linux's open() adds O_LARGEFILE, and F_GETFL shows it (pipes and sockets,
      * which are not opened by name, do not have it). */
     f->flags |= O_LARGEFILE;
+    fsnotify_file(f, FSN_OPEN);
     r = fd_install(f, (flags & O_CLOEXEC) != 0, 0);
     if (r < 0)
         file_put(f);
@@ -912,8 +917,10 @@ static long do_mkdirat(int dirfd, uint64_t upath, int mode)
         r = iops->mkdir ? iops->mkdir(nd->path.dentry, d,
                                       S_IFDIR | ((uint32_t)mode & ~current->proc->umask & 01777))
                         : -EPERM;
-        if (r == 0)
+        if (r == 0) {
             d_add(d);
+            fsnotify_name(nd->path.dentry, FSN_CREATE, d->name, d->len, 0, 1);
+        }
     }
     parent_done(nd, d);
     return r;
@@ -934,6 +941,9 @@ static long do_unlinkat(int dirfd, uint64_t upath, int flags)
     if (flags & ~AT_REMOVEDIR)
         return -EINVAL;
     int isdir = (flags & AT_REMOVEDIR) != 0;
+    struct dentry *gone_dir = NULL;
+    char gone[NAME_MAX_LEN + 1];
+    size_t gone_len = 0;
     struct nameidata *nd;
     struct dentry *d;
     long r = parent_at(dirfd, upath, &nd, &d);
@@ -954,10 +964,24 @@ static long do_unlinkat(int dirfd, uint64_t upath, int flags)
         const struct inode_ops *iops = nd->path.dentry->inode->iops;
         int (*op)(struct dentry *, struct dentry *) = isdir ? iops->rmdir : iops->unlink;
         r = op ? op(nd->path.dentry, d) : -EPERM;
-        if (r == 0)
+        if (r == 0) {
             d_drop(d);
+            if (isdir)
+                d->inode->nlink = 0; /* freed from now on: IN_DELETE_SELF at its iput */
+            else
+                fsnotify_inode(d->inode, FSN_ATTRIB); /* its link count (no parent event) */
+            /* IN_DELETE comes after the inode's own IN_DELETE_SELF (Linux's d_delete_notify
+             * drops the inode first): told once the walk let go of it. */
+            gone_dir = dget(nd->path.dentry);
+            al_memcpy(gone, d->name, d->len + 1);
+            gone_len = d->len;
+        }
     }
     parent_done(nd, d);
+    if (gone_dir) {
+        fsnotify_name(gone_dir, FSN_DELETE, gone, gone_len, 0, isdir);
+        dput(gone_dir);
+    }
     return r;
 }
 
@@ -1063,6 +1087,21 @@ static long do_renameat2(int olddir, uint64_t uold, int newdir, uint64_t unew, u
                      : -EPERM;
     if (r < 0)
         goto out;
+    {
+        /* Linux's fsnotify_move, before the cache moves the names. */
+        uint32_t ck = fsnotify_cookie();
+        int isd = S_ISDIR(od->inode->mode);
+        fsnotify_name(opd, FSN_MOVED_FROM, od->name, od->len, ck, isd);
+        fsnotify_name(npd, FSN_MOVED_TO, ndd->name, ndd->len, ck, isd);
+        if (flags & RENAME_EXCHANGE) {
+            uint32_t ck2 = fsnotify_cookie();
+            int isd2 = S_ISDIR(ndd->inode->mode);
+            fsnotify_name(npd, FSN_MOVED_FROM, ndd->name, ndd->len, ck2, isd2);
+            fsnotify_name(opd, FSN_MOVED_TO, od->name, od->len, ck2, isd2);
+            fsnotify_inode(ndd->inode, FSN_MOVE_SELF);
+        }
+        fsnotify_inode(od->inode, FSN_MOVE_SELF);
+    }
     if (flags & RENAME_EXCHANGE) {
         char oname[NAME_MAX_LEN + 1];
         al_memcpy(oname, od->name, od->len + 1);
@@ -1136,8 +1175,11 @@ static long do_linkat(int olddir, uint64_t uold, int newdir, uint64_t unew, int 
     else {
         const struct inode_ops *iops = nd->path.dentry->inode->iops;
         r = iops->link ? iops->link(op.dentry, nd->path.dentry, d) : -EPERM;
-        if (r == 0)
+        if (r == 0) {
             d_add(d);
+            fsnotify_inode(op.dentry->inode, FSN_ATTRIB);
+            fsnotify_name(nd->path.dentry, FSN_CREATE, d->name, d->len, 0, 0);
+        }
     }
     parent_done(nd, d);
     path_put(&op);
@@ -1172,8 +1214,10 @@ static long do_symlinkat(uint64_t utarget, int newdir, uint64_t upath)
     else if ((r = may_create(&nd->path)) == 0) {
         const struct inode_ops *iops = nd->path.dentry->inode->iops;
         r = iops->symlink ? iops->symlink(nd->path.dentry, d, target) : -EPERM;
-        if (r == 0)
+        if (r == 0) {
             d_add(d);
+            fsnotify_name(nd->path.dentry, FSN_CREATE, d->name, d->len, 0, 0);
+        }
     }
     parent_done(nd, d);
     return r;
@@ -1214,8 +1258,10 @@ static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
         r = iops->create ? iops->create(nd->path.dentry, d,
                                         type | (mode & 07777 & ~current->proc->umask), dev)
                          : -EPERM;
-        if (r == 0)
+        if (r == 0) {
             d_add(d);
+            fsnotify_name(nd->path.dentry, FSN_CREATE, d->name, d->len, 0, 0);
+        }
     }
     parent_done(nd, d);
     return r;
@@ -1240,7 +1286,24 @@ static int setattr(const struct path *p, struct iattr *ia)
         return -EROFS;
     if (!d->inode->iops->setattr)
         return -EPERM;
-    return d->inode->iops->setattr(d, ia);
+    int r = d->inode->iops->setattr(d, ia);
+    if (r == 0) {
+        /* Linux's fsnotify_change */
+        unsigned v = ia->valid;
+        uint32_t m = (v & (ATTR_MODE | ATTR_UID | ATTR_GID)) ? FSN_ATTRIB : 0;
+        if (v & ATTR_SIZE)
+            m |= FSN_MODIFY;
+        if ((v & (ATTR_ATIME | ATTR_MTIME)) == (ATTR_ATIME | ATTR_MTIME))
+            m |= FSN_ATTRIB;
+        else if (v & ATTR_ATIME)
+            m |= FSN_ACCESS;
+        else if (v & ATTR_MTIME)
+            m |= FSN_MODIFY;
+        for (uint32_t b = 1; b <= FSN_ATTRIB; b <<= 1)
+            if (m & b)
+                fsnotify_dentry(d, b);
+    }
+    return r;
 }
 
 static long chmod_path(const struct path *p, uint32_t mode)

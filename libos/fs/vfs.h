@@ -250,6 +250,32 @@ WUR int vfs_open_path(const struct path *p, int flags, struct file **out);
  * directory is set-group-ID (then new directories are set-group-ID too: *mode updated). */
 void vfs_new_owner(const struct inode *dir, uint32_t *mode, uint32_t *uid, uint32_t *gid);
 
+/* ---- change notification (inotify.c): called by the VFS after a change succeeded ----
+ * fsnotify_name: an event about the entry name/len of directory dir (IN_CREATE, IN_DELETE,
+ * IN_MOVED_FROM/TO with cookie), isdir: the entry is a directory.  fsnotify_dentry: an
+ * event on the object d (its own watches, and its parent's with d's name for the events
+ * a directory hears about its children).  fsnotify_file: the same for an open file.
+ * fsnotify_inode: a self event (IN_MOVE_SELF).  fsnotify_evict: an inode is being freed:
+ * if it has no name left, IN_DELETE_SELF and IN_IGNORED.  Each is a no-op without watches. */
+void fsnotify_name(struct dentry *dir, uint32_t mask, const char *name, size_t len,
+                   uint32_t cookie, int isdir);
+void fsnotify_dentry(struct dentry *d, uint32_t mask);
+void fsnotify_file(struct file *f, uint32_t mask);
+void fsnotify_inode(struct inode *i, uint32_t mask);
+void fsnotify_evict(struct inode *i);
+uint32_t fsnotify_cookie(void);
+#define FSN_ACCESS 0x1u
+#define FSN_MODIFY 0x2u
+#define FSN_ATTRIB 0x4u
+#define FSN_CLOSE_WRITE 0x8u
+#define FSN_CLOSE_NOWRITE 0x10u
+#define FSN_OPEN 0x20u
+#define FSN_MOVED_FROM 0x40u
+#define FSN_MOVED_TO 0x80u
+#define FSN_CREATE 0x100u
+#define FSN_DELETE 0x200u
+#define FSN_MOVE_SELF 0x800u
+
 /* ---- inside the VFS (dcache.c, namei.c, vfs.c) ---- */
 struct dentry *d_alloc(struct dentry *parent, const char *name, size_t len);
 struct dentry *d_lookup(struct dentry *parent, const char *name, size_t len);

@@ -438,6 +438,7 @@ static long wait_loop(struct eventpoll *ep, uint64_t uevents, int max, int64_t t
     for (;;) {
         struct pal_pollfd *hp = NULL;
         struct file **hf = NULL;
+        current->wake_hint = 0; /* a timerfd's ->poll leaves its next expiry here */
         int nh = host_scan(ep, &hp, &hf);
         if (nh < 0)
             return nh;
@@ -464,7 +465,7 @@ static long wait_loop(struct eventpoll *ep, uint64_t uevents, int max, int64_t t
                 return w;
             continue;
         }
-        int w = host_wait(hp, nh, 1, deadline);
+        int w = host_wait(hp, nh, 1, wait_hint_take(deadline));
         for (int k = 0; k < nh; k++)
             file_put(hf[k]);
         kfree(hp);

@@ -92,11 +92,46 @@ static int gen_sleep(uint32_t gen, int64_t slice)
     return r;
 }
 
+static int64_t mono_now(void)
+{
+    int64_t s, ns;
+    return pal_clock_get(CLOCK_MONOTONIC, &s, &ns) < 0 ? 0 : s * 1000000000 + ns;
+}
+
+void wait_hint(int clock, int64_t deadline_ns)
+{
+    int64_t at = deadline_ns;
+    if (clock != CLOCK_MONOTONIC) {
+        int64_t s, ns;
+        if (pal_clock_get(clock, &s, &ns) < 0)
+            return;
+        at = mono_now() + (deadline_ns - (s * 1000000000 + ns));
+    }
+    if (at <= 0)
+        at = 1;
+    if (!current->wake_hint || at < current->wake_hint)
+        current->wake_hint = at;
+}
+
+int64_t wait_hint_take(int64_t deadline_ns)
+{
+    int64_t h = current->wake_hint;
+    current->wake_hint = 0;
+    if (h && (deadline_ns < 0 || h < deadline_ns))
+        return h;
+    return deadline_ns;
+}
+
 int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns)
 {
     for (;;) {
-        if (cond(arg))
+        current->wake_hint = 0;
+        if (cond(arg)) {
+            current->wake_hint = 0;
             return 0;
+        }
+        int64_t hint = current->wake_hint;
+        current->wake_hint = 0;
         signal_collect_host();
         if (signal_pending_unblocked() || current->must_exit)
             return -ERESTARTSYS;
@@ -109,6 +144,13 @@ int wait_event(int (*cond)(void *), void *arg, int clock, int64_t deadline_ns)
             if (now >= deadline_ns)
                 return -ETIMEDOUT;
             slice = MIN(slice, deadline_ns - now);
+        }
+        if (hint) {
+            /* Something in the condition becomes true at a known time: sleep until then. */
+            int64_t left = hint - mono_now();
+            if (left <= 0)
+                continue;
+            slice = MIN(slice, left);
         }
         uint32_t gen = __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
         int r = gen_sleep(gen, slice);

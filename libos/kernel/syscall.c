@@ -77,6 +77,9 @@ static const struct syscall_desc table[] = {
     E(rt_sigtimedwait, "pppu"), E(rt_tgsigqueueinfo, "ddSp"),
     /* events and local sockets (epoll.c, eventfd.c, socketpair.c) */
     E(eventfd, "u"), E(eventfd2, "ux"), E(epoll_create, "d"), E(epoll_create1, "x"),
+    E(timerfd_create, "dx"), E(timerfd_settime, "fxpp"), E(timerfd_gettime, "fp"),
+    E(signalfd, "fpu"), E(signalfd4, "fpux"),
+    E(inotify_init, ""), E(inotify_init1, "x"), E(inotify_add_watch, "fsx"), E(inotify_rm_watch, "fd"),
     E(epoll_ctl, "fdfp"), E(epoll_wait, "fpdd"), E(epoll_pwait, "fpddpu"),
     E(epoll_pwait2, "fpdppu"), E(socketpair, "dxdp"), E(sendto, "fpuxpu"),
     E(recvfrom, "fpuxpp"), E(shutdown, "fd"), E(getsockopt, "fddpp"), E(setsockopt, "fddpu"),

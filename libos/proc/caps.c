@@ -38,6 +38,13 @@ static void caps_of(const struct process *p, uint64_t *eff, uint64_t *prm, uint6
     *inh = 0;
 }
 
+int capable(int cap)
+{
+    uint64_t eff, prm, inh;
+    caps_of(current->proc, &eff, &prm, &inh);
+    return (eff >> cap) & 1;
+}
+
 void caps_exec(struct process *p)
 {
     /* No file capabilities in the enclave: root gets the full sets again, others none. */

@@ -354,6 +354,7 @@ static void notify_parent(struct process *p)
     int st = p->wait_status;
     si.si_code = (st & 0x7f) == 0 ? CLD_EXITED : (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
     si.u.chld.pid = p->pid;
+    si.u.chld.uid = p->ruid; /* the child's real uid, as Linux's do_notify_parent */
     si.u.chld.status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : st & 0x7f;
     signal_send_process(parent, sig, &si);
     if (autoreap && p->state == PROC_ZOMBIE)
@@ -376,6 +377,7 @@ static void notify_stop(struct process *p, int code, int sig)
         si.si_signo = SIGCHLD;
         si.si_code = code;
         si.u.chld.pid = p->pid;
+        si.u.chld.uid = p->ruid;
         si.u.chld.status = sig;
         signal_send_process(parent, SIGCHLD, &si);
     }
@@ -788,7 +790,13 @@ void signal_send_process(struct process *p, int sig, const struct k_siginfo *inf
         return;
     job_control_on_send(p, sig);
     const struct k_sigaction *a = &p->act[sig];
-    if (sig != SIGKILL && (a->handler == SIG_IGN ||
+    /* Ignored signals are discarded unless the target (the leader, as Linux's kill picks
+     * it) blocks them: sig_ignored(). */
+    struct thread *lead = proc_thread(p, p->pid);
+    if (!lead)
+        lead = p->threads;
+    int blocked = lead && (lead->sigmask & SIGBIT(sig));
+    if (sig != SIGKILL && !blocked && (a->handler == SIG_IGN ||
                            (a->handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||
                                                       sig == SIGURG || sig == SIGWINCH))))
         return;

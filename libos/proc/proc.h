@@ -125,6 +125,8 @@ struct thread {
     uint64_t dl_runtime, dl_deadline, dl_period, dl_flags; /* SCHED_DEADLINE (sched_setattr) */
     uint64_t fair_slice;             /* a fair policy's custom slice (sched_setattr), 0: default */
     uint64_t affinity[16];
+    int64_t wake_hint;               /* lock.c: CLOCK_MONOTONIC ns by which a wait must look
+                                      * again (a timerfd's next expiry), 0: none */
 };
 
 
@@ -146,6 +148,9 @@ void signal_force(int sig, const struct k_siginfo *si, uint64_t trapno, uint64_t
 void process_init_limits(struct process *p);
 /* After a call that ran with a temporary mask: keep old for the handler frame if interrupted. */
 void signal_restore_mask_after(uint64_t old, long ret);
+/* Take the next pending signal of set (the caller's thread first, then its process), as
+ * sigwaitinfo does: its number with *out filled, or 0 if none is pending. */
+int signal_dequeue_set(uint64_t set, struct k_siginfo *out);
 /* Free every queued signal of a pending-signal array (sigq[1..NSIG]). */
 void sigq_free_all(struct sigq **q);
 /* A new thread t (of process c) inherits the scheduling attributes of the caller, with
@@ -155,6 +160,8 @@ void sched_fork(struct thread *t, struct process *c);
 WUR int groups_fork(struct process *c);
 /* exec recomputes the capability sets of p (caps.c). */
 void caps_exec(struct process *p);
+/* The caller's effective set holds capability cap (a CAP_* number) (caps.c). */
+int capable(int cap);
 /* Any thread of the enclave by tid (running processes only), NULL if none. */
 struct thread *task_by_tid(int tid);
 /* Threads (thread.c, futex.c): p's thread tid, the caller's process's thread tid. */

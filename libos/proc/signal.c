@@ -53,9 +53,12 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
 {
     if (sig < 1 || sig > NSIG)
         return;
-    /* An ignored signal is discarded at generation time (unless blocked: it may be
-     * unignored before it is unblocked, but Linux discards it too). */
-    if (ignored(sig) && sig != SIGKILL)
+    /* An ignored signal is discarded at generation time, unless the target blocks it (it
+     * may be unignored before it is unblocked, or read from a signalfd): Linux's
+     * sig_ignored().  The disposition is the target process's. */
+    const struct k_sigaction *a = &t->proc->act[sig];
+    int ign = a->handler == SIG_IGN || (a->handler == SIG_DFL && default_action(sig) == D_IGN);
+    if (ign && sig != SIGKILL && !(t->sigmask & SIGBIT(sig)))
         return;
     uint64_t bit = SIGBIT(sig);
     if ((t->sig_pending & bit) && sig < 32)
@@ -112,6 +115,25 @@ static int dequeue(int sig, struct k_siginfo *out)
             p->sig_pending &= ~SIGBIT(sig);
     }
     return 1;
+}
+
+int signal_dequeue_set(uint64_t set, struct k_siginfo *out)
+{
+    for (;;) {
+        uint64_t p = (current->sig_pending | current->proc->sig_pending) & set;
+        if (!p)
+            return 0;
+        int sig = 0;
+        /* Synchronous faults first, then the lowest number, as Linux's dequeue does. */
+        static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS};
+        for (unsigned i = 0; i < ARRAY_SIZE(sync) && !sig; i++)
+            if (p & SIGBIT(sync[i]))
+                sig = sync[i];
+        if (!sig)
+            sig = __builtin_ctzll(p) + 1;
+        if (dequeue(sig, out))
+            return sig;
+    }
 }
 
 void sigq_free_all(struct sigq **q)
