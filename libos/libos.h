@@ -76,6 +76,7 @@ struct kernel {
     struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
     struct net_state *net;   /* net/policy.c: the network policy */
     uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
+    struct sysv_state *sysvipc; /* ipc/sysv.c: System V IPC ids, made at first use */
 };
 extern struct kernel *kernel;
 
