@@ -28,7 +28,7 @@ static void show(const char *path, int k, int id, int nfields)
             continue;
         found = 1;
         printf("row: id ok %d perms %lo", v[1] == id, v[2]);
-        if (v[4] == getpid()) /* shm's cpid */
+        if (nfields == 7 && v[4] == getpid()) /* shm's cpid */
             printf(" f3 %ld f4 me\n", v[3]);
         else
             printf(" f3 %ld f4 %ld\n", v[3], v[4]);
