@@ -77,6 +77,7 @@ struct kernel {
     struct net_state *net;   /* net/policy.c: the network policy */
     uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
     struct sysv_state *sysvipc; /* ipc/sysv.c: System V IPC ids, made at first use */
+    struct mqueue *mqueues;  /* ipc/mqueue.c: the named POSIX message queues */
 };
 extern struct kernel *kernel;
 
