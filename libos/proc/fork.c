@@ -792,7 +792,11 @@ void signal_send_process(struct process *p, int sig, const struct k_siginfo *inf
         return;
     job_control_on_send(p, sig);
     const struct k_sigaction *a = &p->act[sig];
-    if (sig != SIGKILL && (a->handler == SIG_IGN ||
+    /* Blocked signals are never ignored (Linux's sig_ignored(), asked of the leader): a
+     * signalfd or sigwait may take them. */
+    struct thread *leader = proc_thread(p, p->pid);
+    int blocked = leader && (leader->sigmask & SIGBIT(sig));
+    if (sig != SIGKILL && !blocked && (a->handler == SIG_IGN ||
                            (a->handler == SIG_DFL && (sig == SIGCHLD || sig == SIGCONT ||
                                                       sig == SIGURG || sig == SIGWINCH))))
         return;

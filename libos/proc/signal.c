@@ -53,9 +53,10 @@ void signal_send_thread(struct thread *t, int sig, const struct k_siginfo *info)
 {
     if (sig < 1 || sig > NSIG)
         return;
-    /* An ignored signal is discarded at generation time (unless blocked: it may be
-     * unignored before it is unblocked, but Linux discards it too). */
-    if (ignored(sig) && sig != SIGKILL)
+    /* An ignored signal is discarded at generation time, unless the thread blocks it
+     * (Linux's sig_ignored(): the handler may change before it is unblocked, and a
+     * signalfd or sigwait may take it; PostgreSQL's latches wait for a blocked SIGURG). */
+    if (ignored(sig) && sig != SIGKILL && !(t->sigmask & SIGBIT(sig)))
         return;
     uint64_t bit = SIGBIT(sig);
     if ((t->sig_pending & bit) && sig < 32)
