@@ -43,9 +43,10 @@ trap cleanup EXIT
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { # port: up to 120 s (initdb runs first in the enclave)
+wait_up() { # port [pid]: up to 120 s (initdb runs first in the enclave), or until pid ends
     for _ in $(seq 600); do
         pg_isready -q -h 127.0.0.1 -p "$1" -U postgres && return 0
+        [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
         sleep 0.2
     done
     return 1
@@ -95,8 +96,8 @@ pids+=($enclave_pid)
 
 if ! wait_up "$pn"; then
     bad postgres_native "native server did not start: $(tail -3 "$W/native.log" | tr '\n' '|')"
-elif ! wait_up "$pa"; then
-    bad postgres_enclave_starts "$(tail -5 "$W/alcove.out" "$W/alcove.err" | tr '\n' '|')"
+elif ! wait_up "$pa" "$enclave_pid"; then
+    bad postgres_enclave_starts "$(tail -n 5 "$W/alcove.out" "$W/alcove.err" | tr '\n' '|')"
 else
     ok postgres_enclave_starts
     session "$pn" >"$W/native.session"
