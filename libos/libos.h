@@ -78,6 +78,8 @@ struct kernel {
     uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
     struct in_watch *in_watches; /* fs/inotify.c: every inotify watch of the enclave */
     uint32_t in_cookie;      /* fs/inotify.c: the last rename cookie */
+    struct sysv_state *sysvipc; /* ipc/sysv.c: System V IPC ids, made at first use */
+    struct mqueue *mqueues;  /* ipc/mqueue.c: the named POSIX message queues */
 };
 extern struct kernel *kernel;
 

@@ -3,6 +3,7 @@
  * the core's own state (never the host's /proc, which describes the host process).
  */
 #include "vfs.h"
+#include "ipc/ipc.h"
 
 struct sbuf {
     char *p;
@@ -51,6 +52,8 @@ enum pnode {
     P_NONE, P_ROOT, P_SELF, P_PIDDIR, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_CMDLINE, P_MAPS,
     P_STATUS, P_STAT, P_COMM, P_MOUNTS, P_MEMINFO, P_UPTIME, P_VERSION, P_THREADSELF,
     P_FILESYSTEMS, P_TASKDIR, P_TASK, P_MOUNTINFO,
+    P_SUBDIR,   /* sysvipc, sys, sys/kernel: directories of fixed names */
+    P_SYSV,     /* sysvipc/shm... and sys/kernel/shmmax...: made by ipc/sysv.c */
 };
 
 /* What a /proc/<pid>/task/<tid> directory holds. */
@@ -70,7 +73,15 @@ static const struct {
   top_entries[] = {{"self", P_SELF},          {"thread-self", P_THREADSELF},
                    {"meminfo", P_MEMINFO},    {"mounts", P_MOUNTS},
                    {"uptime", P_UPTIME},      {"version", P_VERSION},
-                   {"filesystems", P_FILESYSTEMS}};
+                   {"filesystems", P_FILESYSTEMS}, {"sysvipc", P_SUBDIR},
+                   {"sys", P_SUBDIR}},
+  /* The fixed names below /proc/<dir> (P_SUBDIR), each "dir/name". */
+  sub_entries[] = {{"sysvipc/shm", P_SYSV},      {"sysvipc/sem", P_SYSV},
+                   {"sysvipc/msg", P_SYSV},      {"sys/kernel", P_SUBDIR},
+                   {"sys/kernel/shmmax", P_SYSV}, {"sys/kernel/shmall", P_SYSV},
+                   {"sys/kernel/shmmni", P_SYSV}, {"sys/kernel/sem", P_SYSV},
+                   {"sys/kernel/msgmax", P_SYSV}, {"sys/kernel/msgmnb", P_SYSV},
+                   {"sys/kernel/msgmni", P_SYSV}};
 
 /* The process a /proc path is about, and the thread for task/<tid>/... paths (NULL for
  * the process as a whole); both set by parse(). */
@@ -103,6 +114,9 @@ static enum pnode parse(const char *canon, int *fd)
         for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++)
             if (al_strcmp(rel, top_entries[i].name) == 0)
                 return top_entries[i].node;
+        for (unsigned i = 0; i < ARRAY_SIZE(sub_entries); i++)
+            if (al_strcmp(rel, sub_entries[i].name) == 0)
+                return sub_entries[i].node;
         return P_NONE;
     }
     struct process *tp = process_by_pid(pid);
@@ -161,6 +175,7 @@ static int proc_lookup(const char *canon, int *kind, char *target, size_t tsize,
     case P_FDDIR:
     case P_TASKDIR:
     case P_TASK:
+    case P_SUBDIR:
         *kind = PATH_KIND_DIR;
         st->mode = S_IFDIR | 0555;
         st->nlink = 2;
@@ -391,7 +406,8 @@ static int proc_open(const char *canon, int flags, struct file **out)
     if (n == P_COMM && !(flags & O_CREAT))
         return comm_open(canon, flags, out);
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
-        return n == P_ROOT || n == P_PIDDIR || n == P_FDDIR || n == P_TASKDIR || n == P_TASK
+        return n == P_ROOT || n == P_PIDDIR || n == P_FDDIR || n == P_TASKDIR || n == P_TASK ||
+                       n == P_SUBDIR
                    ? -EISDIR : -EACCES;
     struct sbuf b = {0, 0, 0};
     char pidname[16];
@@ -406,8 +422,34 @@ static int proc_open(const char *canon, int flags, struct file **out)
         for (unsigned i = 0; i < ARRAY_SIZE(top_entries); i++)
             listing_add(&l, top_entries[i].name,
                         (top_entries[i].node == P_SELF || top_entries[i].node == P_THREADSELF)
-                            ? DT_LNK : DT_REG);
+                            ? DT_LNK : top_entries[i].node == P_SUBDIR ? DT_DIR : DT_REG);
         return listing_open(&l, canon, out);
+    }
+    case P_SUBDIR: {
+        /* The sub_entries directly below this directory. */
+        const char *rel = path_under(canon, "/proc");
+        size_t rl = al_strlen(rel);
+        const char *names[ARRAY_SIZE(sub_entries)];
+        uint8_t types[ARRAY_SIZE(sub_entries)];
+        int k = 0;
+        for (unsigned i = 0; i < ARRAY_SIZE(sub_entries); i++) {
+            const char *nm = sub_entries[i].name;
+            if (al_strncmp(nm, rel, rl) || nm[rl] != '/' || al_strchr(nm + rl + 1, '/'))
+                continue;
+            names[k] = nm + rl + 1;
+            types[k++] = sub_entries[i].node == P_SUBDIR ? DT_DIR : DT_REG;
+        }
+        *out = memdir_new(canon, names, types, k);
+        return *out ? 0 : -ENOMEM;
+    }
+    case P_SYSV: {
+        char *t;
+        long len = sysv_proc_text(path_under(canon, "/proc"), &t);
+        if (len < 0)
+            return (int)len;
+        b.p = t;
+        b.len = (size_t)len;
+        break;
     }
     case P_PIDDIR: {
         const char *names[ARRAY_SIZE(pid_entries)];

@@ -8,6 +8,8 @@
 #include "libos.h"
 #include "fs/fs.h"
 
+struct process;
+
 WUR int pipe_create(struct file **rd, struct file **wr, int flags);
 /* F_GETPIPE_SZ / F_SETPIPE_SZ (pipe.c): the size, or -EBADF/-EINVAL/-EPERM/-EBUSY. */
 long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
@@ -38,5 +40,18 @@ UNIX_SYS(getpeername);
 UNIX_SYS(shutdown);
 UNIX_SYS(getsockopt);
 UNIX_SYS(setsockopt);
+
+/* System V IPC (sysv*.c), shared by every process of the enclave.  sysv_fork: what a new
+ * process c inherits from p (its shm attachments unless it shares p's memory; never
+ * semaphore undo records); sysv_exec and sysv_exit detach every segment (exit first
+ * applies the SEM_UNDO adjustments); sysv_munmap forgets the attachments of the calling
+ * process that lie wholly inside [start, end) (munmap, SHM_REMAP).  sysv_proc_text makes
+ * /proc/sysvipc/{shm,sem,msg} and /proc/sys/kernel/{shm*,sem,msg*} (name relative to
+ * /proc) into a kmalloc'd buffer: its length, -ENOENT or -ENOMEM. */
+void sysv_fork(struct process *c, const struct process *p, int same_mm);
+void sysv_exec(struct process *p);
+void sysv_exit(struct process *p);
+void sysv_munmap(uint64_t start, uint64_t end);
+long sysv_proc_text(const char *name, char **out);
 
 #endif

@@ -87,6 +87,13 @@ static const struct syscall_desc table[] = {
     /* host sockets (net/socket.c) */
     E(bind, "fpu"), E(listen, "fd"), E(accept, "fpp"), E(accept4, "fppx"), E(connect, "fpu"),
     E(sendmsg, "fpx"), E(recvmsg, "fpx"), E(sendmmsg, "fpux"), E(recvmmsg, "fpuxp"),
+    /* System V IPC (ipc/sysv_shm.c, sysv_sem.c, sysv_msg.c) */
+    E(shmget, "xux"), E(shmat, "dpx"), E(shmdt, "p"), E(shmctl, "ddp"), E(semget, "xdx"),
+    E(semop, "dpu"), E(semtimedop, "dpup"), E(semctl, "dddx"), E(msgget, "xx"),
+    E(msgsnd, "dpux"), E(msgrcv, "dpudx"), E(msgctl, "ddp"),
+    /* POSIX message queues (ipc/mqueue.c) */
+    E(mq_open, "sxop"), E(mq_unlink, "s"), E(mq_timedsend, "fpuup"), E(mq_timedreceive, "fpupp"),
+    E(mq_notify, "fp"), E(mq_getsetattr, "fpp"),
     /* -- end events -- */
     /* time */
     E(clock_gettime, "dp"), E(clock_getres, "dp"), E(gettimeofday, "pp"), E(time, "p"),

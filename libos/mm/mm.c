@@ -7,6 +7,7 @@
  */
 #include "libos.h"
 #include "proc/proc.h"
+#include "ipc/ipc.h"
 
 int mm_init(struct mm *mm)
 {
@@ -277,6 +278,7 @@ SYS(munmap)
     if (r < 0)
         return r;
     mm_untrack(&current->proc->mm, addr, addr + len);
+    sysv_munmap(addr, addr + len);
     return 0;
 }
 

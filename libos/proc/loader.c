@@ -8,6 +8,7 @@
 #include "elf.h"
 #include "libos.h"
 #include "proc/proc.h"
+#include "ipc/ipc.h"
 
 #define MAX_SHEBANG_DEPTH 4
 #define BINPRM_BUF 256
@@ -462,6 +463,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
     }
     /* ---- point of no return ---- */
     threads_end_others();
+    sysv_exec(current->proc); /* shm segments are detached */
     mm_unmap_all(mm);
     uint64_t bias = 0, ibias = 0;
     r = map_image(mm, img, PIE_BASE, &bias);

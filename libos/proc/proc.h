@@ -75,6 +75,10 @@ struct process {
      * the caller's nodemask as given (kept for MPOL_F_STATIC/RELATIVE_NODES) */
     int mpol_mode, mpol_flags;
     uint64_t mpol_nodes, mpol_user[16];
+    /* System V IPC (ipc/sysv_*.c): shm attachments (copied at fork), semaphore undo
+     * records (not inherited; applied at exit) */
+    struct shm_attach *shm_att;
+    struct sem_undo *sem_undo;
 };
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
