@@ -55,6 +55,7 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
  * every object allocated with kmalloc().  Static variables of the core are per process.
  * The big lock (bkl) protects all of it. */
 struct process;
+struct usock;
 struct kernel {
     uint32_t bkl;            /* lock.c: 0 free, 1 locked, 2 locked with waiters */
     uint32_t generation;     /* lock.c: bumped by wake_all() */
@@ -76,6 +77,8 @@ struct kernel {
     struct hostwaiter *hostwaiters; /* net/hostwait.c: threads asleep in a host poll */
     struct net_state *net;   /* net/policy.c: the network policy */
     uint64_t kcmp_cookie[2]; /* proc/kcmp.c: hides the core's addresses in kcmp's order */
+    struct usock *usocks;    /* ipc/unix.c: every local socket */
+    uint64_t usock_ids;      /* ipc/unix.c: socket ids and autobind names */
 };
 extern struct kernel *kernel;
 

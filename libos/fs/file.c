@@ -5,6 +5,7 @@
 #include "libos.h"
 #include "proc/proc.h"
 #include "net/net.h"
+#include "ipc/ipc.h"
 
 #define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
 #define IOV_MAX 1024
@@ -68,7 +69,7 @@ static long do_write(struct file *f, uint64_t buf, size_t n, int64_t *pos)
     if (!access_ok(buf, n))
         return -EFAULT;
     long r = f->ops->write(f, (const void *)buf, n, pos, 0);
-    if (r == -EPIPE)
+    if (r == -EPIPE && !unix_sock_is(f)) /* local sockets raise it themselves (streams) */
         signal_send_thread(current, SIGPIPE, NULL);
     return r;
 }
