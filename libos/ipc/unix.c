@@ -132,6 +132,7 @@ struct usock {
     uint32_t uid, gid;  /* owner, for fstat */
     struct ucred_k peercred; /* SO_PEERCRED */
     struct uaddr *addr; /* bound name, NULL if none (kmalloc'd) */
+    struct uaddr *gone; /* the name of a connected peer that went away (getpeername) */
     struct path path;   /* a path name's inode (referenced), dentry NULL if none */
     /* listener: connections not accepted yet */
     int backlog, qlen;
@@ -869,8 +870,8 @@ static long sock_ioctl(struct file *f, unsigned cmd, uint64_t arg)
     return copy_to_user(arg, &v, sizeof(v));
 }
 
-/* Free a socket no file names any more (or a connection never accepted). */
-static void usock_destroy(struct usock *s)
+/* Free a socket no file names any more (or, embryo, a connection never accepted). */
+static void usock_destroy(struct usock *s, int embryo)
 {
     for (struct usock **pp = &kernel->usocks; *pp; pp = &(*pp)->next_all)
         if (*pp == s) {
@@ -881,8 +882,10 @@ static void usock_destroy(struct usock *s)
     if (p && connected_type(s)) {
         /* The peer sees end of file (and ECONNRESET if we left data unread). */
         p->shut = RCV_SHUTDOWN | SEND_SHUTDOWN;
-        if (s->rx.len)
+        if (s->rx.len || embryo)
             p->err = ECONNRESET;
+        if (s->addr && !p->gone && (p->gone = kmalloc(sizeof(*p->gone))))
+            *p->gone = *s->addr;
     }
     for (struct usock *t = kernel->usocks; t; t = t->next_all)
         if (t->peer == s)
@@ -890,11 +893,12 @@ static void usock_destroy(struct usock *s)
     if (s->path.dentry)
         vfs_sock_unbind(&s->path, s);
     kfree(s->addr);
+    kfree(s->gone);
     /* Connections never accepted go with their listener: their clients see the end. */
     while (s->qhead) {
         struct usock *e = s->qhead;
         s->qhead = e->qnext;
-        usock_destroy(e);
+        usock_destroy(e, 1);
     }
     /* Descriptors in flight nobody received (this may release other sockets). */
     struct seg *g;
@@ -906,7 +910,7 @@ static void usock_destroy(struct usock *s)
 
 static void sock_release(struct file *f)
 {
-    usock_destroy(f->priv);
+    usock_destroy(f->priv, 0);
 }
 
 static const struct file_ops sock_ops = {
@@ -964,7 +968,7 @@ static struct file *sock_file(struct usock *s, int flags)
     al_snprintf(name, sizeof(name), "socket:[%lu]", (unsigned long)((uint64_t)s >> 4));
     struct file *f = file_alloc(&sock_ops, O_RDWR | (flags & O_NONBLOCK), name);
     if (!f) {
-        usock_destroy(s);
+        usock_destroy(s, 0);
         return NULL;
     }
     f->priv = s;
@@ -1548,7 +1552,7 @@ UNIX_SYS(getpeername)
         return -ENOTCONN;
     if (!s->peer && s->type == SOCK_DGRAM)
         return -ENOTCONN;
-    return put_addr((uint64_t)a1, (uint64_t)a2, s->peer ? s->peer->addr : NULL, 2);
+    return put_addr((uint64_t)a1, (uint64_t)a2, s->peer ? s->peer->addr : s->gone, 2);
 }
 
 /* shutdown(fd, how): SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2; connected types tell the peer. */
