@@ -1487,7 +1487,7 @@ long unix_recvmsg(struct file *f, const struct pal_iov *iov, int niov, int flags
         detach_fds(&c, &m, (flags & MSG_CMSG_CLOEXEC) != 0);
     rmeta_done(&m);
     *controllen = control ? *controllen - c.left : 0;
-    *oflags = c.oflags;
+    *oflags = c.oflags | (flags & MSG_CMSG_CLOEXEC); /* Linux shows it back */
     return r;
 }
 
