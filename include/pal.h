@@ -261,7 +261,8 @@ PAL_WUR int pal_fs_link_handle(pal_handle_t h, pal_handle_t newroot, const char 
 /* Change owner (uid/gid -1 = unchanged) of the entry itself (symlinks are not followed). */
 PAL_WUR int pal_fs_chown(pal_handle_t root, const char *rel, uint32_t uid, uint32_t gid);
 PAL_WUR int pal_fs_fchown(pal_handle_t h, uint32_t uid, uint32_t gid);
-/* Create a FIFO (S_IFIFO) or an empty regular file (S_IFREG) node. */
+/* Create a FIFO (S_IFIFO), an empty regular file (S_IFREG) or a socket name (S_IFSOCK:
+ * an inert node, the enclave binds its own sockets to it) node. */
 PAL_WUR int pal_fs_mknod(pal_handle_t root, const char *rel, uint32_t mode);
 /* times: two {sec, nsec} pairs as in utimensat(2) (UTIME_NOW / UTIME_OMIT allowed). */
 PAL_WUR int pal_fs_utimens(pal_handle_t root, const char *rel, const int64_t times[4]);

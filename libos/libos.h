@@ -55,6 +55,7 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
  * every object allocated with kmalloc().  Static variables of the core are per process.
  * The big lock (bkl) protects all of it. */
 struct process;
+struct usock;
 struct kernel {
     uint32_t bkl;            /* lock.c: 0 free, 1 locked, 2 locked with waiters */
     uint32_t generation;     /* lock.c: bumped by wake_all() */
@@ -80,6 +81,8 @@ struct kernel {
     uint32_t in_cookie;      /* fs/inotify.c: the last rename cookie */
     struct sysv_state *sysvipc; /* ipc/sysv.c: System V IPC ids, made at first use */
     struct mqueue *mqueues;  /* ipc/mqueue.c: the named POSIX message queues */
+    struct usock *usocks;    /* ipc/unix.c: every local socket */
+    uint64_t usock_ids;      /* ipc/unix.c: socket ids and autobind names */
 };
 extern struct kernel *kernel;
 

@@ -6,6 +6,7 @@
 #include "proc/proc.h"
 #include "net/net.h"
 #include "fs/vfs.h"
+#include "ipc/ipc.h"
 
 #define MAX_RW 0x7ffff000L /* Linux caps one transfer at 2 GiB - 4 KiB */
 #define IOV_MAX 1024
@@ -74,7 +75,7 @@ static long do_write(struct file *f, uint64_t buf, size_t n, int64_t *pos)
     long r = f->ops->write(f, (const void *)buf, n, pos, 0);
     if (r > 0)
         fsnotify_file(f, FSN_MODIFY);
-    if (r == -EPIPE)
+    if (r == -EPIPE && !unix_sock_is(f)) /* local sockets raise it themselves (streams) */
         signal_send_thread(current, SIGPIPE, NULL);
     return r;
 }

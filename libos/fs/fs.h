@@ -112,6 +112,15 @@ long vfs_mounts_text(int mountinfo, char **out);
 int vfs_proc_pid_of(const struct file *f);
 /* /proc/filesystems text. */
 long vfs_filesystems_text(char **out);
+/* Local socket names (ipc/unix.c).  vfs_sock_bind: create the S_IFSOCK node path
+ * (relative to the cwd; mode 0777 less the umask), attach sock to its inode and return
+ * the referenced location in *out: 0, -EEXIST, or what mknod gives.  vfs_sock_find: the
+ * socket bound at path: 0 (*sock set), -ENOENT & co. from the walk, -EACCES (no write
+ * permission), -ECONNREFUSED (not a socket, or nobody bound to it).  vfs_sock_unbind:
+ * detach sock from the inode of *p (if still there) and put *p. */
+WUR int vfs_sock_bind(const char *path, void *sock, struct path *out);
+WUR int vfs_sock_find(const char *path, void **sock);
+void vfs_sock_unbind(struct path *p, void *sock);
 
 /* ---- descriptors (fdtable.c) and advisory locks (flock.c) ---- */
 #define FD_MAX 4096

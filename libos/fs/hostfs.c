@@ -189,8 +189,11 @@ static int hostfs_create(struct dentry *dir, struct dentry *d, uint32_t mode, ui
     char rel[PATH_MAX_LEN];
     (void)rdev;
     uint32_t t = mode & S_IFMT;
-    if (t != S_IFREG && t != S_IFIFO)
-        return -EPERM; /* sockets and devices would be host objects */
+    /* Devices would be host objects; a socket node is only a name (bind in the enclave
+     * attaches an enclave socket to its inode, see ipc/unix.c; the host's own sockets
+     * never answer on it). */
+    if (t != S_IFREG && t != S_IFIFO && t != S_IFSOCK)
+        return -EPERM;
     int r = rel_of(d, rel);
     if (r < 0)
         return r;

@@ -834,6 +834,9 @@ SYS(fchdir)
 
 /* Walk to the parent of the last component of upath and look the child up.  On success
  * the caller owns nd (nd_free) and *child (dput; NULL when last_type != LAST_NORM). */
+static long parent_at_k(int dirfd, const char *path, struct nameidata **ndp,
+                        struct dentry **child);
+
 static long parent_at(int dirfd, uint64_t upath, struct nameidata **ndp, struct dentry **child)
 {
     char path[PATH_MAX_LEN];
@@ -842,6 +845,16 @@ static long parent_at(int dirfd, uint64_t upath, struct nameidata **ndp, struct 
     long r = get_path(upath, path);
     if (r < 0)
         return r;
+    return parent_at_k(dirfd, path, ndp, child);
+}
+
+/* parent_at with the path in core memory. */
+static long parent_at_k(int dirfd, const char *path, struct nameidata **ndp,
+                        struct dentry **child)
+{
+    long r;
+    *ndp = NULL;
+    *child = NULL;
     if (!path[0])
         return -ENOENT;
     struct nameidata *nd = nd_new();
@@ -1265,6 +1278,57 @@ static long do_mknodat(int dirfd, uint64_t upath, uint32_t mode, uint64_t dev)
     }
     parent_done(nd, d);
     return r;
+}
+
+int vfs_sock_bind(const char *path, void *sock, struct path *out)
+{
+    struct nameidata *nd;
+    struct dentry *d;
+    long r = parent_at_k(AT_FDCWD, path, &nd, &d);
+    if (r < 0)
+        return (int)r;
+    if (!d || d->inode)
+        r = -EEXIST;
+    else if ((r = may_create(&nd->path)) < 0)
+        ;
+    else {
+        const struct inode_ops *iops = nd->path.dentry->inode->iops;
+        r = iops->create ? iops->create(nd->path.dentry, d,
+                                        S_IFSOCK | (0777 & ~current->proc->umask), 0)
+                         : -EPERM;
+        if (r == 0) {
+            d_add(d);
+            d->inode->sock = sock;
+            out->mnt = nd->path.mnt;
+            out->dentry = d;
+            path_get(out);
+        }
+    }
+    parent_done(nd, d);
+    return (int)r;
+}
+
+int vfs_sock_find(const char *path, void **sock)
+{
+    struct path p;
+    int r = path[0] ? vfs_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &p) : -ENOENT;
+    if (r < 0)
+        return r;
+    struct inode *i = p.dentry->inode;
+    r = vfs_permission(i, 2); /* connecting is writing (MAY_WRITE) */
+    if (r == 0 && ((i->mode & S_IFMT) != S_IFSOCK || !i->sock))
+        r = -ECONNREFUSED;
+    if (r == 0)
+        *sock = i->sock;
+    path_put(&p);
+    return r;
+}
+
+void vfs_sock_unbind(struct path *p, void *sock)
+{
+    if (p->dentry && p->dentry->inode && p->dentry->inode->sock == sock)
+        p->dentry->inode->sock = NULL;
+    path_put(p);
 }
 
 SYS(mknod)

@@ -159,6 +159,7 @@ struct inode {
     int64_t size, blocks;
     int64_t atime_sec, atime_nsec, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
     struct pipe *fifo;           /* a FIFO of an enclave file system while open (ipc/pipe.c) */
+    void *sock;                  /* the local socket bound to this S_IFSOCK inode (ipc/unix.c) */
     void *priv;
 };
 

@@ -29,10 +29,17 @@ size_t pipe_peek(struct pipe *p, void *buf, size_t n);
 void pipe_consume(struct pipe *p, size_t n);
 size_t pipe_append(struct pipe *p, const void *buf, size_t n);
 
-/* socketpair() sockets (socketpair.c): f is one; and the calls net/socket.c hands over
- * for them (same arguments and results as the system calls). */
+/* AF_UNIX sockets (unix.c): f is one; and the calls net/socket.c hands over for them
+ * (same arguments and results as the system calls; socket() after its flag check,
+ * accept4 after its flag check). */
+struct pal_iov;
 int unix_sock_is(const struct file *f);
 #define UNIX_SYS(name) long unix_##name(long a0, long a1, long a2, long a3, long a4, long a5)
+UNIX_SYS(socket);
+UNIX_SYS(bind);
+UNIX_SYS(listen);
+UNIX_SYS(connect);
+UNIX_SYS(accept4);
 UNIX_SYS(sendto);
 UNIX_SYS(recvfrom);
 UNIX_SYS(getsockname);
@@ -40,6 +47,13 @@ UNIX_SYS(getpeername);
 UNIX_SYS(shutdown);
 UNIX_SYS(getsockopt);
 UNIX_SYS(setsockopt);
+/* One sendmsg/recvmsg with the header already read (iov checked, in core memory).  name,
+ * control: program addresses.  recvmsg: *namelen in: the room, out: the name's length;
+ * *controllen in: the room, out: the bytes used; *oflags: msg_flags.  Bytes, or -errno. */
+long unix_sendmsg(struct file *f, uint64_t name, uint32_t namelen, const struct pal_iov *iov,
+                  int niov, uint64_t control, uint64_t controllen, int flags);
+long unix_recvmsg(struct file *f, const struct pal_iov *iov, int niov, int flags, uint64_t name,
+                  uint32_t *namelen, uint64_t control, uint64_t *controllen, int *oflags);
 
 /* System V IPC (sysv*.c), shared by every process of the enclave.  sysv_fork: what a new
  * process c inherits from p (its shm attachments unless it shares p's memory; never

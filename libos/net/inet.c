@@ -168,6 +168,11 @@ long inet_recv(struct file *f, struct pal_iov *iov, int niov, struct sockaddr_k 
         long r = pal_sock_recv(f->h, iov, niov, from ? from->b : NULL, &alen,
                                flags & ~MSG_WAITALL, oflags);
         if (r >= 0) {
+            /* A short stream read drained the socket: readiness seen from now on is a new
+             * edge for EPOLLET (a program that stops reading there instead of at EAGAIN,
+             * as nginx does, must hear of what comes next). */
+            if (s->type == SOCK_STREAM && (size_t)r < total - done)
+                s->edge_seq++;
             if (from)
                 from->len = alen; /* may exceed the buffer: only the length is reported */
             done += (size_t)r;

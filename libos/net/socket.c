@@ -5,10 +5,9 @@
  *
  * This file moves arguments between the program and the core (addresses, message headers,
  * I/O vectors, option values, all range-checked) and hands AF_INET/AF_INET6 sockets to
- * inet.c; socketpair()'s local sockets keep their own implementation (ipc/socketpair.c,
- * reached through its unix_* entry points).  AF_UNIX socket() is not offered yet
- * (-EAFNOSUPPORT), nor ancillary data on host sockets (sendmsg with a control buffer gives
- * -EOPNOTSUPP; recvmsg returns none).
+ * inet.c; AF_UNIX sockets live inside the enclave (ipc/unix.c, reached through its unix_*
+ * entry points).  Ancillary data on host sockets is not offered (sendmsg with a control
+ * buffer gives -EOPNOTSUPP; recvmsg returns none).
  */
 #include "libos.h"
 #include "proc/proc.h"
@@ -78,17 +77,16 @@ static long addr_out(const struct sockaddr_k *a, uint64_t uaddr, uint64_t ulen)
     return copy_to_user(ulen, &klen, sizeof(klen));
 }
 
-/* fd's inet socket in *out (1), a socketpair socket (0: the caller defers to it), or
- * -EBADF / -ENOTSOCK. */
+/* fd's socket in *out: 1 for an inet socket, 0 for an AF_UNIX one (the caller defers
+ * to ipc/unix.c), or -EBADF / -ENOTSOCK. */
 static int sock_lookup(long fd, struct file **out)
 {
     struct file *f = fd_get((int)fd);
     if (!f || (f->flags & O_PATH))
         return -EBADF;
-    if (inet_is(f)) {
-        *out = f;
+    *out = f;
+    if (inet_is(f))
         return 1;
-    }
     return unix_sock_is(f) ? 0 : -ENOTSOCK;
 }
 
@@ -98,11 +96,13 @@ SYS(socket)
     int protocol = (int)a2;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
+    if (domain == AF_UNIX)
+        return unix_socket(a0, a1, a2, a3, a4, a5);
     if (domain != AF_INET && domain != AF_INET6) {
-        /* Local sockets by name, netlink...: not in this enclave yet. */
+        /* netlink & co.: not in this enclave. */
         static int told;
         if (!told++)
-            info("socket(%ld, %ld, %ld): only AF_INET and AF_INET6 sockets exist here", a0, a1,
+            info("socket(%ld, %ld, %ld): only AF_UNIX, AF_INET and AF_INET6 sockets exist here", a0, a1,
                  a2);
         return -EAFNOSUPPORT;
     }
@@ -131,8 +131,10 @@ SYS(bind)
     struct file *f;
     struct sockaddr_k a;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EINVAL; /* a socketpair socket is connected already */
+    if (k == 0)
+        return unix_bind(a0, a1, a2, a3, a4, a5);
+    if (k < 0)
+        return k;
     long r = addr_in(&a, (uint64_t)a1, (int)a2);
     return r < 0 ? r : inet_bind(f, &a);
 }
@@ -141,8 +143,10 @@ SYS(listen)
 {
     struct file *f;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EINVAL;
+    if (k == 0)
+        return unix_listen(a0, a1, a2, a3, a4, a5);
+    if (k < 0)
+        return k;
     return inet_listen(f, (int)a1);
 }
 
@@ -151,8 +155,10 @@ SYS(connect)
     struct file *f;
     struct sockaddr_k a;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EISCONN;
+    if (k == 0)
+        return unix_connect(a0, a1, a2, a3, a4, a5);
+    if (k < 0)
+        return k;
     long r = addr_in(&a, (uint64_t)a1, (int)a2);
     if (r < 0)
         return r;
@@ -169,8 +175,10 @@ static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
     int k = sock_lookup(fd, &f);
-    if (k <= 0)
-        return k ? k : -EINVAL;
+    if (k == 0)
+        return unix_accept4(fd, (long)uaddr, (long)ulen, flags, 0, 0);
+    if (k < 0)
+        return k;
     file_get(f);
     long r = inet_accept(f, flags, &from, &nf);
     file_put(f);
@@ -310,6 +318,16 @@ static long send_one(struct file *f, uint64_t um, int flags)
     struct msghdr_abi m;
     if (copy_from_user(&m, um, sizeof(m)))
         return -EFAULT;
+    if (unix_sock_is(f)) {
+        struct pal_iov *iov;
+        long n = iov_in(&m, &iov);
+        if (n < 0)
+            return n;
+        long r = unix_sendmsg(f, m.name, m.name ? m.namelen : 0, iov, (int)n, m.control,
+                              m.controllen, flags);
+        kfree(iov);
+        return r;
+    }
     struct sockaddr_k a;
     if (m.name && m.namelen) {
         long r = addr_in(&a, m.name, (int)m.namelen);
@@ -341,6 +359,24 @@ static long recv_one(struct file *f, uint64_t um, int flags)
     long n = iov_in(&m, &iov);
     if (n < 0)
         return n;
+    if (unix_sock_is(f)) {
+        uint32_t nl = m.namelen;
+        uint64_t cl = m.controllen;
+        int of = 0;
+        if (m.name && (int)nl < 0)
+            nl = 0;
+        long r = unix_recvmsg(f, iov, (int)n, flags, m.name, &nl, m.control, &cl, &of);
+        kfree(iov);
+        if (r < 0)
+            return r;
+        if (!m.name)
+            nl = 0;
+        if (copy_to_user(um + offsetof(struct msghdr_abi, namelen), &nl, sizeof(nl)) ||
+            copy_to_user(um + offsetof(struct msghdr_abi, controllen), &cl, sizeof(cl)) ||
+            copy_to_user(um + offsetof(struct msghdr_abi, flags), &of, sizeof(of)))
+            return -EFAULT;
+        return r;
+    }
     struct sockaddr_k from;
     int of = 0;
     long r = inet_recv(f, iov, (int)n, m.name ? &from : NULL, flags & ~MSG_CMSG_CLOEXEC, &of);
@@ -369,8 +405,8 @@ SYS(sendmsg)
 {
     struct file *f;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EOPNOTSUPP; /* socketpair sockets: send/recv only */
+    if (k < 0)
+        return k;
     file_get(f);
     long r = send_one(f, (uint64_t)a1, (int)a2);
     file_put(f);
@@ -381,8 +417,8 @@ SYS(recvmsg)
 {
     struct file *f;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EOPNOTSUPP;
+    if (k < 0)
+        return k;
     file_get(f);
     long r = recv_one(f, (uint64_t)a1, (int)a2);
     file_put(f);
@@ -394,8 +430,8 @@ SYS(sendmmsg)
 {
     struct file *f;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EOPNOTSUPP;
+    if (k < 0)
+        return k;
     unsigned vlen = (unsigned)a2 > 1024 ? 1024 : (unsigned)a2;
     long done = 0, r = 0;
     file_get(f);
@@ -421,8 +457,8 @@ SYS(recvmmsg)
 {
     struct file *f;
     int k = sock_lookup(a0, &f);
-    if (k <= 0)
-        return k ? k : -EOPNOTSUPP;
+    if (k < 0)
+        return k;
     int64_t deadline = -1;
     if (a4) {
         struct linux_timespec ts;

@@ -348,7 +348,7 @@ int pal_fs_fchown(pal_handle_t h, uint32_t uid, uint32_t gid)
 int pal_fs_mknod(pal_handle_t root, const char *rel, uint32_t mode)
 {
     uint32_t type = mode & 0170000;
-    if (type != 0010000 && type != 0100000)
+    if (type != 0010000 && type != 0100000 && type != 0140000) /* FIFO, file, socket name */
         return -EPERM;
     const char *base;
     long d = open_parent(root, rel, &base);
