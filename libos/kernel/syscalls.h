@@ -304,3 +304,6 @@ SYS(io_getevents);
 SYS(io_pgetevents);
 SYS(io_cancel);
 SYS(io_destroy);
+SYS(io_uring_setup);
+SYS(io_uring_enter);
+SYS(io_uring_register);
