@@ -138,3 +138,17 @@ SYS(eventfd2)
 {
     return do_eventfd((unsigned)a0, (int)a1);
 }
+
+/* For AIO's IOCB_FLAG_RESFD (aio.c): is f an eventfd, and add n to its counter as
+ * eventfd_signal() does in Linux (saturating at the maximum, never blocking). */
+int eventfd_is(const struct file *f)
+{
+    return f && f->ops == &eventfd_ops;
+}
+
+void eventfd_add(struct file *f, uint64_t n)
+{
+    struct eventfd *e = f->priv;
+    e->count = EFD_MAX - e->count < n ? EFD_MAX : e->count + n;
+    wake_all();
+}

@@ -29,6 +29,10 @@ size_t pipe_peek(struct pipe *p, void *buf, size_t n);
 void pipe_consume(struct pipe *p, size_t n);
 size_t pipe_append(struct pipe *p, const void *buf, size_t n);
 
+/* eventfd (eventfd.c): f is an eventfd; add n to its counter (saturating, wakes waiters). */
+int eventfd_is(const struct file *f);
+void eventfd_add(struct file *f, uint64_t n);
+
 /* AF_UNIX sockets (unix.c): f is one; and the calls net/socket.c hands over for them
  * (same arguments and results as the system calls; socket() after its flag check,
  * accept4 after its flag check). */

@@ -102,6 +102,11 @@ static const struct syscall_desc table[] = {
     /* POSIX timers (kernel/ptimer.c) */
     E(timer_create, "dpp"), E(timer_settime, "dxpp"), E(timer_gettime, "dp"),
     E(timer_getoverrun, "d"), E(timer_delete, "d"),
+    /* Linux AIO (ipc/aio.c) */
+    E(io_setup, "up"), E(io_submit, "xdp"), E(io_getevents, "xddpp"),
+    E(io_pgetevents, "xddppp"), E(io_cancel, "xpp"), E(io_destroy, "x"),
+    /* io_uring (ipc/io_uring.c) */
+    E(io_uring_setup, "up"), E(io_uring_enter, "fuuxpu"), E(io_uring_register, "fdpu"),
     /* small calls without a family (kernel/misc_sys.c) */
     E(membarrier, "dxd"), E(personality, "x"), E(pkey_alloc, "xx"), E(pkey_free, "d"),
     E(pkey_mprotect, "puxd"), E(ioprio_get, "dd"), E(ioprio_set, "ddx"),
@@ -238,7 +243,7 @@ void trace_syscall_enter(long nr, const long *a)
         nr == __NR_nanosleep || nr == __NR_clock_nanosleep || nr == __NR_poll ||
         nr == __NR_rt_sigsuspend || nr == __NR_pause || nr == __NR_wait4 ||
         nr == __NR_epoll_wait || nr == __NR_epoll_pwait || nr == __NR_recvfrom ||
-        nr == __NR_futex || nr == __NR_waitid || nr == __NR_ppoll || nr == __NR_select)
+        nr == __NR_futex || nr == __NR_io_getevents || nr == __NR_io_uring_enter || nr == __NR_io_pgetevents || nr == __NR_waitid || nr == __NR_ppoll || nr == __NR_select)
         trace_line(nr, a, 0, 0);
 }
 

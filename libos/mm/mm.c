@@ -229,7 +229,7 @@ SYS(mmap)
                 return -EACCES;
             if (shared && (prot & PROT_WRITE) && file_readonly(f))
                 return -EACCES;
-            if (!S_ISREG(f->mode) && !(f->ops == &host_file_ops))
+            if (!S_ISREG(f->mode) && !(f->ops == &host_file_ops) && !f->ops->mmap)
                 return -ENODEV;
             if (S_ISDIR(f->mode))
                 return -ENODEV;

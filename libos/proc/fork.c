@@ -263,6 +263,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->exit_signal = (int)(flags & 0xff);
     c->groups = NULL;
     ptimer_fork_child(c);
+    aio_fork_child(c);
     if (groups_fork(c) < 0 || fdtable_copy(&c->fds, &p->fds) < 0 || mm_copy(&c->mm, &p->mm) < 0) {
         kfree(c->groups), kfree(c), kfree(t);
         return -ENOMEM;
@@ -442,6 +443,7 @@ __attribute__((noreturn)) static void process_end(int status)
     if (keep_host)
         threads_end_others();
     ptimer_exit_all(p); /* its timers end with it */
+    aio_exit_all(p);
     /* Close every descriptor: pipes see EOF, files are released. */
     for (int fd = 0; fd < p->fds.size; fd++)
         if (p->fds.ent[fd].f)

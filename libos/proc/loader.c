@@ -500,6 +500,7 @@ static int exec_strv(const char *path, struct strv *argv, const struct strv *env
     reset_signals();
     caps_exec(current->proc);
     ptimer_exit_all(current->proc); /* exec keeps no timer */
+    aio_exit_all(current->proc);   /* nor any AIO context */
     current->proc->membarrier_reg = 0; /* a new address space has no registration */
     xstate_reset(ctx);
     void *xs = ctx->xstate;

@@ -67,6 +67,7 @@ struct process {
     int caps_set;
     uint64_t cap_eff, cap_prm, cap_inh;
     struct ptimer *ptimers;          /* POSIX timers (kernel/ptimer.c), NULL after fork/exec */
+    struct kioctx *aioctx;           /* Linux AIO contexts (ipc/aio.c), NULL after fork/exec */
     int ptimer_next_id;              /* the next timer id, as Linux's next_posix_timer_id */
     int membarrier_reg;              /* membarrier REGISTER_* commands done (misc_sys.c) */
     uint32_t personality;            /* personality(2): recorded only */
@@ -216,6 +217,9 @@ __attribute__((noreturn)) void process_exit(int code);
  * signals of every expired timer of this host process.  ptimer_dequeued: a timer's signal
  * was taken, fill in its si_overrun and re-arm the timer, or say (0) that it is stale.  ptimer_exit_all: end every
  * timer of p (exit, exec).  ptimer_fork_child: a forked child starts with none. */
+/* Linux AIO (ipc/aio.c): end every context of p (exit, exec); a forked child has none. */
+void aio_exit_all(struct process *p);
+void aio_fork_child(struct process *c);
 void ptimer_check(void);
 WUR int ptimer_dequeued(struct k_siginfo *info); /* 0: drop the signal */
 void ptimer_exit_all(struct process *p);
