@@ -36,6 +36,9 @@ int volume_precheck(const char *file, const unsigned char key[32], const char *s
 const char *state_dir_path(const char *opt);
 int read_key_file(const char *path, unsigned char key[32]);
 
+/* run.c: kill and reap every host process left behind (the caller is a subreaper). */
+void reap_leftovers(void);
+
 /* Path of a file shipped next to the alcove executable (e.g. "alcove-direct"). */
 int sibling_path(const char *name, char *out, unsigned long size);
 
