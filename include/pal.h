@@ -3,7 +3,8 @@
  *
  * Version 2 (added mount types, the volume key, the state directory, the crypto bracket);
  * version 3 added host sockets (pal_sock_*), pal_poll, the network policy and the wake-up
- * timers (pal_wakeup_*, PAL_EVENT_TIMER).
+ * timers (pal_wakeup_*, PAL_EVENT_TIMER); version 4 the control channel of a long-lived
+ * enclave (pal_boot.control, pal_control_next, pal_control_reply).
  * The core (libos/) calls only the pal_* functions declared here; a backend (pal/<name>/)
  * implements them and calls back into the core through the libos_* entry
  * points at the end of this file.  Nothing else crosses.
@@ -27,8 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAL_ABI_VERSION 3 /* 3: host sockets (pal_sock_*), pal_poll, the network policy,
-                             host wake-up timers (pal_wakeup_*) */
+#define PAL_ABI_VERSION 4 /* 3: host sockets (pal_sock_*), pal_poll, the network policy,
+                             host wake-up timers (pal_wakeup_*); 4: the control channel
+                             (pal_boot.control, pal_control_*) */
 
 #define PAL_WUR __attribute__((warn_unused_result))
 #define PAL_NORETURN __attribute__((noreturn))
@@ -129,6 +131,10 @@ struct pal_boot {
     const char *net_mode;
     int n_net_rules;
     const char *net_rules[PAL_MAX_NET_RULES];
+    /* Version 4: a long-lived enclave (`alcove start`).  When control is not
+     * PAL_HANDLE_NONE, argc is 0 and no program starts: the first process is the core's
+     * init, which serves the requests pal_control_next returns (see there). */
+    pal_handle_t control;
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -396,6 +402,37 @@ void pal_wakeup_delete(pal_handle_t h);
  * registers may be used inside: the backend has saved the program's FPU/vector state. */
 uint64_t pal_crypto_begin(void);
 void pal_crypto_end(uint64_t token);
+
+/* --- the control channel (version 4) -----------------------------------------------------
+ * The host asks a long-lived enclave to start further processes (`alcove exec`) and to end
+ * (`alcove stop`).  One request at a time: pal_control_next waits (interruptibly: -EINTR
+ * when an asynchronous event arrived first; the core calls it with its lock dropped) for the
+ * next client on boot->control and returns
+ *   - its request bytes in buf (at most size; OUT req->len): untrusted, the core parses
+ *     them (libos/proc/init.c documents the format: NUL-terminated strings);
+ *   - the client's standard streams, OUT req->stdio (PAL_HANDLE_NONE where none came);
+ *   - OUT req->conn, the connection the answers go to (pal_control_reply), owned by the
+ *     core like every handle (pal_close).
+ * -EAGAIN: nothing usable arrived (a client that went away, a malformed header); try again.
+ * The backend checks who connects as far as its host can tell (direct: the same user). */
+struct pal_control_req {
+    pal_handle_t conn;
+    pal_handle_t stdio[3];
+    size_t len;
+};
+#define PAL_CONTROL_MAX 65536
+PAL_WUR int pal_control_next(pal_handle_t ctl, char *buf, size_t size, struct pal_control_req *req);
+/* Answers on conn, each one line on the wire (the backend's format, docs/cli.md):
+ * PAL_CONTROL_OK (value unused), PAL_CONTROL_STARTED (value: the enclave pid of the calling
+ * process, which must be the new process; the backend adds its own id of the process, so
+ * the client can pass signals on), PAL_CONTROL_EXITED (value: the Linux wait status),
+ * PAL_CONTROL_ERROR (value: a negative errno).  Never blocks for long: a client that does
+ * not read loses its answer.  0, or -errno. */
+#define PAL_CONTROL_OK 0
+#define PAL_CONTROL_STARTED 1
+#define PAL_CONTROL_EXITED 2
+#define PAL_CONTROL_ERROR 3
+int pal_control_reply(pal_handle_t conn, int kind, int64_t value);
 
 /* Fill buf with n random bytes from the platform's best source. */
 PAL_WUR int pal_random(void *buf, size_t n);

@@ -35,7 +35,7 @@ static const char *exec_error(int err)
 }
 
 /* Find PROGRAM on the enclave's PATH when it has no slash, as a shell would. */
-static int find_program(const char *name, char *const *envp, char *out)
+int find_program(const char *name, char *const *envp, char *out)
 {
     if (al_strchr(name, '/')) {
         al_strlcpy(out, name, PATH_MAX_LEN);
@@ -114,6 +114,8 @@ int libos_main(const struct pal_boot *boot)
         return 125;
     }
 
+    if (boot->control != PAL_HANDLE_NONE)
+        init_serve(boot); /* a long-lived enclave: no program of its own (proc/init.c) */
     char prog[PATH_MAX_LEN];
     int r = find_program(boot->argv[0], boot->envp, prog);
     struct pal_context ctx;

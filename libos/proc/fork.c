@@ -260,6 +260,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
     c->maxrss_kb = c->children_maxrss_kb = 0;
     c->vf_save = NULL, c->vf_parent = NULL, c->vf_jb = NULL;
     c->vm_hosted = 0;
+    c->has_ctl = 0; /* init's client hears of p's end only */
     c->exit_signal = (int)(flags & 0xff);
     c->groups = NULL;
     ptimer_fork_child(c);
@@ -303,6 +304,8 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
         pal_thread_set_self(t);
         bkl_lock();
         futex_fork_child();
+        if (p->has_ctl)
+            IGNORE(pal_close(p->ctl_conn)); /* this host process's copy of it */
         t->ctx = ctx;
         c->host_id = pal_process_id();
         t->host_tid = pal_thread_id();
@@ -425,6 +428,12 @@ static void job_control_on_send(struct process *p, int sig)
 __attribute__((noreturn)) static void process_end(int status)
 {
     struct process *p = current->proc;
+    /* Started for a host client (init.c): the client hears the status. */
+    if (p->has_ctl) {
+        IGNORE(pal_control_reply(p->ctl_conn, PAL_CONTROL_EXITED, status));
+        IGNORE(pal_close(p->ctl_conn));
+        p->has_ctl = 0;
+    }
     /* The enclave ends with its first process: stop every other one, leave nothing behind. */
     if (p->ppid == 0) {
         for (struct process *q = kernel->procs; q; q = q->next)

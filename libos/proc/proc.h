@@ -80,7 +80,18 @@ struct process {
      * records (not inherited; applied at exit) */
     struct shm_attach *shm_att;
     struct sem_undo *sem_undo;
+    /* Started by init for a host client (`alcove exec`, init.c): the connection its exit
+     * status goes to at process_end.  Not inherited by fork; kept across execve. */
+    int has_ctl;
+    pal_handle_t ctl_conn;
 };
+/* init.c: the first process of a long-lived enclave (boot->control set): serves the host's
+ * requests (start a process, stop the enclave) and never returns.  Called by libos_main
+ * with the first process set up, the core lock not held. */
+__attribute__((noreturn)) void init_serve(const struct pal_boot *boot);
+/* The PATH lookup of the first program (main.c), shared with init. */
+int find_program(const char *name, char *const *envp, char *out);
+
 /* Job control (fork.c): stop the calling process until SIGCONT or SIGKILL. */
 void process_stop(int sig);
 /* Wait (lock dropped) until cond(arg) holds, whatever signals are pending. */

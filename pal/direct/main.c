@@ -276,6 +276,7 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     int nenv = 0, i;
     const char *root = 0, *image = 0, *image_hash = 0, *overlay = 0;
     boot.state_dir = PAL_HANDLE_NONE;
+    boot.control = PAL_HANDLE_NONE;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (al_strcmp(a, "--") == 0) {
@@ -336,6 +337,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
             boot.max_procs = parse_num(argv[++i]);
         else if (al_strcmp(a, "--max-threads") == 0)
             boot.max_threads = parse_num(argv[++i]);
+        else if (al_strcmp(a, "--control-fd") == 0)
+            boot.control = parse_num(argv[++i]); /* `alcove start`: a listening socket */
         else
             pal_direct_die("internal: unknown option for the core");
     }
@@ -343,8 +346,9 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
     pal_direct_fast_init();
     if (!pal_direct_fast_ok)
         pal_direct_rewrite_on = 0; /* no XSAVE: every call keeps the trap path */
-    if ((!root && !image) || i >= argc)
-        pal_direct_die("internal: the core needs --root or --image, and a program");
+    if ((!root && !image) || (i >= argc) != (boot.control != PAL_HANDLE_NONE))
+        pal_direct_die("internal: the core needs --root or --image, and a program (or, with "
+                       "--control-fd, none)");
     prog_env[nenv] = 0;
 
     /* The root is mount 0; the order of the others is the command line's. */

@@ -4,6 +4,8 @@
 #ifndef ALCOVE_CLI_H
 #define ALCOVE_CLI_H
 
+#include <stdint.h>
+
 struct command {
     const char *name;
     const char *summary;
@@ -22,6 +24,10 @@ void usage_volume(void);
  * the image's verity root hash as recorded in the file (image.c), and a full open of a
  * volume with key and counter state (volume.c), so bad input fails before the program. */
 int image_root_hash(const char *file, unsigned char out[32], char *err, unsigned long errlen);
+/* Looks path up in the image file (verified against root), following symlinks as the
+ * enclave would: 0 with its inode number and mode, or a negative errno. */
+int image_find(const char *file, const unsigned char root[32], const char *path, uint64_t *nid,
+               unsigned *mode);
 int volume_precheck(const char *file, const unsigned char key[32], const char *state_dir, int rw,
                     char *err, unsigned long errlen);
 
@@ -29,6 +35,9 @@ int volume_precheck(const char *file, const unsigned char key[32], const char *s
  * missing; NULL after a message) and a 32-byte key file (0, or -1 after a message). */
 const char *state_dir_path(const char *opt);
 int read_key_file(const char *path, unsigned char key[32]);
+
+/* run.c: kill and reap every host process left behind (the caller is a subreaper). */
+void reap_leftovers(void);
 
 /* Path of a file shipped next to the alcove executable (e.g. "alcove-direct"). */
 int sibling_path(const char *name, char *out, unsigned long size);

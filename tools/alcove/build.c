@@ -127,6 +127,30 @@ static int make_volume(const char *inst, const char *name, uint64_t size)
     return 0;
 }
 
+int instance_make_volumes(const char *cmd, const char *inst, const struct cfg *c)
+{
+    char vdir[4200], key[4300];
+    snprintf(vdir, sizeof(vdir), "%s/volumes", inst);
+    snprintf(key, sizeof(key), "%s/key", vdir);
+    if (!(c->n_vol > 0 || !strcmp(c->overlay, "volume")))
+        return 0;
+    if (mkdir_p(vdir, 0700) < 0) {
+        fprintf(stderr, "alcove %s: cannot create %s: %s\n", cmd, vdir, strerror(errno));
+        return -1;
+    }
+    char *kg[] = {"alcove", "volume", "keygen", key, NULL};
+    if (access(key, F_OK) < 0 && run_self(kg, "/dev/null") != 0) {
+        fprintf(stderr, "alcove %s: cannot make the volume key %s\n", cmd, key);
+        return -1;
+    }
+    for (int i = 0; i < c->n_vol; i++)
+        if (make_volume(inst, c->volumes[i].name, c->volumes[i].size) < 0)
+            return -1;
+    if (!strcmp(c->overlay, "volume") && make_volume(inst, "overlay", c->overlay_size) < 0)
+        return -1;
+    return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
     const char *opt = NULL, *sign = NULL;
@@ -185,24 +209,8 @@ int cmd_build(int argc, char **argv)
     if (fclose(tf) != 0)
         goto done;
     /* 3. the volumes and their key */
-    char vdir[4200], key[4300];
-    snprintf(vdir, sizeof(vdir), "%s/volumes", inst);
-    snprintf(key, sizeof(key), "%s/key", vdir);
-    int want_vol = c.n_vol > 0 || !strcmp(c.overlay, "volume");
-    if (want_vol) {
-        if (mkdir_p(vdir, 0700) < 0) {
-            fprintf(stderr, "alcove build: cannot create %s: %s\n", vdir, strerror(errno));
-            goto done;
-        }
-        char *kg[] = {"alcove", "volume", "keygen", key, NULL};
-        if (access(key, F_OK) < 0 && run_self(kg, "/dev/null") != 0)
-            goto done;
-        for (int i = 0; i < c.n_vol; i++)
-            if (make_volume(inst, c.volumes[i].name, c.volumes[i].size) < 0)
-                goto done;
-        if (!strcmp(c.overlay, "volume") && make_volume(inst, "overlay", c.overlay_size) < 0)
-            goto done;
-    }
+    if (instance_make_volumes("build", inst, &c) < 0)
+        goto done;
     /* 4. the measurement and the identity */
     struct components k;
     if (core_path(core, sizeof(core)) < 0 || compute_components("build", core, &c, image, &k) < 0

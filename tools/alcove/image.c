@@ -549,3 +549,97 @@ int cmd_image(int argc, char **argv)
     image_usage(stderr);
     return 2;
 }
+
+/* ---- looking a path up in an image (alcove run --package) ------------------------------- */
+
+/* Walks path from the root of fs, following symlinks (absolute ones from the image's root)
+ * as the enclave would: 0 with *out, or a negative errno. */
+static int find_in(const struct erofs_fs *fs, const char *path, struct erofs_inode *out)
+{
+    char cur[8192], rest[8192], done[8192] = "";
+    snprintf(rest, sizeof(rest), "%s", path);
+    int links = 0, rc;
+    struct erofs_inode ino;
+    if ((rc = erofs_iget(fs, fs->root_nid, &ino)) < 0)
+        return rc;
+restart:
+    if ((rc = erofs_iget(fs, fs->root_nid, &ino)) < 0)
+        return rc;
+    done[0] = '\0';
+    snprintf(cur, sizeof(cur), "%s", rest);
+    for (char *p = cur; *p;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, "/");
+        char *next = p + len;
+        if (len == 1 && p[0] == '.') {
+            p = next;
+            continue;
+        }
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            /* Lexical: every component of done is a real directory. */
+            char *s = strrchr(done, '/');
+            if (s)
+                *s = '\0';
+            snprintf(rest, sizeof(rest), "%s%s", done, next);
+            goto restart;
+        }
+        if (!S_ISDIR(ino.mode))
+            return -ENOTDIR;
+        uint64_t nid;
+        uint8_t ft;
+        if ((rc = erofs_lookup(fs, &ino, p, len, &nid, &ft)) < 0)
+            return rc;
+        struct erofs_inode child;
+        if ((rc = erofs_iget(fs, nid, &child)) < 0)
+            return rc;
+        if (S_ISLNK(child.mode)) {
+            char t[4096];
+            long n = erofs_readlink(fs, &child, t, sizeof(t) - 1);
+            if (n < 0)
+                return (int)n;
+            t[n] = '\0';
+            if (++links > 40)
+                return -ELOOP;
+            if (t[0] == '/')
+                snprintf(rest, sizeof(rest), "%s%s", t, next);
+            else
+                snprintf(rest, sizeof(rest), "%s/%s%s", done, t, next);
+            goto restart;
+        }
+        size_t dl = strlen(done);
+        snprintf(done + dl, sizeof(done) - dl, "/%.*s", (int)len, p);
+        ino = child;
+        p = next;
+    }
+    *out = ino;
+    return 0;
+}
+
+int image_find(const char *file, const unsigned char root[32], const char *path, uint64_t *nid,
+               unsigned *mode)
+{
+    struct img im;
+    char err[1024];
+    if (img_open(file, &im, err, sizeof(err)) < 0)
+        return -EIO;
+    struct verity *v;
+    if (open_verity(&im, root, &v) < 0) {
+        close(im.fd);
+        return -EIO;
+    }
+    struct erofs_fs fs;
+    struct erofs_inode ino;
+    int rc = open_erofs(v, &fs);
+    if (rc == 0)
+        rc = find_in(&fs, path, &ino);
+    if (rc == 0) {
+        *nid = ino.nid;
+        *mode = ino.mode;
+    }
+    verity_close(v);
+    close(im.fd);
+    return rc;
+}

@@ -133,7 +133,7 @@ int instance_wanted(int argc, char **argv)
         const char *a = argv[i];
         if (a[0] != '-' || !strcmp(a, "--") || !strcmp(a, "--help") || !strcmp(a, "-h"))
             break;
-        if (!strcmp(a, "--instance"))
+        if (!strcmp(a, "--instance") || !strcmp(a, "--package"))
             return 1;
         if (!strcmp(a, "--root") || !strcmp(a, "--image"))
             return 0;
@@ -143,42 +143,103 @@ int instance_wanted(int argc, char **argv)
 }
 
 /* The differences between the signed parts s and the recomputed parts n: how many. */
-static int compare(const struct components *s, const struct components *n, const char *inst)
+static int compare(const char *cmd, const struct components *s, const struct components *n,
+                   const char *inst)
 {
     char a[65], b[65];
     int bad = 0;
     if (sodium_memcmp(s->core, n->core, 32)) {
         hex_encode(n->core, 32, a), hex_encode(s->core, 32, b);
-        fprintf(stderr, "alcove run: core binary changed since build (sha256 %s, signed %s)\n", a, b);
+        fprintf(stderr, "alcove %s: core binary changed since build (sha256 %s, signed %s)\n", cmd, a, b);
         bad++;
     }
     if (sodium_memcmp(s->config, n->config, 32)) {
-        fprintf(stderr, "alcove run: config changed since build (%s/alcove.json differs from the "
-                        "signed one: run `alcove build` again)\n", inst);
+        fprintf(stderr, "alcove %s: config changed since build (%s/alcove.json differs from the "
+                        "signed one: run `alcove build` again)\n", cmd, inst);
         bad++;
     }
     if (sodium_memcmp(s->image_root, n->image_root, 32)) {
         hex_encode(n->image_root, 32, a), hex_encode(s->image_root, 32, b);
-        fprintf(stderr, "alcove run: image changed since build (root hash %s, signed %s)\n", a, b);
+        fprintf(stderr, "alcove %s: image changed since build (root hash %s, signed %s)\n", cmd, a, b);
         bad++;
     } else if (sodium_memcmp(s->image_file, n->image_file, 32)) {
-        fprintf(stderr, "alcove run: image changed since build (%s/build/image.img differs from "
-                        "the signed file)\n", inst);
+        fprintf(stderr, "alcove %s: image changed since build (%s/build/image.img differs from "
+                        "the signed file)\n", cmd, inst);
         bad++;
     }
     if (!bad && sodium_memcmp(s->measurement, n->measurement, 32)) {
-        fprintf(stderr, "alcove run: the measurement differs from the signed one\n");
+        fprintf(stderr, "alcove %s: the measurement differs from the signed one\n", cmd);
         bad++;
     }
     return bad;
 }
 
-/* The program to start, as a path inside the enclave: prog as given if it has a '/', else
- * found on the config's PATH in image/.  Then it must be an entry point. 0, or -1. */
-static int pick_program(const struct cfg *c, const char *img, const char *prog, char *out,
-                        size_t size)
+/* Where the enclave's files are looked up before it starts: the image/ tree of an instance
+ * (symlinks resolved by the kernel inside it), or, in an unpacked package (no image/), the
+ * verified image file itself.  An identity names one file: its host path, or its inode. */
+struct where {
+    const char *img;            /* image/ or NULL */
+    const char *image;          /* build/image.img */
+    const uint8_t *root;        /* its signed root hash */
+};
+struct found {
+    char host[8192];
+    uint64_t nid;
+    unsigned mode;
+};
+
+static int lookup(const struct where *w, const char *guest, struct found *f)
 {
-    char host[8192], ehost[8192];
+    if (guest[0] != '/')
+        return -1;
+    if (w->img) {
+        struct stat st;
+        if (image_resolve(w->img, guest, f->host, sizeof(f->host)) < 0 || stat(f->host, &st) < 0)
+            return -1;
+        f->mode = st.st_mode;
+        f->nid = 0;
+        return 0;
+    }
+    f->host[0] = '\0';
+    return image_find(w->image, w->root, guest, &f->nid, &f->mode) < 0 ? -1 : 0;
+}
+
+static int same_file(const struct where *w, const struct found *a, const struct found *b)
+{
+    return w->img ? !strcmp(a->host, b->host) : a->nid == b->nid;
+}
+
+/* Is prog (found as fp) inside the directory entry e (found as ef)? */
+static int in_dir(const struct where *w, const char *prog, const struct found *fp,
+                  const struct found *ef)
+{
+    if (w->img) {
+        const char *slash = strrchr(fp->host, '/');
+        size_t n = strlen(ef->host);
+        return (size_t)(slash - fp->host) == n && !strncmp(fp->host, ef->host, n);
+    }
+    char dir[4096];
+    struct found d;
+    snprintf(dir, sizeof(dir), "%s", prog);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return 0;
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return lookup(w, dir, &d) == 0 && d.nid == ef->nid;
+}
+
+int instance_pick(const char *cmd, const struct cfg *c, const char *inst,
+                  const uint8_t image_root[32], const char *prog, char *out, size_t size)
+{
+    char img[4200], image[4200];
+    snprintf(img, sizeof(img), "%s/image", inst);
+    snprintf(image, sizeof(image), "%s/build/image.img", inst);
+    struct stat st;
+    struct where w = {stat(img, &st) == 0 && S_ISDIR(st.st_mode) ? img : NULL, image, image_root};
+    struct found fp, ef;
     if (!strchr(prog, '/')) {
         const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         for (int i = 0; i < c->n_env; i++)
@@ -187,86 +248,43 @@ static int pick_program(const struct cfg *c, const char *img, const char *prog, 
         int found = 0;
         for (const char *p = path; *p && !found;) {
             size_t len = strcspn(p, ":");
-            struct stat st;
             snprintf(out, size, "%.*s/%s", (int)len, p, prog);
-            if (out[0] == '/' && image_resolve(img, out, host, sizeof(host)) == 0 &&
-                stat(host, &st) == 0 && S_ISREG(st.st_mode))
+            if (lookup(&w, out, &fp) == 0 && S_ISREG(fp.mode))
                 found = 1;
             p += len + (p[len] == ':');
         }
         if (!found) {
-            fprintf(stderr, "alcove run: %s: not found on the enclave's PATH in the image\n", prog);
+            fprintf(stderr, "alcove %s: %s: not found on the enclave's PATH in the image\n", cmd,
+                    prog);
             return -1;
         }
     } else {
         snprintf(out, size, "%s", prog);
     }
-    struct stat st;
-    if (out[0] != '/' || image_resolve(img, out, host, sizeof(host)) < 0 || stat(host, &st) < 0 ||
-        !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "alcove run: %s: no such program in the image\n", out);
+    if (lookup(&w, out, &fp) < 0 || !S_ISREG(fp.mode)) {
+        fprintf(stderr, "alcove %s: %s: no such program in the image\n", cmd, out);
         return -1;
     }
-    /* Compare resolved paths: /bin/ls and /usr/bin/ls are one program under usrmerge. */
-    char *slash = strrchr(host, '/');
+    /* Compare resolved files: /bin/ls and /usr/bin/ls are one program under usrmerge. */
     for (int i = 0; i < c->n_entry; i++) {
         const char *e = c->entry_points[i];
-        if (image_resolve(img, e, ehost, sizeof(ehost)) < 0)
+        if (lookup(&w, e, &ef) < 0)
             continue;
         if (e[strlen(e) - 1] == '/') {
-            if ((size_t)(slash - host) == strlen(ehost) && !strncmp(host, ehost, strlen(ehost)))
+            if (S_ISDIR(ef.mode) && in_dir(&w, out, &fp, &ef))
                 return 0;
-        } else if (!strcmp(host, ehost)) {
+        } else if (same_file(&w, &fp, &ef)) {
             return 0;
         }
     }
-    fprintf(stderr, "alcove run: %s is not an entry point of this instance (entry_points in "
-                    "alcove.json)\n", out);
+    fprintf(stderr, "alcove %s: %s is not an entry point of this instance (entry_points in "
+                    "alcove.json)\n", cmd, out);
     return -1;
 }
 
-int instance_run(int argc, char **argv)
+/* image/ is still the tree build packed (build/tree.check): 0, or -1 after a message. */
+static int tree_unchanged(const char *cmd, const char *inst, const char *img)
 {
-    const char *opt = NULL;
-    int i;
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--instance") && i + 1 < argc)
-            opt = argv[++i];
-        else if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "alcove run: %s: in an instance the options come from alcove.json "
-                            "(only --instance DIR)\n", argv[i]);
-            return 2;
-        } else
-            break;
-    }
-    char inst[4096], file[4200], img[4200], image[4200], core[4096], key[4200];
-    struct components s, n;
-    uint8_t signer[32];
-    struct identity_info info;
-    struct cfg c;
-    if (instance_dir("run", opt, inst, sizeof(inst)) < 0)
-        return 2;
-    if (sodium_init() < 0 || identity_read("run", inst, &s, signer, &info) < 0)
-        return 2;
-    if (info.development_key)
-        fprintf(stderr, "alcove run: warning: signed with a development key\n");
-    snprintf(file, sizeof(file), "%s/alcove.json", inst);
-    if (cfg_load(file, &c) < 0) {
-        fprintf(stderr, "alcove run: config changed since build and is not valid (above)\n");
-        return 2;
-    }
-    snprintf(img, sizeof(img), "%s/image", inst);
-    snprintf(image, sizeof(image), "%s/build/image.img", inst);
-    snprintf(key, sizeof(key), "%s/volumes/key", inst);
-    int rc = 2;
-    char prog[4096];
-    if (core_path(core, sizeof(core)) < 0 || compute_components("run", core, &c, image, &n) < 0 ||
-        compare(&s, &n, inst))
-        goto out;
-    /* Entry points are resolved in image/: it must still be the tree that was packed. */
     char tdfile[4300], line[128] = "", now[65];
     uint8_t td[32];
     snprintf(tdfile, sizeof(tdfile), "%s/build/tree.check", inst);
@@ -278,22 +296,117 @@ int instance_run(int argc, char **argv)
     }
     line[strcspn(line, "\n")] = '\0';
     if (tree_digest(img, td) < 0) {
-        fprintf(stderr, "alcove run: cannot read %s\n", img);
-        goto out;
+        fprintf(stderr, "alcove %s: cannot read %s\n", cmd, img);
+        return -1;
     }
     hex_encode(td, 32, now);
     if (strcmp(line, now)) {
-        fprintf(stderr, "alcove run: image/ changed since build (run `alcove build` again)\n");
-        goto out;
+        fprintf(stderr, "alcove %s: image/ changed since build (run `alcove build` again)\n", cmd);
+        return -1;
     }
+    return 0;
+}
+
+int instance_check(const char *cmd, const char *inst)
+{
+    char file[4200], image[4200], img[4200], core[4096];
+    struct components s, n;
+    uint8_t signer[32];
+    struct identity_info info;
+    struct cfg c;
+    struct stat st;
+    if (sodium_init() < 0 || identity_read(cmd, inst, &s, signer, &info) < 0)
+        return -1;
+    snprintf(file, sizeof(file), "%s/alcove.json", inst);
+    snprintf(image, sizeof(image), "%s/build/image.img", inst);
+    snprintf(img, sizeof(img), "%s/image", inst);
+    if (cfg_load(file, &c) < 0)
+        return -1;
+    int bad = core_path(core, sizeof(core)) < 0 || compute_components(cmd, core, &c, image, &n) < 0
+              || compare(cmd, &s, &n, inst) ||
+              (stat(img, &st) == 0 && S_ISDIR(st.st_mode) && tree_unchanged(cmd, inst, img) < 0);
+    json_decref(c.root);
+    return bad ? -1 : 0;
+}
+
+int instance_run(int argc, char **argv)
+{
+    const char *opt = NULL, *pkg = NULL;
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--instance") && i + 1 < argc)
+            opt = argv[++i];
+        else if (!strcmp(argv[i], "--package") && i + 1 < argc)
+            pkg = argv[++i];
+        else if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "alcove run: %s: in an instance the options come from alcove.json "
+                            "(only --instance DIR or --package FILE)\n", argv[i]);
+            return 2;
+        } else
+            break;
+    }
+    char inst[4096];
+    if (pkg) {
+        if (opt) {
+            fprintf(stderr, "alcove run: give --instance DIR or --package FILE, not both\n");
+            return 2;
+        }
+        if (package_unpack(pkg, inst, sizeof(inst)) < 0)
+            return 2;
+    } else if (instance_dir("run", opt, inst, sizeof(inst)) < 0) {
+        return 2;
+    }
+    return instance_launch("run", inst, argc - i, argv + i);
+}
+
+int instance_launch(const char *cmd, const char *inst, int argc, char **argv)
+{
+    int i = 0;
+    int start = !strcmp(cmd, "start");
+    char file[4200], img[4200], image[4200], core[4096], key[4200];
+    struct components s, n;
+    uint8_t signer[32];
+    struct identity_info info;
+    struct cfg c;
+    if (sodium_init() < 0 || identity_read(cmd, inst, &s, signer, &info) < 0)
+        return 2;
+    if (info.development_key)
+        fprintf(stderr, "alcove %s: warning: signed with a development key\n", cmd);
+    snprintf(file, sizeof(file), "%s/alcove.json", inst);
+    if (cfg_load(file, &c) < 0) {
+        fprintf(stderr, "alcove %s: config changed since build and is not valid (above)\n", cmd);
+        return 2;
+    }
+    snprintf(img, sizeof(img), "%s/image", inst);
+    snprintf(image, sizeof(image), "%s/build/image.img", inst);
+    snprintf(key, sizeof(key), "%s/volumes/key", inst);
+    int rc = 2;
+    char prog[4096];
+    if (core_path(core, sizeof(core)) < 0 || compute_components(cmd, core, &c, image, &n) < 0 ||
+        compare(cmd, &s, &n, inst))
+        goto out;
+    /* Entry points are resolved in image/ (if there is one: an unpacked package has only
+     * the image file, where they are looked up instead): it must still be the tree that
+     * was packed. */
+    struct stat ist;
+    if (stat(img, &ist) == 0 && S_ISDIR(ist.st_mode) && tree_unchanged(cmd, inst, img) < 0)
+        goto out;
     const char *want = i < argc ? argv[i] : c.entry_points[0];
-    if (i >= argc && want[strlen(want) - 1] == '/') {
-        fprintf(stderr, "alcove run: name a program: the first entry point %s is a directory\n",
-                want);
+    if (!start && i >= argc && want[strlen(want) - 1] == '/') {
+        fprintf(stderr, "alcove %s: name a program: the first entry point %s is a directory\n",
+                cmd, want);
         goto out;
     }
-    if (pick_program(&c, img, want, prog, sizeof(prog)) < 0)
+    if (!start && instance_pick(cmd, &c, inst, s.image_root, want, prog, sizeof(prog)) < 0)
         goto out;
+    if (start && i < argc) {
+        fprintf(stderr, "alcove start: no program here: `alcove exec CMD` runs one in the "
+                        "started enclave\n");
+        goto out;
+    }
 
     /* The options of `alcove run --image`, derived from the config. */
     int cap = 64 + 4 * CFG_MAX * 4 + argc, k = 0;
@@ -354,9 +467,11 @@ int instance_run(int argc, char **argv)
             goto out;
     }
     a[k++] = "--";
-    a[k++] = prog;
-    for (int j = i + 1; j < argc; j++)
-        a[k++] = argv[j];
+    if (!start) {
+        a[k++] = prog;
+        for (int j = i + 1; j < argc; j++)
+            a[k++] = argv[j];
+    }
     a[k] = NULL;
     rc = cmd_run(k, a);
 out:

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+struct cfg;
+
 /* Commands (main.c's table). Each returns the process exit status. */
 int cmd_new(int argc, char **argv);
 void usage_new(void);
@@ -31,6 +33,51 @@ void usage_measure(void);
  * --root nor --image is and the working directory is an instance). argv[0] is "run".
  * Checks the signed identity, then runs cmd_run with options derived from the config. */
 int instance_run(int argc, char **argv);
+
+/* The common path of `alcove run` and `alcove start` in the instance inst (absolute): checks
+ * the signed identity against the files, picks the program (argv[0], or the first entry
+ * point; cmd "start": none, the enclave's init serves `alcove exec`), and runs cmd_run with
+ * the options the config gives.  Returns the exit status. */
+int instance_launch(const char *cmd, const char *inst, int argc, char **argv);
+
+/* The checks instance_launch makes before starting (identity signature, every component
+ * recomputed, image/ unchanged): 0, or -1 after messages naming cmd. */
+int instance_check(const char *cmd, const char *inst);
+
+/* The program prog (a path, or a name on the config's PATH) as a path inside the enclave in
+ * out, if it is an entry point of inst's config c; looked up in inst/image/, or in the
+ * verified build/image.img (signed root image_root) when there is no image/ (an unpacked
+ * package).  0, or -1 after a message naming cmd. */
+int instance_pick(const char *cmd, const struct cfg *c, const char *inst,
+                  const uint8_t image_root[32], const char *prog, char *out, size_t size);
+
+/* build.c: the volumes of c (and the overlay volume) missing under inst/volumes/, and their
+ * key volumes/key if missing.  0, or -1 after a message naming cmd. */
+int instance_make_volumes(const char *cmd, const char *inst, const struct cfg *c);
+
+/* ---- package.c: `alcove package`, and `alcove run --package FILE` ----------------------- */
+int cmd_package(int argc, char **argv);
+void usage_package(void);
+/* Unpacks the package file into its cache directory (keyed by the measurement it carries),
+ * creates its volumes on first use, and writes the directory's absolute path to out; sets
+ * ALCOVE_CORE to the packaged core.  0, or -1 after a message. */
+int package_unpack(const char *file, char *out, size_t size);
+
+/* ---- lifecycle.c: `alcove start`, `alcove exec`, `alcove stop` -------------------------- */
+int cmd_start(int argc, char **argv);
+void usage_start(void);
+int cmd_exec(int argc, char **argv);
+void usage_exec(void);
+int cmd_stop(int argc, char **argv);
+void usage_stop(void);
+/* cmd_run in start mode (lifecycle.c sets it): the control socket's fd passed to the core as
+ * --control-fd, and the function that runs the core in the background instead of waiting. */
+extern int run_control_fd;
+int lifecycle_launch(const char *core, char **cargv);
+
+/* Exit statuses of the lifecycle commands (docs/cli.md). */
+#define EXIT_NOT_RUNNING 3      /* exec, stop: no enclave of this instance is running */
+#define EXIT_RUNNING 4          /* start: one is running already */
 
 /* ---- the config (config.c, config_check.c) ---------------------------------------------- */
 

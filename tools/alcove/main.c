@@ -17,6 +17,11 @@ static const struct command commands[] = {
     {"measure", "print the measurement and signer of a built instance", cmd_measure,
      usage_measure},
     {"run", "run a program inside an enclave", cmd_run, usage_run},
+    {"package", "write a deployable tarball of a built instance (no signing key)", cmd_package,
+     usage_package},
+    {"start", "start a long-lived enclave of an instance", cmd_start, usage_start},
+    {"exec", "run a command as a new process of the started enclave", cmd_exec, usage_exec},
+    {"stop", "end the started enclave", cmd_stop, usage_stop},
     {"image", "pack, verify and list read-only verified images", cmd_image, usage_image},
     {"volume", "create, check, inspect, export and import encrypted volumes", cmd_volume, usage_volume},
 };

@@ -80,7 +80,7 @@ static void forward(int sig)
 
 /* Kill every host process the enclave left behind (they were reparented to us, the
  * subreaper) and reap them, so nothing outlives `alcove run`. */
-static void reap_leftovers(void)
+void reap_leftovers(void)
 {
     for (int round = 0; round < 100; round++) {
         int found = 0;
@@ -470,7 +470,7 @@ int cmd_run(int argc, char **argv)
             cargv[n++] = rw ? "rw" : "ro";
         }
     }
-    if (i >= argc) {
+    if (i >= argc && run_control_fd < 0) {
         fprintf(stderr, "alcove run: no program given\n");
         return 2;
     }
@@ -505,10 +505,19 @@ int cmd_run(int argc, char **argv)
         cargv[n++] = "--state-dir";
         cargv[n++] = (char *)state_dir;
     }
+    char ctlfd[16];
+    if (run_control_fd >= 0) {
+        /* `alcove start`: the core's init serves the control socket (lifecycle.c). */
+        snprintf(ctlfd, sizeof(ctlfd), "%d", run_control_fd);
+        cargv[n++] = "--control-fd";
+        cargv[n++] = ctlfd;
+    }
     cargv[n++] = "--";
     for (; i < argc; i++)
         cargv[n++] = argv[i];
     cargv[n] = NULL;
+    if (run_control_fd >= 0)
+        return lifecycle_launch(core, cargv);
 
     /* Orphaned enclave processes come back to us instead of the host's init. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
