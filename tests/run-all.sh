@@ -7,13 +7,15 @@
 # "fast" is the syscall-site rewriting suite; "image"/"erofs" the verified image (CLI and
 # core), "volume" the encrypted volume (CLI, in-enclave, crash trials), "overlay" the
 # overlay root, "workflow" alcove new/add/build/run.
-# "apps-redis" is redis-server in the enclave driven from the host (tests/apps/redis.sh).
+# "apps-redis" is redis-server in the enclave driven from the host (tests/apps/redis.sh);
+# "apps-nginx" nginx with 2 workers, "apps-postgres" PostgreSQL 15 with pgbench from the host;
+# "workflow-lifecycle" alcove start/exec/stop and package.
 #   ALCOVE_QUICK=1   leave out the upstream suites (BusyBox's testsuite and CPython's
 #                    regression tests, ~8 minutes): `make test-quick`
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-suites="unit cli abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow apps apps-redis"
+suites="unit cli abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle apps apps-redis apps-nginx apps-postgres"
 # The full run adds the ABI tests with syscall-site rewriting off (every call traps) and
 # the upstream suites.
 [ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites abi-norewrite upstream/busybox upstream/python"
@@ -29,6 +31,9 @@ for suite in $suites; do
     abi-volume) runner=tests/abi/run.sh args="--fs volume" ;;
     abi-overlay) runner=tests/abi/run.sh args="--fs overlay" ;;
     apps-redis) runner=tests/apps/redis.sh ;;
+    apps-nginx) runner=tests/apps/nginx.sh ;;
+    apps-postgres) runner=tests/apps/postgres.sh ;;
+    workflow-lifecycle) runner=tests/workflow/lifecycle.sh ;;
     *) runner=tests/$suite/run.sh ;;
     esac
     if [ "$suite" = abi-norewrite ]; then
