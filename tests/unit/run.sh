@@ -42,8 +42,8 @@ for n in "${names[@]}"; do
     case $n in
     vol) extra=(-O2 common/vol*.c) ;;
     esac
-    if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c common/image.c common/verity.c common/erofs.c common/netpolicy.c \
-            "${extra[@]}" -lcmocka -l:libsodium.a -o "$bin" 2>"$OUT/test_$n.build.log"; then
+    if ! $CC -std=c11 -Wall -Wextra -Icommon "$src" common/path.c common/elf.c common/string.c common/image.c common/verity.c common/sha256.c common/erofs.c common/netpolicy.c \
+            "${extra[@]}" -lcmocka -l:libsodium.a -l:libcrypto.a -o "$bin" 2>"$OUT/test_$n.build.log"; then
         echo "test_$n: BUILD FAILED"
         cat "$OUT/test_$n.build.log"
         total_fail=$((total_fail + 1))
