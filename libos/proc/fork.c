@@ -9,6 +9,7 @@
  */
 #include "libos.h"
 #include "proc/proc.h"
+#include "ipc/ipc.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
@@ -72,6 +73,7 @@ static void process_free(struct process *p)
             break;
         }
     kernel->nprocs--;
+    sysv_exit(p); /* a fork that failed gives back the attachments it copied */
     path_put(&p->cwd);
     sigq_free_all(p->sigq);
     kfree(p->groups);
@@ -269,6 +271,7 @@ long process_fork(unsigned long flags, uint64_t newsp, uint64_t ptid, uint64_t c
         kfree(c->groups), kfree(c), kfree(t);
         return -ENOMEM;
     }
+    sysv_fork(c, p, (flags & CLONE_VM) != 0);
     path_get(&c->cwd);
     t->tid = c->pid;
     t->proc = c;
@@ -452,6 +455,7 @@ __attribute__((noreturn)) static void process_end(int status)
     if (keep_host)
         threads_end_others();
     ptimer_exit_all(p); /* its timers end with it */
+    sysv_exit(p);       /* SEM_UNDO adjustments, shm detaches */
     aio_exit_all(p);
     /* Close every descriptor: pipes see EOF, files are released. */
     for (int fd = 0; fd < p->fds.size; fd++)
