@@ -32,6 +32,7 @@
 #include "proc/proc.h"
 #include "fs/fs.h"
 #include "ipc.h"
+#include "net/net.h"
 
 #define AF_UNSPEC 0
 #define AF_UNIX 1
@@ -841,14 +842,7 @@ static int sock_poll(struct file *f, int events)
 static int sock_stat(struct file *f, struct pal_stat *st)
 {
     struct usock *s = f->priv;
-    al_memset(st, 0, sizeof(*st));
-    st->mode = S_IFSOCK | 0777;
-    st->nlink = 1;
-    st->blksize = 4096;
-    st->dev = 8; /* sockfs */
-    st->ino = (uint64_t)s >> 4;
-    st->uid = s->uid;
-    st->gid = s->gid;
+    sockfs_stat(st, s, s->uid, s->gid);
     return 0;
 }
 

@@ -219,17 +219,22 @@ static int inet_poll(struct file *f, int events)
     return p.revents;
 }
 
-static int inet_stat(struct file *f, struct pal_stat *st)
+void sockfs_stat(struct pal_stat *st, const void *obj, uint32_t uid, uint32_t gid)
 {
-    struct inet_sock *s = f->priv;
     al_memset(st, 0, sizeof(*st));
     st->mode = S_IFSOCK | 0777;
     st->nlink = 1;
     st->blksize = 4096;
     st->dev = 8; /* sockfs */
-    st->ino = (uint64_t)s >> 4;
-    st->uid = s->uid;
-    st->gid = s->gid;
+    st->ino = (uint64_t)obj >> 4;
+    st->uid = uid;
+    st->gid = gid;
+}
+
+static int inet_stat(struct file *f, struct pal_stat *st)
+{
+    struct inet_sock *s = f->priv;
+    sockfs_stat(st, s, s->uid, s->gid);
     return 0;
 }
 

@@ -9,6 +9,11 @@
 #include "libos.h"
 
 struct file;
+struct pal_stat;
+
+/* fstat of any socket (inet.c): an S_IFSOCK inode of "sockfs" (dev 8) numbered by the
+ * socket object's address, owned by uid/gid, as Linux shows every socket. */
+void sockfs_stat(struct pal_stat *st, const void *obj, uint32_t uid, uint32_t gid);
 
 /* ---- hostwait.c: sleeping in the host ------------------------------------------------
  * A thread that must wait for host handles (sockets, host streams) and, maybe, for enclave
