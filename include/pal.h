@@ -28,9 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAL_ABI_VERSION 4 /* 3: host sockets (pal_sock_*), pal_poll, the network policy,
+#define PAL_ABI_VERSION 5 /* 3: host sockets (pal_sock_*), pal_poll, the network policy,
                              host wake-up timers (pal_wakeup_*); 4: the control channel
-                             (pal_boot.control, pal_control_*) */
+                             (pal_boot.control, pal_control_*); 5: the robust core lock
+                             (pal_lock_*) */
 
 #define PAL_WUR __attribute__((warn_unused_result))
 #define PAL_NORETURN __attribute__((noreturn))
@@ -176,6 +177,27 @@ PAL_NORETURN void pal_thread_exit(void);
 PAL_WUR int pal_futex_wait(uint32_t *word, uint32_t val, int64_t timeout_ns);
 /* Wake up to n threads blocked in pal_futex_wait on word. */
 void pal_futex_wake(uint32_t *word, int n);
+
+/* The core lock's word, kept robust by the backend.  While a thread holds it the word is
+ * that thread's pal_lock_owner() id, ORed with PAL_LOCK_WAITERS once another thread sleeps
+ * on it.  If a thread dies holding it (its process killed from outside, or a process ending
+ * with the lock held, which is how the core makes sure no sibling thread of the ending
+ * process is inside the core when the host process goes), the backend replaces the id with
+ * PAL_LOCK_OWNER_DIED and wakes one sleeper: the lock is free again.  (These are Linux's
+ * robust-futex bits; a backend without a host kernel implements the same contract.) */
+#define PAL_LOCK_WAITERS 0x80000000u
+#define PAL_LOCK_OWNER_DIED 0x40000000u
+#define PAL_LOCK_ID_MASK 0x3fffffffu
+/* Make *word robust for every thread of this process, now and created later (called by each
+ * process's boot; a forked process inherits it). */
+void pal_lock_register(uint32_t *word);
+/* The calling thread's id for the lock word: nonzero, within PAL_LOCK_ID_MASK, unique among
+ * live threads of the enclave. */
+uint32_t pal_lock_owner(void);
+/* Sleep while *word == val (no timeout, asynchronous events stay pending: unlike
+ * pal_futex_wait it never returns early with -EINTR).  A thread of a process that is ending
+ * does not return from it. */
+void pal_lock_wait(uint32_t *word, uint32_t val);
 
 /* --- processes -------------------------------------------------------------------------- */
 /* The backend's id for the calling process (the host pid in direct mode). */

@@ -57,7 +57,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 struct process;
 struct usock;
 struct kernel {
-    uint32_t bkl;            /* lock.c: 0 free, 1 locked, 2 locked with waiters */
+    uint32_t bkl;            /* lock.c: 0 free, else the holder's pal_lock_owner() | flags */
+    uint32_t bkl_exit_handover; /* lock.c: the holder ends its process with the lock held */
     uint32_t generation;     /* lock.c: bumped by wake_all() */
     uint32_t gen_waiters;    /* lock.c: threads asleep (or about to be) on generation */
     uint32_t wake_pending;   /* lock.c: wake_all() ran; wake sleepers once bkl is dropped */
@@ -109,6 +110,7 @@ uint64_t usercopy_fixup(uint64_t rip);
 /* The big core lock (lock.c): held for the whole of every entry, dropped while waiting. */
 void bkl_lock(void);
 void bkl_unlock(void);
+void bkl_hand_over_at_exit(void);
 /* Something a waiter may be waiting for changed: make every waiter re-check. */
 void wake_all(void);
 /* Wait (interruptibly, lock dropped) until cond(arg) holds: 0, or -ERESTARTSYS when a

@@ -27,36 +27,93 @@
 #define bkl (kernel->bkl)
 #define generation (kernel->generation)
 
+static void owner_died(void);
+
 void bkl_lock(void)
 {
-    uint32_t c = 0;
-    if (__atomic_compare_exchange_n(&bkl, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    uint32_t me = pal_lock_owner(), c = 0;
+    if (__atomic_compare_exchange_n(&bkl, &c, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return;
     for (int spin = 0; spin < 100; spin++) {
         __asm__ volatile("pause");
         c = 0;
-        if (__atomic_compare_exchange_n(&bkl, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        if (__atomic_compare_exchange_n(&bkl, &c, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return;
     }
-    /* Contended: mark it and sleep in the platform until the holder lets go. */
-    while (__atomic_exchange_n(&bkl, 2, __ATOMIC_ACQUIRE) != 0)
-        IGNORE(pal_futex_wait(&bkl, 2, -1));
+    /* Contended: mark it and sleep in the platform until the holder lets go.  Taken after a
+     * sleep, the word keeps PAL_LOCK_WAITERS (another sleeper may be there). */
+    for (;;) {
+        c = __atomic_load_n(&bkl, __ATOMIC_RELAXED);
+        if (!(c & PAL_LOCK_ID_MASK)) {
+            if (!__atomic_compare_exchange_n(&bkl, &c, me | PAL_LOCK_WAITERS, 0, __ATOMIC_ACQUIRE,
+                                             __ATOMIC_RELAXED))
+                continue;
+            if (c & PAL_LOCK_OWNER_DIED)
+                owner_died();
+            return;
+        }
+        if (!(c & PAL_LOCK_WAITERS) &&
+            !__atomic_compare_exchange_n(&bkl, &c, c | PAL_LOCK_WAITERS, 0, __ATOMIC_RELAXED,
+                                         __ATOMIC_RELAXED))
+            continue;
+        pal_lock_wait(&bkl, c | PAL_LOCK_WAITERS);
+    }
+}
+
+/* The deferred wake-ups of the holder (read and cleared under the lock: exactly one holder
+ * owes them). */
+struct owed_wakes {
+    int gen;
+    struct hostwait_kick kicks;
+};
+
+static void owed_collect(struct owed_wakes *w)
+{
+    w->gen = kernel->wake_pending;
+    kernel->wake_pending = 0;
+    /* Threads asleep in a host poll cannot see the generation: kick them (net/hostwait.c). */
+    w->kicks.n = w->gen && kernel->hostwaiters ? hostwait_collect(&w->kicks) : 0;
+}
+
+static void owed_deliver(const struct owed_wakes *w)
+{
+    if (w->gen)
+        pal_futex_wake(&generation, 0x7fffffff);
+    for (int i = 0; i < w->kicks.n; i++)
+        pal_thread_kick(w->kicks.proc[i], w->kicks.tid[i]);
 }
 
 void bkl_unlock(void)
 {
-    /* Read and clear under the lock: exactly one holder owes the wake-up. */
-    int wake = kernel->wake_pending;
-    kernel->wake_pending = 0;
-    /* Threads asleep in a host poll cannot see the generation: kick them (net/hostwait.c). */
-    struct hostwait_kick kicks;
-    kicks.n = wake && kernel->hostwaiters ? hostwait_collect(&kicks) : 0;
-    if (__atomic_exchange_n(&bkl, 0, __ATOMIC_RELEASE) == 2)
+    struct owed_wakes w;
+    owed_collect(&w);
+    if (__atomic_exchange_n(&bkl, 0, __ATOMIC_RELEASE) & PAL_LOCK_WAITERS)
         pal_futex_wake(&bkl, 1);
-    if (wake)
-        pal_futex_wake(&generation, 0x7fffffff);
-    for (int i = 0; i < kicks.n; i++)
-        pal_thread_kick(kicks.proc[i], kicks.tid[i]);
+    owed_deliver(&w);
+}
+
+/* The calling process's host process is about to end (pal_exit): its wake-ups go out but
+ * the lock stays held, so no other thread of the host process can be inside the core when
+ * the host kills it; the backend frees the word when this thread is gone (PAL_LOCK_*). */
+void bkl_hand_over_at_exit(void)
+{
+    struct owed_wakes w;
+    owed_collect(&w);
+    kernel->bkl_exit_handover = 1;
+    owed_deliver(&w);
+}
+
+/* The lock came back from a dead holder.  After bkl_hand_over_at_exit that is the normal
+ * end of a process; otherwise a process died inside the core (killed from outside the
+ * enclave), and what it was changing may be half done. */
+static void owner_died(void)
+{
+    if (kernel->bkl_exit_handover) {
+        kernel->bkl_exit_handover = 0;
+        return;
+    }
+    kprintf("warning: a process of the enclave died inside the core (killed by the host?); "
+            "the enclave's state may be inconsistent");
 }
 
 /* Called with the lock held (every caller is inside the core). */

@@ -72,6 +72,7 @@ int libos_main(const struct pal_boot *boot)
         return 125;
     }
     heap_init(boot->heap, boot->heap_size);
+    pal_lock_register(&kernel->bkl);
     if (kcrypto_init() < 0)
         return 125;
 

@@ -445,6 +445,7 @@ __attribute__((noreturn)) static void process_end(int status)
         /* What the enclave wrote to its volumes persists after a normal end (a host kill
          * keeps what the last commit had). */
         IGNORE(vfs_sync_all());
+        bkl_hand_over_at_exit();
         if ((status & 0x7f) == 0)
             pal_exit((status >> 8) & 0xff);
         pal_exit_signal(status & 0x7f);
@@ -526,7 +527,9 @@ __attribute__((noreturn)) static void process_end(int status)
         bkl_unlock();
         pal_thread_exit();
     }
-    bkl_unlock();
+    /* The host process ends with the lock held: a sibling thread that was waiting for it
+     * (or would take it in the moment before exit_group) is never killed inside the core. */
+    bkl_hand_over_at_exit();
     pal_exit(0);
 }
 

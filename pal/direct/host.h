@@ -141,6 +141,8 @@ void pal_direct_rw_trap(const struct host_sigcontext *m);
  * patch replaced (with what followed it) becomes its trampoline's continuation.  Applied on
  * every way back to the program. */
 uint64_t pal_direct_rw_exit_rip(uint64_t rip);
+/* pal_exit: this host process ends; its threads waiting for the core lock leave (thread.c). */
+void pal_direct_process_ending(void);
 /* Host threads of this process (an upper bound: exited ones may still count a moment). */
 int pal_direct_nthreads(void);
 /* A SIGTRAP from an int3 the patcher placed: 1 if handled (uc sent back to the site). */

@@ -226,6 +226,7 @@ void pal_context_enter(const struct pal_context *ctx)
 
 void pal_exit(int code)
 {
+    pal_direct_process_ending();
     pal_direct_rw_report();
     for (;;)
         HSYS1(__NR_exit_group, code);
@@ -233,6 +234,7 @@ void pal_exit(int code)
 
 void pal_exit_signal(int signo)
 {
+    pal_direct_process_ending();
     pal_direct_rw_report();
     /* Die the way the program would have, without leaving a host core file behind. */
     uint64_t zero[2] = {0, 0};

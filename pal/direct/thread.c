@@ -6,6 +6,12 @@
  * events) runs on it, and the core's thread object is found from %rsp alone: the slot is
  * the stack pointer rounded down to the slot size.  The kernel clears a slot's busy word
  * when its host thread is gone (CLONE_CHILD_CLEARTID), which makes the slot reusable.
+ *
+ * The core lock is a Linux robust futex (pal_lock_*): every host thread registers a robust
+ * list head in its self page whose "operation pending" entry is the lock word, so when a
+ * thread dies holding the lock (its tid in the word) the host kernel marks the word
+ * FUTEX_OWNER_DIED and wakes a waiter.  The self page also caches the thread's host tid, the
+ * lock owner id, so taking the lock costs no host call.
  */
 #include "host.h"
 #include "pal.h"
@@ -25,6 +31,19 @@
 #define CLONE_CHILD_CLEARTID 0x200000
 
 static uint64_t slots;
+static uint32_t *lock_word; /* pal_lock_register */
+static volatile int process_ending; /* pal_exit: this host process is going */
+
+/* Self page layout below the fast-entry fields (fast.c, at 1024 and up): +0 the core's
+ * thread object, +8 the host tid, +16 the robust list head. */
+#define SELF_TID 8
+#define SELF_ROBUST 16
+
+struct robust_head {
+    void *next;       /* struct robust_list *: the (empty) list, pointing at itself */
+    long futex_offset;
+    void *pending;    /* list_op_pending: here the head itself, so pending + offset = word */
+};
 static uint64_t crypto_canary; /* see the crypto bracket below */
 static uint32_t slot_busy[SLOT_MAX];
 
@@ -148,6 +167,60 @@ void pal_thread_set_self(void *td)
     *(void **)((sp & ~(SLOT_SIZE - 1)) + 4096) = td;
 }
 
+/* The calling thread's host tid in its self page and, once the lock word is known, its
+ * robust list (the host kernel does not carry a robust list across clone or fork). */
+static void robust_thread_init(uint64_t self)
+{
+    *(uint32_t *)(self + SELF_TID) = (uint32_t)HSYS0(__NR_gettid);
+    if (!lock_word)
+        return;
+    struct robust_head *h = (struct robust_head *)(self + SELF_ROBUST);
+    h->next = h;
+    h->futex_offset = (long)((uint64_t)lock_word - (uint64_t)h);
+    h->pending = h;
+    if (HSYS2(__NR_set_robust_list, h, sizeof(*h)) < 0)
+        pal_direct_die("cannot register the core lock with the host (set_robust_list)");
+}
+
+static uint64_t self_page_of_sp(void)
+{
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    if (sp < slots || sp >= slots + SLOT_SIZE * SLOT_MAX)
+        return 0;
+    return (sp & ~(SLOT_SIZE - 1)) + 4096;
+}
+
+void pal_lock_register(uint32_t *word)
+{
+    lock_word = word;
+    uint64_t self = self_page_of_sp();
+    if (!self)
+        pal_direct_die("pal_lock_register off a thread slot");
+    robust_thread_init(self);
+}
+
+uint32_t pal_lock_owner(void)
+{
+    uint64_t self = self_page_of_sp();
+    return self ? *(uint32_t *)(self + SELF_TID) : (uint32_t)HSYS0(__NR_gettid);
+}
+
+void pal_lock_wait(uint32_t *word, uint32_t val)
+{
+    if (!process_ending)
+        HSYS4(__NR_futex, word, 0 /* FUTEX_WAIT */, val, 0);
+    /* The thread ending this process holds the lock until exit_group: a sibling woken
+     * meanwhile must not take it (it would be killed inside the core). */
+    while (process_ending)
+        HSYS1(__NR_exit, 0);
+}
+
+void pal_direct_process_ending(void)
+{
+    process_ending = 1;
+}
+
 /* The main thread: claim slot 0 and return the top of its stack, where boot continues. */
 uint64_t pal_direct_main_thread(void)
 {
@@ -155,6 +228,7 @@ uint64_t pal_direct_main_thread(void)
     if (i < 0 || use_slot(i) < 0)
         pal_direct_die("cannot set up the main thread's stack");
     pal_direct_fast_thread_init(slot_addr(i) + 4096, slot_addr(i) + SLOT_SIZE - 64);
+    robust_thread_init(slot_addr(i) + 4096);
     return slot_addr(i) + SLOT_SIZE - 64;
 }
 
@@ -165,6 +239,7 @@ __attribute__((used, noreturn)) void pal_direct_thread_entry(struct pal_context 
     if (use_slot(i) < 0)
         pal_direct_die("cannot set up a thread's signal stack");
     pal_direct_fast_thread_init(slot_addr(i) + 4096, slot_addr(i) + SLOT_SIZE - 64);
+    robust_thread_init(slot_addr(i) + 4096);
     /* Syscall User Dispatch is per thread and not inherited by clone(). */
     long r = HSYS5(__NR_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, pal_direct_text_start,
                    pal_direct_text_end - pal_direct_text_start, 0);
@@ -223,6 +298,8 @@ int64_t pal_process_fork(void)
     for (int i = 0; i < SLOT_MAX; i++)
         slot_busy[i] = i == mine ? SLOT_CLAIMED : SLOT_FREE;
     __atomic_store_n(&pal_direct_pending, 0, __ATOMIC_SEQ_CST);
+    /* A new tid, and no robust list (the parent's thread still owns the lock word). */
+    robust_thread_init(self_page_of_sp());
     /* Syscall User Dispatch is not inherited by fork either. */
     r = HSYS5(__NR_prctl, 59, 1, pal_direct_text_start, pal_direct_text_end - pal_direct_text_start, 0);
     if (r < 0)
