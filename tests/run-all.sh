@@ -8,7 +8,8 @@
 # core), "volume" the encrypted volume (CLI, in-enclave, crash trials), "overlay" the
 # overlay root, "workflow" alcove new/add/build/run.
 # "apps-redis" is redis-server in the enclave driven from the host (tests/apps/redis.sh);
-# "apps-nginx" nginx with 2 workers, "apps-postgres" PostgreSQL 15 with pgbench from the host;
+# "apps-nginx" nginx with 2 workers, "apps-postgres" PostgreSQL 15 with pgbench from the host; "apps-curl" curl in the enclave
+# against a host HTTP server;
 # "workflow-lifecycle" alcove start/exec/stop and package; "robust" processes killed from
 # outside and ending while siblings wait for the core lock.
 #   ALCOVE_QUICK=1   leave out the upstream suites (BusyBox's testsuite and CPython's
@@ -16,7 +17,7 @@
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-suites="unit cli abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle apps apps-redis apps-nginx apps-postgres robust"
+suites="unit cli abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle apps apps-redis apps-nginx apps-postgres apps-curl robust"
 # The full run adds the ABI tests with syscall-site rewriting off (every call traps) and
 # the upstream suites.
 [ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites abi-norewrite upstream/busybox upstream/python"
@@ -41,6 +42,7 @@ for suite in $suites; do
     apps-redis) runner=tests/apps/redis.sh ;;
     apps-nginx) runner=tests/apps/nginx.sh ;;
     apps-postgres) runner=tests/apps/postgres.sh ;;
+    apps-curl) runner=tests/apps/curl.sh ;;
     workflow-lifecycle) runner=tests/workflow/lifecycle.sh ;;
     *) runner=tests/$suite/run.sh ;;
     esac
