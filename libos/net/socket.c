@@ -17,6 +17,7 @@
 
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_UDPLITE 136
 #define OPT_MAX 256   /* largest option value passed through (struct tcp_info is ~240) */
 
 struct msghdr_abi {
@@ -110,7 +111,9 @@ SYS(socket)
         return -EPERM; /* raw sockets are not offered to the enclave */
     if (type != SOCK_STREAM && type != SOCK_DGRAM)
         return -ESOCKTNOSUPPORT;
-    if (protocol && protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+    /* UDP-Lite is UDP with partial checksums: a datagram socket of the host like UDP. */
+    if (protocol && protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP) &&
+        !(type == SOCK_DGRAM && protocol == IPPROTO_UDPLITE))
         return -EPROTONOSUPPORT;
     pal_handle_t h;
     int r = pal_sock_open(domain, type, protocol, &h);

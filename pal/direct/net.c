@@ -142,30 +142,45 @@ long pal_sock_recv(pal_handle_t h, const struct pal_iov *iov, int niov, void *ad
 }
 
 /*
- * The options the core may ask the host about: SOL_SOCKET SO_REUSEADDR(2) SO_TYPE(3)
- * SO_ERROR(4) SO_DONTROUTE(5) SO_BROADCAST(6) SO_SNDBUF(7) SO_RCVBUF(8) SO_KEEPALIVE(9)
- * SO_OOBINLINE(10) SO_LINGER(13) SO_REUSEPORT(15) SO_RCVLOWAT(18) SO_RCVTIMEO(20)
- * SO_SNDTIMEO(21) SO_ACCEPTCONN(30) SO_PROTOCOL(38) SO_DOMAIN(39); IPPROTO_IP IP_TOS(1)
- * IP_TTL(2) IP_RECVERR(11) IP_MTU_DISCOVER(10) IP_MULTICAST_TTL(33) IP_MULTICAST_LOOP(34);
- * IPPROTO_TCP TCP_NODELAY(1) TCP_MAXSEG(2) TCP_CORK(3) TCP_KEEPIDLE(4) TCP_KEEPINTVL(5)
- * TCP_KEEPCNT(6) TCP_SYNCNT(7) TCP_LINGER2(8) TCP_DEFER_ACCEPT(9) TCP_INFO(11)
- * TCP_QUICKACK(12) TCP_USER_TIMEOUT(18) TCP_FASTOPEN(23) TCP_NOTSENT_LOWAT(25);
- * IPPROTO_IPV6 IPV6_UNICAST_HOPS(16) IPV6_V6ONLY(26) IPV6_TCLASS(67).
+ * The options the core may ask the host about (an allowlist: nothing that attaches code,
+ * names a host device or needs a capability the enclave cannot have).
+ * SOL_SOCKET: SO_REUSEADDR(2) SO_TYPE(3) SO_ERROR(4) SO_DONTROUTE(5) SO_BROADCAST(6)
+ * SO_SNDBUF(7) SO_RCVBUF(8) SO_KEEPALIVE(9) SO_OOBINLINE(10) SO_PRIORITY(12) SO_LINGER(13)
+ * SO_REUSEPORT(15) SO_RCVLOWAT(18) SO_SNDLOWAT(19) SO_RCVTIMEO(20) SO_SNDTIMEO(21)
+ * SO_TIMESTAMP(29) SO_ACCEPTCONN(30) SO_TIMESTAMPNS(35) SO_PROTOCOL(38) SO_DOMAIN(39)
+ * SO_RXQ_OVFL(40) SO_INCOMING_CPU(49).
+ * IPPROTO_IP: IP_TOS(1) IP_TTL(2) IP_OPTIONS(4) IP_PKTINFO(8) IP_MTU_DISCOVER(10)
+ * IP_RECVERR(11) IP_RECVTTL(12) IP_RECVTOS(13) IP_MTU(14) IP_FREEBIND(15)
+ * IP_BIND_ADDRESS_NO_PORT(24) IP_MULTICAST_IF(32) IP_MULTICAST_TTL(33) IP_MULTICAST_LOOP(34)
+ * IP_ADD_MEMBERSHIP(35) IP_DROP_MEMBERSHIP(36).
+ * IPPROTO_TCP: TCP_NODELAY(1) TCP_MAXSEG(2) TCP_CORK(3) TCP_KEEPIDLE(4) TCP_KEEPINTVL(5)
+ * TCP_KEEPCNT(6) TCP_SYNCNT(7) TCP_LINGER2(8) TCP_DEFER_ACCEPT(9) TCP_WINDOW_CLAMP(10)
+ * TCP_INFO(11) TCP_QUICKACK(12) TCP_CONGESTION(13) TCP_USER_TIMEOUT(18) TCP_FASTOPEN(23)
+ * TCP_NOTSENT_LOWAT(25).
+ * IPPROTO_UDP: UDP_CORK(1); IPPROTO_UDPLITE: UDPLITE_SEND_CSCOV(10) UDPLITE_RECV_CSCOV(11).
+ * IPPROTO_IPV6: IPV6_UNICAST_HOPS(16) IPV6_MULTICAST_IF(17) IPV6_MULTICAST_HOPS(18)
+ * IPV6_MULTICAST_LOOP(19) IPV6_JOIN_GROUP(20) IPV6_LEAVE_GROUP(21) IPV6_MTU_DISCOVER(23)
+ * IPV6_MTU(24) IPV6_RECVERR(25) IPV6_V6ONLY(26) IPV6_RECVPKTINFO(49) IPV6_PKTINFO(50)
+ * IPV6_RECVHOPLIMIT(51) IPV6_HOPLIMIT(52) IPV6_RECVRTHDR(56) IPV6_RECVDSTOPTS(58)
+ * IPV6_DONTFRAG(62) IPV6_RECVTCLASS(66) IPV6_TCLASS(67).
  */
+#define IPPROTO_UDP_ 17
+#define IPPROTO_UDPLITE_ 136
+#define B(n) (1ull << (n))
 static int opt_allowed(int level, int name)
 {
-    static const uint64_t sol = 1ull << 2 | 1ull << 3 | 1ull << 4 | 1ull << 5 | 1ull << 6 |
-                                1ull << 7 | 1ull << 8 | 1ull << 9 | 1ull << 10 | 1ull << 13 |
-                                1ull << 15 | 1ull << 18 | 1ull << 20 | 1ull << 21 | 1ull << 30 |
-                                1ull << 38 | 1ull << 39;
-    static const uint64_t ip = 1ull << 1 | 1ull << 2 | 1ull << 10 | 1ull << 11 | 1ull << 33 |
-                               1ull << 34;
-    static const uint64_t tcp = 1ull << 1 | 1ull << 2 | 1ull << 3 | 1ull << 4 | 1ull << 5 |
-                                1ull << 6 | 1ull << 7 | 1ull << 8 | 1ull << 9 | 1ull << 11 |
-                                1ull << 12 | 1ull << 18 | 1ull << 23 | 1ull << 25;
-    static const uint64_t ip6 = 1ull << 16 | 1ull << 26;
+    static const uint64_t sol = B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(10) |
+                                B(12) | B(13) | B(15) | B(18) | B(19) | B(20) | B(21) | B(29) |
+                                B(30) | B(35) | B(38) | B(39) | B(40) | B(49);
+    static const uint64_t ip = B(1) | B(2) | B(4) | B(8) | B(10) | B(11) | B(12) | B(13) |
+                               B(14) | B(15) | B(24) | B(32) | B(33) | B(34) | B(35) | B(36);
+    static const uint64_t tcp = B(1) | B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) |
+                                B(10) | B(11) | B(12) | B(13) | B(18) | B(23) | B(25);
+    static const uint64_t ip6 = B(16) | B(17) | B(18) | B(19) | B(20) | B(21) | B(23) | B(24) |
+                                B(25) | B(26) | B(49) | B(50) | B(51) | B(52) | B(56) | B(58) |
+                                B(62);
     if (name < 0 || name >= 64)
-        return level == IPPROTO_IPV6 && name == 67;
+        return level == IPPROTO_IPV6 && (name == 66 || name == 67);
     switch (level) {
     case SOL_SOCKET:
         return (sol >> name) & 1;
@@ -173,12 +188,17 @@ static int opt_allowed(int level, int name)
         return (ip >> name) & 1;
     case IPPROTO_TCP:
         return (tcp >> name) & 1;
+    case IPPROTO_UDP_:
+        return name == 1;
+    case IPPROTO_UDPLITE_:
+        return name == 10 || name == 11;
     case IPPROTO_IPV6:
         return (ip6 >> name) & 1;
     default:
         return 0;
     }
 }
+#undef B
 
 int pal_sock_getopt(pal_handle_t h, int level, int name, void *val, uint32_t *len)
 {
