@@ -31,6 +31,7 @@
 #define F_FLAGS 1056  /* rflags to load on the way out */
 #define F_XBUF 1064   /* this entry's XSAVE area */
 #define F_EFLAGS 1072 /* rflags at entry */
+#define F_NCALLS 1080 /* fast entries made by this thread (ALCOVE_LOG=info) */
 #define F_CTX 1088    /* struct pal_context (include/pal.h layout) */
 
 #define C_R8 (F_CTX + 0)
@@ -103,6 +104,7 @@ pal_direct_fast_entry:
     mov %gs:F_URSP, %rax
     mov %rax, %gs:C_RSP
     cld
+    incq %gs:F_NCALLS            /* flags are saved: the exit loads the program's */
     SAVE_XSTATE
     mov %gs:F_SELF, %rdi
     add $F_CTX, %rdi

@@ -21,6 +21,7 @@
 #define F_FLAGS 1056
 #define F_XBUF 1064
 #define F_EFLAGS 1072
+#define F_NCALLS 1080
 #define F_CTX 1088
 
 #define FP_XSTATE_MAGIC1 0x46505853u

@@ -143,6 +143,8 @@ void pal_direct_rw_trap(const struct host_sigcontext *m);
 uint64_t pal_direct_rw_exit_rip(uint64_t rip);
 /* pal_exit: this host process ends; its threads waiting for the core lock leave (thread.c). */
 void pal_direct_process_ending(void);
+/* Fast entries made by this host process's threads so far (ALCOVE_LOG=info). */
+uint64_t pal_direct_fast_calls(void);
 /* Host threads of this process (an upper bound: exited ones may still count a moment). */
 int pal_direct_nthreads(void);
 /* A SIGTRAP from an int3 the patcher placed: 1 if handled (uc sent back to the site). */

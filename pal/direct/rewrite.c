@@ -659,6 +659,17 @@ void pal_direct_rw_report(void)
         (long)HSYS0(__NR_getpid), (unsigned long)patched, (unsigned long)npatched,
         (unsigned long)nrestored, (unsigned long)at_other, (unsigned long)other,
         (unsigned long)at_patched, (unsigned long)(forgotten_traps + lost_traps));
+    /* The share of system calls that still paid for a trap (a site's first call traps). */
+    uint64_t fast = pal_direct_fast_calls(), trapped = forgotten_traps + lost_traps;
+    for (int i = 0; i < nsites; i++)
+        trapped += sites[i].traps;
+    uint64_t all = fast + trapped;
+    if (all)
+        say("alcove: rewrite: host pid %ld: %lu system calls, %lu trapped (%lu.%lu%%), %lu "
+            "through patched sites",
+            (long)HSYS0(__NR_getpid), (unsigned long)all, (unsigned long)trapped,
+            (unsigned long)(trapped * 100 / all), (unsigned long)(trapped * 1000 / all % 10),
+            (unsigned long)fast);
     /* The ten busiest sites still trapping. */
     int top[10], ntop = 0;
     for (int i = 0; i < nsites; i++) {

@@ -33,6 +33,7 @@
 static uint64_t slots;
 static uint32_t *lock_word; /* pal_lock_register */
 static volatile int process_ending; /* pal_exit: this host process is going */
+static uint64_t ended_fast_calls;   /* pal_direct_fast_calls */
 
 /* Self page layout below the fast-entry fields (fast.c, at 1024 and up): +0 the core's
  * thread object, +8 the host tid, +16 the robust list head. */
@@ -298,7 +299,10 @@ int64_t pal_process_fork(void)
     for (int i = 0; i < SLOT_MAX; i++)
         slot_busy[i] = i == mine ? SLOT_CLAIMED : SLOT_FREE;
     __atomic_store_n(&pal_direct_pending, 0, __ATOMIC_SEQ_CST);
-    /* A new tid, and no robust list (the parent's thread still owns the lock word). */
+    /* Counted anew, with a new tid and no robust list (the parent's thread still owns the
+     * lock word). */
+    ended_fast_calls = 0;
+    *(uint64_t *)(self_page_of_sp() + 1080) = 0;
     robust_thread_init(self_page_of_sp());
     /* Syscall User Dispatch is not inherited by fork either. */
     r = HSYS5(__NR_prctl, 59, 1, pal_direct_text_start, pal_direct_text_end - pal_direct_text_start, 0);
@@ -307,8 +311,25 @@ int64_t pal_process_fork(void)
     return 0;
 }
 
+/* Fast entries (fast.S counts them in each self page at F_NCALLS = 1080) of this host
+ * process: its live threads' counts plus those of threads that have ended. */
+
+uint64_t pal_direct_fast_calls(void)
+{
+    uint64_t n = __atomic_load_n(&ended_fast_calls, __ATOMIC_RELAXED);
+    for (int i = 0; i < SLOT_MAX; i++)
+        if (__atomic_load_n(&slot_busy[i], __ATOMIC_RELAXED) != SLOT_FREE)
+            n += *(volatile uint64_t *)(slot_addr(i) + 4096 + 1080);
+    return n;
+}
+
 void pal_thread_exit(void)
 {
+    uint64_t self = self_page_of_sp();
+    if (self) {
+        __atomic_add_fetch(&ended_fast_calls, *(uint64_t *)(self + 1080), __ATOMIC_RELAXED);
+        *(uint64_t *)(self + 1080) = 0; /* the slot's next thread starts from zero */
+    }
     for (;;)
         HSYS1(__NR_exit, 0);
 }
