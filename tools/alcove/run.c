@@ -71,6 +71,9 @@ void usage_run(void)
 
 static pid_t core_pid;
 
+/* Set by instance_launch: the signed identity handed to the core (instance.h). */
+const char *run_identity, *run_identity_sig, *run_config;
+
 /* SIGTERM/SIGHUP to the launcher end the enclave too. */
 static void forward(int sig)
 {
@@ -247,7 +250,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "alcove: ALCOVE_LOG must be quiet, warn, info or trace\n");
         return 2;
     }
-    char **cargv = calloc((size_t)argc * 2 + 16, sizeof(char *));
+    char **cargv = calloc((size_t)argc * 2 + 24, sizeof(char *));
     char core[4096], lvl[16];
     int n = 0, have_path = 0, i, nrules = 0;
     if (!cargv || sibling_path("alcove-direct", core, sizeof(core)) < 0) {
@@ -504,6 +507,14 @@ int cmd_run(int argc, char **argv)
         cargv[n++] = (char *)key_file;
         cargv[n++] = "--state-dir";
         cargv[n++] = (char *)state_dir;
+    }
+    if (run_identity) {
+        /* The core checks these itself before the program runs (libos/kernel/identity.c). */
+        cargv[n++] = "--identity";
+        cargv[n++] = (char *)run_identity;
+        cargv[n++] = (char *)run_identity_sig;
+        cargv[n++] = "--config";
+        cargv[n++] = (char *)run_config;
     }
     char ctlfd[16];
     if (run_control_fd >= 0) {
