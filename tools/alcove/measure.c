@@ -348,8 +348,9 @@ void usage_measure(void)
     printf("usage: alcove measure [--instance DIR]\n\n"
            "Print the measurement and the signer of the built instance (build/identity.json,\n"
            "signature checked): measurement, signer public key, product id, security version,\n"
-           "debuggable. The measurement is SHA-256 over the core binary, the canonical config\n"
-           "and the image root hash (docs/config.md, \"Measurement\").\n");
+           "debuggable. The measurement is SHA-256 over the core as loaded (its PT_LOAD\n"
+           "segments), the canonical config and the image root hash (docs/config.md,\n"
+           "\"Measurement\").\n");
 }
 
 int cmd_measure(int argc, char **argv)

@@ -25,11 +25,13 @@
 void usage_run(void)
 {
     printf("usage: alcove run (--root DIR | --image FILE) [options] PROGRAM [ARGS...]\n"
-           "       alcove run [--instance DIR] [PROGRAM [ARGS...]]   (in a built instance)\n\n"
+           "       alcove run [--instance DIR] [PROGRAM [ARGS...]]   (in a built instance)\n"
+           "       alcove run --package FILE [PROGRAM [ARGS...]]     (a package)\n\n"
            "In an instance (alcove new, alcove build; the working directory or DIR), the\n"
-           "signed identity is checked first (a changed config, image or core binary is\n"
-           "refused), only entry_points may start (default: the first), and every option\n"
-           "comes from alcove.json (docs/config.md).\n\n"
+           "signed identity is checked first, by the launcher and again by the core itself\n"
+           "(a changed config, image or core is refused, naming what differs), only\n"
+           "entry_points may start (default: the first), and every option comes from\n"
+           "alcove.json (docs/config.md). --package FILE runs a package (alcove package).\n\n"
            "Run PROGRAM (a path inside the enclave, or a name looked up on the enclave's PATH)\n"
            "with DIR or the image FILE as the enclave's read-only root file system.\n\n"
            "options:\n"
