@@ -104,11 +104,16 @@ int al_core_image_digest(al_core_at_fn at, void *ctx, uint8_t out[32], const cha
     uint64_t nrela;
     if (find_rela(at, ctx, ph, phnum, &rela, &nrela, why) < 0)
         return -1;
-    for (uint64_t r = 0; r < nrela; r++)
+    uint64_t rlo = ~0ull, rhi = 0; /* the slots' range: chunks outside it have none */
+    for (uint64_t r = 0; r < nrela; r++) {
         if ((rd64(rela + 24 * r + 8) & 0xffffffff) != R_X86_64_RELATIVE) {
             *why = "the core has a relocation other than R_X86_64_RELATIVE";
             return -1;
         }
+        uint64_t slot = rd64(rela + 24 * r);
+        rlo = slot < rlo ? slot : rlo;
+        rhi = slot + 8 > rhi ? slot + 8 : rhi;
+    }
     struct al_sha256 h;
     al_sha256_init(&h);
     al_sha256_update(&h, "alcove-core-image-v1", 21);
@@ -129,8 +134,12 @@ int al_core_image_digest(al_core_at_fn at, void *ctx, uint8_t out[32], const cha
                 *why = "a PT_LOAD segment is not readable";
                 return -1;
             }
-            al_memcpy(buf, src, n);
             uint64_t lo = va + off, hi = lo + n;
+            if (hi <= rlo || lo >= rhi) {
+                al_sha256_update(&h, src, n);
+                continue;
+            }
+            al_memcpy(buf, src, n);
             for (uint64_t r = 0; r < nrela; r++) {
                 uint64_t slot = rd64(rela + 24 * r);
                 if (slot + 8 <= lo || slot >= hi || slot + 8 < slot)

@@ -467,6 +467,11 @@ PAL_WUR int pal_uname(struct pal_uname *u);
  * only on failure, with the exit code the launcher should use (126, 127, ...). */
 int libos_main(const struct pal_boot *boot);
 
+/* CPU feature set-up of the crypto code (the SHA-256 of common/sha256.h takes the SHA
+ * extensions when the CPU has them).  The backend may call it before libos_main, e.g. to
+ * hash the loaded core fast; it writes only zero-initialised data.  Idempotent. */
+void libos_cpu_setup(void);
+
 /* The program executed `syscall`: number in ctx->rax, arguments in rdi, rsi, rdx, r10, r8,
  * r9.  On return ctx->rax holds the result (or ctx was redirected: signal delivery,
  * execve, sigreturn).  ctx->rip is already past the syscall instruction. */

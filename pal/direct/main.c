@@ -120,6 +120,7 @@ static void measure_core(int argc, char **argv)
             want = 1;
     if (!want)
         return;
+    libos_cpu_setup(); /* the SHA extensions, if any: OPENSSL_ia32cap_P is in .bss */
     const char *why;
     if (al_core_image_digest(core_at, (void *)__ehdr_start, boot.core_image, &why) < 0) {
         char msg[256];

@@ -29,6 +29,7 @@
 #include "alcove.h"
 #include "elf.h"
 #include "coremeasure.h"
+#include "sha256.h"
 #include "image_cli.h"
 #include "instance.h"
 
@@ -167,8 +168,9 @@ static const uint8_t *core_file_at(void *ctx, uint64_t vaddr, uint64_t len)
     return NULL;
 }
 
-/* The core image digest of the file core (what the core will compute from its memory). */
-static int core_image(const char *cmd, const char *core, uint8_t out[32])
+/* The SHA-256 of the core file (file) and its core image digest (image: what the core will
+ * compute from its memory), from one read. */
+static int core_digests(const char *cmd, const char *core, uint8_t file[32], uint8_t image[32])
 {
     FILE *fp = fopen(core, "rb");
     uint8_t *buf = NULL;
@@ -190,7 +192,8 @@ static int core_image(const char *cmd, const char *core, uint8_t out[32])
     fclose(fp);
     struct core_file f = {buf, size};
     const char *why;
-    int r = al_core_image_digest(core_file_at, &f, out, &why);
+    al_sha256_2(file, buf, size, NULL, 0);
+    int r = al_core_image_digest(core_file_at, &f, image, &why);
     free(buf);
     if (r < 0)
         fprintf(stderr, "alcove %s: %s is not a core binary Alcove can measure: %s\n", cmd, core,
@@ -202,8 +205,7 @@ int compute_components(const char *cmd, const char *core, const struct cfg *c, c
                        struct components *k)
 {
     char err[512];
-    if (hash_file(cmd, "core binary", core, NULL, k->core) < 0 ||
-        core_image(cmd, core, k->core_image) < 0)
+    if (core_digests(cmd, core, k->core, k->core_image) < 0)
         return -1;
     char *canon = cfg_canonical(c);
     if (!canon) {
