@@ -3,6 +3,7 @@
 #   make test       layering check, unit tests, differential ABI tests, application tests
 #   make bench      ratios against native
 #   make check-layers
+#   make install    PREFIX=/usr/local (DESTDIR too): the CLI, the core, the bash completion
 
 BUILD   ?= build
 CC      ?= gcc
@@ -110,7 +111,16 @@ test-upstream: all
 	$(V)bash tests/upstream/busybox.sh
 	$(V)bash tests/upstream/python.sh
 
+# alcove and the core side by side (alcove runs the alcove-direct next to it), the bash
+# completion where bash-completion looks for it.  DESTDIR for staged installs.
+PREFIX  ?= /usr/local
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+install: $(BUILD)/alcove $(BUILD)/alcove-direct
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/alcove $(BUILD)/alcove-direct $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 tools/completion/alcove.bash $(DESTDIR)$(BASHCOMPDIR)/alcove
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test test-quick bench clean check-layers test-upstream stress
+.PHONY: all test test-quick bench clean check-layers test-upstream stress install

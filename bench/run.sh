@@ -2,6 +2,7 @@
 # bench/run.sh - Alcove vs native micro-benchmarks (see bench/README.md).
 #
 # Usage: bench/run.sh [--quick] [--reps N] [-v]
+#   (then bench/workflow.sh: new/add/build, instance start-up, start + exec vs run)
 #   --quick   fewer iterations and repetitions (a rough figure in 10-20 seconds)
 #   --reps N  repetitions per side for every row (default 5 full / 3 quick for the loop
 #             rows, 20 full / 5 quick for the start-up rows)
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --reps) reps_override=$2; shift ;;
     -v) verbose=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -599,4 +600,15 @@ if [ ${#ratios[@]} -gt 0 ]; then
 else
     echo "summary: no alcove figures ($nfail of $nrows rows FAIL${alcove_note:+: $alcove_note})"
 fi
-[ $nfail -eq 0 ]
+
+# ---- the instance workflow (bench/workflow.sh): its own table ---------------------------------
+wf_ok=1
+if [ $have_alcove -eq 1 ]; then
+    echo
+    echo "== instance workflow (bench/workflow.sh) =="
+    wf_args=()
+    [ $quick -eq 1 ] && wf_args+=(--quick)
+    [ -n "$reps_override" ] && wf_args+=(--reps "$reps_override")
+    ALCOVE=$ALCOVE bash "$ROOT/bench/workflow.sh" "${wf_args[@]}" || wf_ok=0
+fi
+[ $nfail -eq 0 ] && [ $wf_ok -eq 1 ]

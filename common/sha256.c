@@ -29,3 +29,21 @@ void al_sha256_2(uint8_t out[32], const void *a, size_t alen, const void *b, siz
         SHA256_Update(&c, b, blen);
     SHA256_Final(out, &c);
 }
+
+_Static_assert(sizeof(struct al_sha256) == sizeof(struct ossl_sha256_ctx), "al_sha256 size");
+
+void al_sha256_init(struct al_sha256 *c)
+{
+    SHA256_Init((struct ossl_sha256_ctx *)c);
+}
+
+void al_sha256_update(struct al_sha256 *c, const void *p, size_t n)
+{
+    if (n)
+        SHA256_Update((struct ossl_sha256_ctx *)c, p, n);
+}
+
+void al_sha256_final(struct al_sha256 *c, uint8_t out[32])
+{
+    SHA256_Final(out, (struct ossl_sha256_ctx *)c);
+}

@@ -15,6 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A streaming SHA-256: init, any number of updates, final.  The state is OpenSSL's
+ * SHA256_CTX (112 bytes), kept opaque here. */
+struct al_sha256 {
+    uint64_t opaque[14];
+};
+void al_sha256_init(struct al_sha256 *c);
+void al_sha256_update(struct al_sha256 *c, const void *p, size_t n);
+void al_sha256_final(struct al_sha256 *c, uint8_t out[32]);
+
 /* out = SHA-256(a[0..alen) || b[0..blen)). */
 void al_sha256_2(uint8_t out[32], const void *a, size_t alen, const void *b, size_t blen);
 

@@ -4,7 +4,8 @@
  * Version 2 (added mount types, the volume key, the state directory, the crypto bracket);
  * version 3 added host sockets (pal_sock_*), pal_poll, the network policy and the wake-up
  * timers (pal_wakeup_*, PAL_EVENT_TIMER); version 4 the control channel of a long-lived
- * enclave (pal_boot.control, pal_control_next, pal_control_reply).
+ * enclave (pal_boot.control, pal_control_next, pal_control_reply); version 5 the signed
+ * identity the core checks before the program runs (pal_boot.identity, config, core_image).
  * The core (libos/) calls only the pal_* functions declared here; a backend (pal/<name>/)
  * implements them and calls back into the core through the libos_* entry
  * points at the end of this file.  Nothing else crosses.
@@ -30,8 +31,9 @@
 
 #define PAL_ABI_VERSION 5 /* 3: host sockets (pal_sock_*), pal_poll, the network policy,
                              host wake-up timers (pal_wakeup_*); 4: the control channel
-                             (pal_boot.control, pal_control_*); 5: the robust core lock
-                             (pal_lock_*) */
+                             (pal_boot.control, pal_control_*); 5: the signed identity
+                             (pal_boot.identity, config, core_image) and the robust core
+                             lock (pal_lock_*) */
 
 #define PAL_WUR __attribute__((warn_unused_result))
 #define PAL_NORETURN __attribute__((noreturn))
@@ -136,6 +138,20 @@ struct pal_boot {
      * PAL_HANDLE_NONE, argc is 0 and no program starts: the first process is the core's
      * init, which serves the requests pal_control_next returns (see there). */
     pal_handle_t control;
+    /* Version 5: the signed identity of an instance run (identity NULL: development mode,
+     * nothing to check).  identity: the exact bytes the Ed25519 signature identity_sig
+     * covers (the canonical JSON of build/identity.json without its signature); config:
+     * the canonical config the launcher derived this boot's settings from.  Both IN from
+     * the untrusted launcher: the core verifies the signature and recomputes every digest
+     * (libos/kernel/identity.c).  core_image (has_core_image): the backend's digest of the
+     * core as loaded (common/coremeasure.h), taken from the mapped segments at start. */
+    const char *identity;
+    size_t identity_len;
+    uint8_t identity_sig[64];
+    const char *config;
+    size_t config_len;
+    int has_core_image;
+    uint8_t core_image[32];
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -472,6 +488,11 @@ PAL_WUR int pal_uname(struct pal_uname *u);
 /* Boot: load the program described by boot and enter it (via pal_context_enter).  Returns
  * only on failure, with the exit code the launcher should use (126, 127, ...). */
 int libos_main(const struct pal_boot *boot);
+
+/* CPU feature set-up of the crypto code (the SHA-256 of common/sha256.h takes the SHA
+ * extensions when the CPU has them).  The backend may call it before libos_main, e.g. to
+ * hash the loaded core fast; it writes only zero-initialised data.  Idempotent. */
+void libos_cpu_setup(void);
 
 /* The program executed `syscall`: number in ctx->rax, arguments in rdi, rsi, rdx, r10, r8,
  * r9.  On return ctx->rax holds the result (or ctx was redirected: signal delivery,

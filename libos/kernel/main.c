@@ -6,6 +6,7 @@
 #include "kernel/crypto.h"
 #include "proc/proc.h"
 #include "kernel/syscall.h"
+#include "kernel/identity.h"
 
 
 const struct pal_boot *boot_info;
@@ -74,6 +75,9 @@ int libos_main(const struct pal_boot *boot)
     heap_init(boot->heap, boot->heap_size);
     pal_lock_register(&kernel->bkl);
     if (kcrypto_init() < 0)
+        return 125;
+    /* The loaded core, the config and the image root against the signed identity. */
+    if (identity_check(boot) < 0)
         return 125;
 
     if (vfs_boot(boot) < 0)

@@ -46,3 +46,8 @@ void ossl_cpu_setup(void)
     OPENSSL_ia32cap_P[2] = ebx7;
     OPENSSL_ia32cap_P[3] = 0;
 }
+
+void libos_cpu_setup(void)
+{
+    ossl_cpu_setup();
+}

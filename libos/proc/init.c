@@ -124,8 +124,14 @@ __attribute__((noreturn)) static void child_run(const struct pal_control_req *re
         process_exit(125);
     }
     struct path cwd;
-    if (vfs_lookup(AT_FDCWD, req_cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd) < 0) {
-        tell(req->stdio[2], req_cwd, "no such working directory in the enclave");
+    int e = vfs_lookup(AT_FDCWD, req_cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd);
+    if (e < 0) {
+        /* `alcove exec --cwd DIR` (or the config's cwd): say why DIR cannot be the cwd. */
+        tell(req->stdio[2], req_cwd,
+             e == -ENOTDIR ? "cannot be the working directory: not a directory"
+             : e == -EACCES ? "cannot be the working directory: permission denied"
+             : e == -ENOENT ? "no such working directory in the enclave"
+                            : "cannot be the working directory");
         process_exit(125);
     }
     path_put(&p->cwd);

@@ -6,6 +6,7 @@
 #include "host.h"
 #include "pal.h"
 #include "al_string.h"
+#include "coremeasure.h"
 
 #define AT_NULL 0
 #define AT_HWCAP 16
@@ -97,6 +98,36 @@ static void relocate(uint64_t base, const uint64_t *dyn)
         if ((r[1] & 0xffffffff) == 8) /* R_X86_64_RELATIVE */
             *(uint64_t *)(base + r[0]) = base + r[2];
     }
+}
+
+/* The core image digest (common/coremeasure.h) of the core as mapped: the load base plus the
+ * link-time address, inside the image the kernel mapped ([__ehdr_start, _end)). */
+static const uint8_t *core_at(void *ctx, uint64_t vaddr, uint64_t len)
+{
+    uint64_t base = (uint64_t)ctx, size = (uint64_t)_end - (uint64_t)__ehdr_start;
+    if (vaddr > size || len > size - vaddr)
+        return 0;
+    return (const uint8_t *)(base + vaddr);
+}
+
+/* Computed before anything but relocate() has written to the core's segments, and only
+ * for an enclave with a signed identity (the LibOS compares it with the signed one). */
+static void measure_core(int argc, char **argv)
+{
+    int want = 0;
+    for (int i = 1; i < argc && al_strcmp(argv[i], "--") != 0; i++)
+        if (al_strcmp(argv[i], "--identity") == 0)
+            want = 1;
+    if (!want)
+        return;
+    libos_cpu_setup(); /* the SHA extensions, if any: OPENSSL_ia32cap_P is in .bss */
+    const char *why;
+    if (al_core_image_digest(core_at, (void *)__ehdr_start, boot.core_image, &why) < 0) {
+        char msg[256];
+        al_snprintf(msg, sizeof(msg), "cannot measure the loaded core: %s", why);
+        pal_direct_die(msg);
+    }
+    boot.has_core_image = 1;
 }
 
 static pal_handle_t open_host_dir(const char *path)
@@ -203,6 +234,20 @@ static void parse_hash(const char *hex, uint8_t out[32])
         pal_direct_die("internal: bad root hash");
 }
 
+/* --identity SIGNED SIGHEX: the exact signed bytes of the identity document and its
+ * 64-byte Ed25519 signature in hex; --config CANONICAL (the LibOS checks both). */
+static void parse_sig(const char *hex, uint8_t out[64])
+{
+    for (int k = 0; k < 64; k++) {
+        int hi = hexval(hex[2 * k]), lo = hi < 0 ? -1 : hexval(hex[2 * k + 1]);
+        if (hi < 0 || lo < 0)
+            pal_direct_die("internal: bad identity signature (want 128 hex digits)");
+        out[k] = (uint8_t)(hi << 4 | lo);
+    }
+    if (hex[128])
+        pal_direct_die("internal: bad identity signature (want 128 hex digits)");
+}
+
 /* --key-file K: exactly 32 bytes (checked by the CLI; checked again here). */
 static void read_key(const char *path)
 {
@@ -238,6 +283,7 @@ static void boot_on_thread_stack(struct pal_boot *b);
 __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynamic, uint64_t base)
 {
     relocate(base, dynamic);
+    measure_core((int)sp[0], (char **)(sp + 1));
     pal_direct_text_start = (uint64_t)__ehdr_start;
     pal_direct_text_end = (uint64_t)etext;
     pal_direct_reserve((uint64_t)__ehdr_start, (uint64_t)_end - (uint64_t)__ehdr_start);
@@ -337,7 +383,16 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
             boot.max_procs = parse_num(argv[++i]);
         else if (al_strcmp(a, "--max-threads") == 0)
             boot.max_threads = parse_num(argv[++i]);
-        else if (al_strcmp(a, "--control-fd") == 0)
+        else if (al_strcmp(a, "--identity") == 0) {
+            if (i + 2 >= argc)
+                pal_direct_die("internal: --identity wants SIGNED SIGHEX");
+            boot.identity = argv[++i];
+            boot.identity_len = al_strlen(boot.identity);
+            parse_sig(argv[++i], boot.identity_sig);
+        } else if (al_strcmp(a, "--config") == 0) {
+            boot.config = argv[++i];
+            boot.config_len = al_strlen(boot.config);
+        } else if (al_strcmp(a, "--control-fd") == 0)
             boot.control = parse_num(argv[++i]); /* `alcove start`: a listening socket */
         else
             pal_direct_die("internal: unknown option for the core");

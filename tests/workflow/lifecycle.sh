@@ -2,6 +2,7 @@
 # tests/workflow/lifecycle.sh - alcove start / exec / stop and alcove package / run --package,
 # end to end in a temporary instance (busybox): two concurrent execs share the enclave's
 # /tmp, one signals the other by enclave pid, exit statuses and host signals pass through,
+# exec --cwd DIR / --env K=V (passthrough or debuggable only; trusted values refused),
 # the error cases give one line and their documented status; a package holds no key, runs
 # from another directory, and a changed byte of its image is refused by name.
 set -u
@@ -81,6 +82,25 @@ printf '%s\n' "$o" | grep -q 'sleep 20' && printf '%s\n' "$o" | grep -q init && 
 kill -INT $spid
 wait $spid; src=$?
 [ $src = 130 ] && ok exec_sigint_passed_on || bad exec_sigint_passed_on "status $src (want 130)"
+
+# ---- exec --cwd / --env ---------------------------------------------------------------------
+o=$(X --cwd /etc /bin/busybox pwd); rc=$?
+[ $rc = 0 ] && [ "$o" = /etc ] && ok exec_cwd || bad exec_cwd "$rc [$o]"
+o=$(X --cwd /usr/bin /bin/busybox sh -c 'ls busybox'); [ "$o" = busybox ] && ok exec_cwd_relative_paths || bad exec_cwd_relative_paths "[$o]"
+o=$(X /bin/busybox pwd); [ "$o" = / ] && ok exec_cwd_default_config || bad exec_cwd_default_config "[$o]"
+expect exec_cwd_missing 125 '/nothere: no such working directory in the enclave' -- "$ALCOVE" exec --instance "$I" --cwd /nothere /bin/busybox true
+expect exec_cwd_not_dir 125 '/etc/passwd: cannot be the working directory: not a directory' -- "$ALCOVE" exec --instance "$I" --cwd /etc/passwd /bin/busybox true
+expect exec_cwd_relative 2 'absolute path' -- "$ALCOVE" exec --instance "$I" --cwd etc /bin/busybox true
+expect exec_cwd_no_value 2 'needs a value' -- "$ALCOVE" exec --instance "$I" --cwd
+o=$(X --env FOO=bar --env A=1 --env A=2 /bin/busybox env)
+printf '%s\n' "$o" | grep -qx FOO=bar && [ "$(printf '%s\n' "$o" | grep -c '^A=')" = 1 ] &&
+    printf '%s\n' "$o" | grep -qx A=2 && ok exec_env || bad exec_env "$(printf '%s' "$o" | tr '\n' ' ')"
+o=$(TERM=vt100 X --env TERM=dumb /bin/busybox env)
+[ "$(printf '%s\n' "$o" | grep '^TERM=')" = TERM=dumb ] && ok exec_env_overrides_passthrough ||
+    bad exec_env_overrides_passthrough "$(printf '%s' "$o" | grep TERM | tr '\n' ' ')"
+expect exec_env_trusted_refused 2 '--env HOME: a trusted value' -- "$ALCOVE" exec --instance "$I" --env HOME=/x /bin/busybox true
+expect exec_env_bad 2 "bad --env 'nokv'" -- "$ALCOVE" exec --instance "$I" --env nokv /bin/busybox true
+o=$(X --cwd /tmp --env X=y -- /bin/busybox sh -c 'echo $PWD $X'); [ "$o" = "/tmp y" ] && ok exec_cwd_env_dashdash || bad exec_cwd_env_dashdash "[$o]"
 
 # ---- stop ---------------------------------------------------------------------------------
 X /bin/busybox sleep 30 > /dev/null &

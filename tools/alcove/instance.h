@@ -73,6 +73,10 @@ void usage_stop(void);
 /* cmd_run in start mode (lifecycle.c sets it): the control socket's fd passed to the core as
  * --control-fd, and the function that runs the core in the background instead of waiting. */
 extern int run_control_fd;
+/* cmd_run of an instance (instance_launch sets them): the exact signed bytes of the identity,
+ * its signature in hex and the canonical config, passed to the core as --identity SIGNED
+ * SIGHEX --config CANONICAL for the core's own check. */
+extern const char *run_identity, *run_identity_sig, *run_config;
 int lifecycle_launch(const char *core, char **cargv);
 
 /* Exit statuses of the lifecycle commands (docs/cli.md). */
@@ -174,7 +178,8 @@ int mkdir_p(const char *path, unsigned mode);
 
 /* The parts of an enclave's identity, recomputed from files. */
 struct components {
-    uint8_t core[32];          /* sha256 of alcove-direct's bytes */
+    uint8_t core[32];          /* sha256 of alcove-direct's bytes (the launcher's check) */
+    uint8_t core_image[32];    /* its loaded segments (common/identity.h): what is measured */
     uint8_t config[32];        /* sha256 of the canonical config */
     uint8_t image_root[32];    /* the image's verity root hash */
     uint8_t image_file[32];    /* sha256 of the whole image file (a fast tamper check) */
@@ -210,6 +215,16 @@ struct identity_info {
 int __attribute__((warn_unused_result)) identity_read(const char *cmd, const char *inst,
                                                       struct components *k, uint8_t signer[32],
                                                       struct identity_info *info);
+
+/* identity_read without refusing a bad signature: also the exact signed bytes (*signed_out,
+ * malloc'd, if not NULL), the signature in hex (sig_hex, if not NULL) and whether it
+ * verifies (*sig_ok).  For the launcher, which hands them to the core.  0, or -1 after a
+ * message if the document cannot be read. */
+int __attribute__((warn_unused_result)) identity_load(const char *cmd, const char *inst,
+                                                      struct components *k, uint8_t signer[32],
+                                                      struct identity_info *info,
+                                                      char **signed_out, char sig_hex[129],
+                                                      int *sig_ok);
 
 /* treehash.c: a digest of image/'s names, types, modes, sizes, mtimes and link targets
  * (not of contents): 0, or -1 if the tree cannot be read. */

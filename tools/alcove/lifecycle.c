@@ -8,7 +8,8 @@
  *        enclave.log, the enclave's own stdout/stderr.  The launcher (a session of its
  *        own) runs the core with --control-fd: no program, the core's init serves the
  *        socket (libos/proc/init.c).  start returns once init answers a "ping".
- * exec   connects, sends the request (argv, the config's environment, the config's cwd)
+ * exec   connects, sends the request (argv, the config's environment, the config's cwd, or
+ *        --cwd DIR and --env K=V for the variables the config lets the host pass)
  *        with its own stdin/stdout/stderr as SCM_RIGHTS, so the new process writes
  *        straight to this terminal (and TIOCGWINSZ on it sees the terminal's real size).
  *        It reads "started PID HOSTPID" and passes SIGINT, SIGQUIT, SIGTERM, SIGHUP,
@@ -61,12 +62,17 @@ void usage_start(void)
 
 void usage_exec(void)
 {
-    printf("usage: alcove exec [--instance DIR] [--] CMD [ARGS...]\n\n"
+    printf("usage: alcove exec [--instance DIR] [--cwd DIR] [--env K=V]... [--] CMD [ARGS...]\n\n"
            "Run CMD (an entry point of the instance: a path in the enclave, or a name on the\n"
            "config's PATH) as a new process of the enclave `alcove start` started, with the\n"
            "config's environment and working directory and this terminal as its stdin,\n"
            "stdout and stderr (its size is the terminal's).  Ctrl-C, Ctrl-\\, Ctrl-Z,\n"
            "SIGTERM, SIGHUP, SIGWINCH, SIGUSR1/2 and SIGCONT are passed on to it.\n\n"
+           "  --cwd DIR    working directory in the enclave (absolute; default the config's\n"
+           "               cwd)\n"
+           "  --env K=V    set K for this command (repeatable): K must be in the config's\n"
+           "               env.passthrough (any name if debuggable); the trusted values of\n"
+           "               env.trusted cannot be overridden\n\n"
            "exit status: CMD's, or 128+N if signal N ended it; 3 no enclave of the instance\n"
            "is running; 125 the enclave refused or ended first; 2 bad usage.\n");
 }
@@ -363,20 +369,71 @@ static int put(char *buf, size_t *len, const char *s)
     return 0;
 }
 
+#define EXEC_MAX_ENV 64
+
+/* Is name (K of K=V, nlen bytes) listed in list? */
+static int listed(const char *const *list, int n, const char *name, size_t nlen)
+{
+    for (int j = 0; j < n; j++)
+        if (strlen(list[j]) == nlen && !strncmp(list[j], name, nlen))
+            return 1;
+    return 0;
+}
+
+/* --env K=V of exec against the config c: 0, or -1 after a message. */
+static int exec_env_allowed(const struct cfg *c, const char *kv)
+{
+    size_t nlen = strcspn(kv, "=");
+    if (listed(c->env_key, c->n_env, kv, nlen)) {
+        fprintf(stderr, "alcove exec: --env %.*s: a trusted value of the config (env.trusted) "
+                        "cannot be overridden\n", (int)nlen, kv);
+        return -1;
+    }
+    if (!c->debuggable && !listed(c->passthrough, c->n_pass, kv, nlen)) {
+        fprintf(stderr, "alcove exec: --env %.*s: not in the config's env.passthrough (list it "
+                        "there, or make the enclave debuggable)\n", (int)nlen, kv);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_exec(int argc, char **argv)
 {
-    const char *opt = NULL;
-    int i;
+    const char *opt = NULL, *cwd = NULL, *envs[EXEC_MAX_ENV];
+    int i, nenv = 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage_exec();
             return 0;
         } else if (!strcmp(argv[i], "--instance") && i + 1 < argc) {
             opt = argv[++i];
+        } else if (!strcmp(argv[i], "--cwd") && i + 1 < argc) {
+            cwd = argv[++i];
+            if (cwd[0] != '/') {
+                fprintf(stderr, "alcove exec: --cwd must be an absolute path inside the "
+                                "enclave\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--env") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strchr(v, '=') || v[0] == '=') {
+                fprintf(stderr, "alcove exec: bad --env '%s' (want K=V)\n", v);
+                return 2;
+            }
+            if (nenv >= EXEC_MAX_ENV) {
+                fprintf(stderr, "alcove exec: more than %d --env options\n", EXEC_MAX_ENV);
+                return 2;
+            }
+            envs[nenv++] = v;
         } else if (!strcmp(argv[i], "--")) {
             i++;
             break;
         } else if (argv[i][0] == '-') {
+            if ((!strcmp(argv[i], "--cwd") || !strcmp(argv[i], "--env") ||
+                 !strcmp(argv[i], "--instance")) && i + 1 >= argc) {
+                fprintf(stderr, "alcove exec: option %s needs a value\n", argv[i]);
+                return 2;
+            }
             fprintf(stderr, "alcove exec: unknown option %s (alcove exec --help)\n", argv[i]);
             return 2;
         } else {
@@ -405,6 +462,11 @@ int cmd_exec(int argc, char **argv)
         return 2;
     if (cfg_load(file, &c) < 0)
         return 2;
+    for (int j = 0; j < nenv; j++)
+        if (exec_env_allowed(&c, envs[j]) < 0) {
+            json_decref(c.root);
+            return 2;
+        }
     if (instance_pick("exec", &c, inst, k.image_root, argv[i], prog, sizeof(prog)) < 0) {
         json_decref(c.root);
         return 2;
@@ -413,7 +475,7 @@ int cmd_exec(int argc, char **argv)
     size_t len = 0;
     char num[16];
     snprintf(num, sizeof(num), "%d", argc - i);
-    int bad = put(buf, &len, "exec") || put(buf, &len, c.cwd) || put(buf, &len, num) ||
+    int bad = put(buf, &len, "exec") || put(buf, &len, cwd ? cwd : c.cwd) || put(buf, &len, num) ||
               put(buf, &len, prog);
     for (int j = i + 1; j < argc && !bad; j++)
         bad = put(buf, &len, argv[j]);
@@ -427,10 +489,24 @@ int cmd_exec(int argc, char **argv)
     for (int j = 0; j < c.n_pass && !bad; j++) {
         const char *v = getenv(c.passthrough[j]);
         char kv[8192];
-        if (!v)
+        int given = 0;
+        for (int e = 0; e < nenv; e++)
+            given |= strcspn(envs[e], "=") == strlen(c.passthrough[j]) &&
+                     !strncmp(envs[e], c.passthrough[j], strlen(c.passthrough[j]));
+        if (!v || given)
             continue;
         snprintf(kv, sizeof(kv), "%s=%s", c.passthrough[j], v);
         bad = put(buf, &len, kv);
+    }
+    /* --env K=V last: a later one of the same name wins, as in env(1). */
+    for (int j = 0; j < nenv && !bad; j++) {
+        size_t nl = strcspn(envs[j], "=");
+        int later = 0;
+        for (int e = j + 1; e < nenv; e++)
+            later |= strcspn(envs[e], "=") == nl && !strncmp(envs[e], envs[j], nl);
+        have_path |= nl == 4 && !strncmp(envs[j], "PATH", 4);
+        if (!later)
+            bad = put(buf, &len, envs[j]);
     }
     if (!have_path && !bad)
         bad = put(buf, &len, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");

@@ -1,17 +1,20 @@
 /*
  * measure.c - the enclave measurement, the signed identity document, `alcove measure`.
  *
- * measurement = SHA-256 of
- *     "alcove-measurement-v1" NUL
- *     "core"       NUL  u64le(len)  the bytes of alcove-direct
- *     "config"     NUL  u64le(len)  the canonical config (jansson, sorted keys, compact)
- *     "image-root" NUL  u64le(32)   the image's dm-verity root hash
+ * measurement (common/coremeasure.h, "alcove-measurement-v2") = SHA-256 over
+ *     the core image digest: the PT_LOAD segments of alcove-direct as the kernel maps them
+ *                            (relative relocation slots holding their addends), which the
+ *                            core recomputes from its own memory at start;
+ *     the canonical config   (jansson, sorted keys, compact, ASCII);
+ *     the image root hash    (dm-verity): every block the enclave reads is checked against it.
  * Each part is labelled and length-prefixed, so no two different inputs share an encoding.
- * The image enters by its root hash: every block the enclave reads is checked against it.
  *
  * build/identity.json holds the measurement, product_id, security_version, debuggable, the
- * signer's Ed25519 public key, the per-part digests (to name what changed) and a signature
- * (crypto_sign_detached) over the canonical form of everything else in the document.
+ * signer's Ed25519 public key, the per-part digests (to name what changed; core_sha256 and
+ * image_file_sha256 are whole-file digests for the launcher's fast diagnosis) and a
+ * signature (crypto_sign_detached) over the canonical form of everything else in the
+ * document.  `alcove run` hands those signed bytes, the signature and the canonical config
+ * to the core, which checks them itself (libos/kernel/identity.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +27,13 @@
 #include <sodium.h>
 
 #include "alcove.h"
+#include "elf.h"
+#include "coremeasure.h"
+#include "sha256.h"
 #include "image_cli.h"
 #include "instance.h"
 
-#define IDENTITY_FORMAT "alcove-identity-v1"
+#define IDENTITY_FORMAT "alcove-identity-v2"
 
 void hex_encode(const uint8_t *in, size_t n, char *out)
 {
@@ -133,31 +139,87 @@ static int image_digest(const char *cmd, const char *image, uint8_t out[32])
     return 0;
 }
 
+/* The core file in memory, for the core image digest: the range at vaddr inside one
+ * PT_LOAD's file bytes (or the headers at offset 0), else NULL. */
+struct core_file {
+    const uint8_t *buf;
+    size_t size;
+};
+
+static const uint8_t *core_file_at(void *ctx, uint64_t vaddr, uint64_t len)
+{
+    const struct core_file *f = ctx;
+    const elf64_ehdr *eh = (const elf64_ehdr *)f->buf;
+    if (f->size < sizeof(*eh) || eh->e_phentsize != sizeof(elf64_phdr) ||
+        eh->e_phoff > f->size || (uint64_t)eh->e_phnum * sizeof(elf64_phdr) > f->size - eh->e_phoff)
+        return vaddr == 0 && len <= f->size ? f->buf : NULL;
+    const elf64_phdr *ph = (const elf64_phdr *)(f->buf + eh->e_phoff);
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != ELF_PT_LOAD || vaddr < ph[i].p_vaddr)
+            continue;
+        uint64_t in = vaddr - ph[i].p_vaddr;
+        if (in > ph[i].p_filesz || len > ph[i].p_filesz - in)
+            continue;
+        uint64_t off = ph[i].p_offset + in;
+        if (off < ph[i].p_offset || off > f->size || len > f->size - off)
+            return NULL;
+        return f->buf + off;
+    }
+    return NULL;
+}
+
+/* The SHA-256 of the core file (file) and its core image digest (image: what the core will
+ * compute from its memory), from one read. */
+static int core_digests(const char *cmd, const char *core, uint8_t file[32], uint8_t image[32])
+{
+    FILE *fp = fopen(core, "rb");
+    uint8_t *buf = NULL;
+    size_t size = 0, cap = 0, n;
+    if (!fp) {
+        fprintf(stderr, "alcove %s: cannot read the core binary %s: %s\n", cmd, core,
+                strerror(errno));
+        return -1;
+    }
+    do {
+        if (size == cap && !(buf = realloc(buf, cap = cap ? 2 * cap : 1 << 20))) {
+            fclose(fp);
+            fprintf(stderr, "alcove %s: out of memory\n", cmd);
+            return -1;
+        }
+        n = fread(buf + size, 1, cap - size, fp);
+        size += n;
+    } while (n > 0);
+    fclose(fp);
+    struct core_file f = {buf, size};
+    const char *why;
+    al_sha256_2(file, buf, size, NULL, 0);
+    int r = al_core_image_digest(core_file_at, &f, image, &why);
+    free(buf);
+    if (r < 0)
+        fprintf(stderr, "alcove %s: %s is not a core binary Alcove can measure: %s\n", cmd, core,
+                why);
+    return r;
+}
+
 int compute_components(const char *cmd, const char *core, const struct cfg *c, const char *image,
                        struct components *k)
 {
-    crypto_hash_sha256_state m;
     char err[512];
-    crypto_hash_sha256_init(&m);
-    crypto_hash_sha256_update(&m, (const uint8_t *)"alcove-measurement-v1", 22);
-    if (hash_file(cmd, "core binary", core, &m, k->core) < 0)
+    if (core_digests(cmd, core, k->core, k->core_image) < 0)
         return -1;
     char *canon = cfg_canonical(c);
     if (!canon) {
         fprintf(stderr, "alcove %s: out of memory\n", cmd);
         return -1;
     }
-    part(&m, "config", strlen(canon));
-    crypto_hash_sha256_update(&m, (const uint8_t *)canon, strlen(canon));
     crypto_hash_sha256((uint8_t *)k->config, (const uint8_t *)canon, strlen(canon));
-    free(canon);
     if (image_root_hash(image, k->image_root, err, sizeof(err)) < 0) {
         fprintf(stderr, "alcove %s: %s\n", cmd, err);
+        free(canon);
         return -1;
     }
-    part(&m, "image-root", 32);
-    crypto_hash_sha256_update(&m, k->image_root, 32);
-    crypto_hash_sha256_final(&m, k->measurement);
+    al_measurement(k->measurement, k->core_image, canon, strlen(canon), k->image_root);
+    free(canon);
     return image_digest(cmd, image, k->image_file);
 }
 
@@ -180,6 +242,7 @@ int identity_write(const char *inst, const struct cfg *c, const struct component
     json_object_set_new(doc, "signer", hexj(sk + 32, 32));   /* libsodium: sk = seed || pk */
     json_object_set_new(doc, "development_key", json_boolean(dev));
     json_object_set_new(parts, "core_sha256", hexj(k->core, 32));
+    json_object_set_new(parts, "core_image_sha256", hexj(k->core_image, 32));
     json_object_set_new(parts, "config_sha256", hexj(k->config, 32));
     json_object_set_new(parts, "image_root_hash", hexj(k->image_root, 32));
     json_object_set_new(parts, "image_file_sha256", hexj(k->image_file, 32));
@@ -212,6 +275,20 @@ static int get_hex(json_t *obj, const char *key, uint8_t *out, size_t n)
 int identity_read(const char *cmd, const char *inst, struct components *k, uint8_t signer[32],
                   struct identity_info *info)
 {
+    int sig_ok;
+    if (identity_load(cmd, inst, k, signer, info, NULL, NULL, &sig_ok) < 0)
+        return -1;
+    if (!sig_ok) {
+        fprintf(stderr, "alcove %s: %s/build/identity.json: the signature does not verify (the "
+                        "identity was altered after signing; rebuild)\n", cmd, inst);
+        return -1;
+    }
+    return 0;
+}
+
+int identity_load(const char *cmd, const char *inst, struct components *k, uint8_t signer[32],
+                  struct identity_info *info, char **signed_out, char sig_hex[129], int *sig_ok)
+{
     char path[4200];
     json_error_t e;
     snprintf(path, sizeof(path), "%s/build/identity.json", inst);
@@ -232,6 +309,7 @@ int identity_read(const char *cmd, const char *inst, struct components *k, uint8
               get_hex(doc, "signer", signer, 32) < 0 ||
               get_hex(doc, "signature", sig, sizeof(sig)) < 0 ||
               get_hex(parts, "core_sha256", k->core, 32) < 0 ||
+              get_hex(parts, "core_image_sha256", k->core_image, 32) < 0 ||
               get_hex(parts, "config_sha256", k->config, 32) < 0 ||
               get_hex(parts, "image_root_hash", k->image_root, 32) < 0 ||
               get_hex(parts, "image_file_sha256", k->image_file, 32) < 0 ||
@@ -252,14 +330,18 @@ int identity_read(const char *cmd, const char *inst, struct components *k, uint8
     json_object_del(doc, "signature");
     char *signed_part = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(doc);
-    int ok = signed_part && crypto_sign_verify_detached(sig, (const uint8_t *)signed_part,
-                                                        strlen(signed_part), signer) == 0;
-    free(signed_part);
-    if (!ok) {
-        fprintf(stderr, "alcove %s: %s: the signature does not verify (the identity was "
-                        "altered after signing; rebuild)\n", cmd, path);
+    if (!signed_part) {
+        fprintf(stderr, "alcove %s: out of memory\n", cmd);
         return -1;
     }
+    *sig_ok = crypto_sign_verify_detached(sig, (const uint8_t *)signed_part,
+                                          strlen(signed_part), signer) == 0;
+    if (sig_hex)
+        hex_encode(sig, sizeof(sig), sig_hex);
+    if (signed_out)
+        *signed_out = signed_part;
+    else
+        free(signed_part);
     return 0;
 }
 
@@ -268,8 +350,9 @@ void usage_measure(void)
     printf("usage: alcove measure [--instance DIR]\n\n"
            "Print the measurement and the signer of the built instance (build/identity.json,\n"
            "signature checked): measurement, signer public key, product id, security version,\n"
-           "debuggable. The measurement is SHA-256 over the core binary, the canonical config\n"
-           "and the image root hash (docs/config.md, \"Measurement\").\n");
+           "debuggable. The measurement is SHA-256 over the core as loaded (its PT_LOAD\n"
+           "segments), the canonical config and the image root hash (docs/config.md,\n"
+           "\"Measurement\").\n");
 }
 
 int cmd_measure(int argc, char **argv)

@@ -71,8 +71,8 @@ static const struct file files[] = {
      "  version, debuggable flag and signer, signed with Ed25519). Without\n"
      "  `alcove build --sign-key FILE` a development key `dev-signing.key` is made here and\n"
      "  every build and run says so.\n"
-     "- Checked today by the `alcove` launcher on the host, before the program starts; the\n"
-     "  check inside the LibOS core is a later step (docs/config.md).\n"},
+     "- Checked before the program starts by the `alcove` launcher on the host, and again\n"
+     "  by the LibOS core itself (docs/config.md, docs/threat-model.md).\n"},
     {"alcove.json", 0644, NULL},  /* cfg_default_json */
 };
 

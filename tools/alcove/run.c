@@ -25,11 +25,13 @@
 void usage_run(void)
 {
     printf("usage: alcove run (--root DIR | --image FILE) [options] PROGRAM [ARGS...]\n"
-           "       alcove run [--instance DIR] [PROGRAM [ARGS...]]   (in a built instance)\n\n"
+           "       alcove run [--instance DIR] [PROGRAM [ARGS...]]   (in a built instance)\n"
+           "       alcove run --package FILE [PROGRAM [ARGS...]]     (a package)\n\n"
            "In an instance (alcove new, alcove build; the working directory or DIR), the\n"
-           "signed identity is checked first (a changed config, image or core binary is\n"
-           "refused), only entry_points may start (default: the first), and every option\n"
-           "comes from alcove.json (docs/config.md).\n\n"
+           "signed identity is checked first, by the launcher and again by the core itself\n"
+           "(a changed config, image or core is refused, naming what differs), only\n"
+           "entry_points may start (default: the first), and every option comes from\n"
+           "alcove.json (docs/config.md). --package FILE runs a package (alcove package).\n\n"
            "Run PROGRAM (a path inside the enclave, or a name looked up on the enclave's PATH)\n"
            "with DIR or the image FILE as the enclave's read-only root file system.\n\n"
            "options:\n"
@@ -70,6 +72,9 @@ void usage_run(void)
 }
 
 static pid_t core_pid;
+
+/* Set by instance_launch: the signed identity handed to the core (instance.h). */
+const char *run_identity, *run_identity_sig, *run_config;
 
 /* SIGTERM/SIGHUP to the launcher end the enclave too. */
 static void forward(int sig)
@@ -247,7 +252,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "alcove: ALCOVE_LOG must be quiet, warn, info or trace\n");
         return 2;
     }
-    char **cargv = calloc((size_t)argc * 2 + 16, sizeof(char *));
+    char **cargv = calloc((size_t)argc * 2 + 24, sizeof(char *));
     char core[4096], lvl[16];
     int n = 0, have_path = 0, i, nrules = 0;
     if (!cargv || sibling_path("alcove-direct", core, sizeof(core)) < 0) {
@@ -504,6 +509,14 @@ int cmd_run(int argc, char **argv)
         cargv[n++] = (char *)key_file;
         cargv[n++] = "--state-dir";
         cargv[n++] = (char *)state_dir;
+    }
+    if (run_identity) {
+        /* The core checks these itself before the program runs (libos/kernel/identity.c). */
+        cargv[n++] = "--identity";
+        cargv[n++] = (char *)run_identity;
+        cargv[n++] = (char *)run_identity_sig;
+        cargv[n++] = "--config";
+        cargv[n++] = (char *)run_config;
     }
     char ctlfd[16];
     if (run_control_fd >= 0) {
