@@ -93,6 +93,34 @@ mkdir -p "$W/tree/sub" && echo one > "$W/tree/one" && echo two > "$W/tree/sub/tw
 if diff -r --no-dereference "$W/tree" "$I/image$W/tree" >/dev/null; then ok add_tree
 else bad add_tree "$(diff -r --no-dereference "$W/tree" "$I/image$W/tree" | head -3)"; fi
 expect add_tree_missing 1 'not a directory' -- "$ALCOVE" add --tree /no/such/dir
+# add --bom: a bill of materials (programs with their closure, files, dirs, links, trees)
+mkdir -p "$W/bom/conf/tree/sub"
+echo "setting = 1" >"$W/bom/conf/app.conf"
+echo leaf >"$W/bom/conf/tree/sub/leaf.txt"
+cat >"$W/bom/app.json" <<'JSON'
+{
+  "dirs": ["/var/lib/app"],
+  "programs": [{"path": "/bin/busybox", "to": "/opt/bin"}],
+  "files": [{"from": "conf/app.conf", "to": "/etc/app/app.conf"}],
+  "links": [{"path": "/opt/bin/sh", "target": "busybox"}]
+}
+JSON
+B=$W/bominst # its own instance: the cases below list $I's image
+if "$ALCOVE" new "$B" >/dev/null && (cd "$B" && "$ALCOVE" add --bom "$W/bom/app.json" >"$W/bom.out" 2>&1) &&
+   [ -x "$B/image/opt/bin/busybox" ] && [ -d "$B/image/var/lib/app" ] &&
+   cmp -s "$W/bom/conf/app.conf" "$B/image/etc/app/app.conf" &&
+   [ "$(readlink "$B/image/opt/bin/sh")" = busybox ]; then
+    ok add_bom
+else
+    bad add_bom "$(cat "$W/bom.out")"
+fi
+printf '{"programs": ["/bin/true"], "filez": []}' >"$W/bom/typo.json"
+expect add_bom_unknown_key 1 'unknown key "filez"' -- "$ALCOVE" add --instance "$B" --bom "$W/bom/typo.json"
+printf '{"files": [{"from": "x", "to": "../etc/x"}]}' >"$W/bom/rel.json"
+expect add_bom_relative_guest 1 'files\[0\]: want' -- "$ALCOVE" add --instance "$B" --bom "$W/bom/rel.json"
+printf '{"programs": [' >"$W/bom/broken.json"
+expect add_bom_bad_json 1 'broken.json:1:' -- "$ALCOVE" add --instance "$B" --bom "$W/bom/broken.json"
+
 expect add_outside_instance 2 'not an instance' -- "$ALCOVE" add --instance "$W" /bin/ls
 # Adding again changes nothing (same sizes and mtimes: the same image).
 before=$(find "$I/image" -printf '%p %s %T@ %m\n' | sort | sha256sum)

@@ -12,6 +12,12 @@
  * the image (absolute ones included) can never make `alcove add` write outside image/.
  * A file already in the image with the same size and mtime is left alone, so adding twice
  * changes nothing and the next build gives the same measurement.
+ *
+ * `alcove add --bom FILE` reads a bill of materials in the config's syntax (JSON, jansson),
+ * like Occlum's copy_bom: {"programs": [NAME | {"path", "to"}], "trees": [HOSTDIR],
+ * "files": [{"from", "to"}], "dirs": [GUESTDIR], "links": [{"path", "target"}]}; relative
+ * host paths are relative to the BOM file's directory.  An unknown key or a wrong type is an
+ * error naming it, and nothing is copied then.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -26,6 +32,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "add.h"
 #include "instance.h"
 
@@ -37,7 +45,8 @@ static int copied, linked;      /* counts for the summary */
 void usage_add(void)
 {
     printf("usage: alcove add [--instance DIR] [--to GUESTDIR] PROGRAM...\n"
-           "       alcove add [--instance DIR] --tree HOSTDIR [--tree HOSTDIR...]\n\n"
+           "       alcove add [--instance DIR] --tree HOSTDIR [--tree HOSTDIR...]\n"
+           "       alcove add [--instance DIR] --bom FILE\n\n"
            "Copy into the instance's image/ (the working directory's instance, or DIR):\n"
            "  PROGRAM        a host program (a path, or a name on $PATH) with its whole\n"
            "                 shared-library closure: the interpreter (PT_INTERP) and DT_NEEDED\n"
@@ -48,6 +57,8 @@ void usage_add(void)
            "                 instead of their host path\n"
            "  --tree HOSTDIR a whole directory tree (e.g. /usr/lib/python3.11), symlinks kept,\n"
            "                 with the libraries its ELF files need\n"
+           "  --bom FILE     a bill of materials (JSON): programs, trees, files, dirs and\n"
+           "                 links, and where they go (docs/cli.md shows the format)\n"
            "Host paths keep their place and their symlinks (the usrmerge layout). A missing\n"
            "program or library is named, exit status 1.\n");
 }
@@ -426,16 +437,182 @@ static int add_tree(const char *dir)
     return add_tree_in(real);
 }
 
+/* --- bills of materials ------------------------------------------------------------------ */
+
+/* An absolute guest path without ".." components. */
+static int guest_ok(const char *g)
+{
+    if (!g || g[0] != '/')
+        return 0;
+    for (const char *p = strstr(g, "/.."); p; p = strstr(p + 1, "/.."))
+        if (p[3] == '/' || p[3] == '\0')
+            return 0;
+    return 1;
+}
+
+/* mkdir -p of guest directory g in the image (mode 755). */
+static int mkdirs(const char *g)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", g);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (ensure_dir(buf, 0755) < 0)
+                return -1;
+            if (!(*p = c))
+                return 0;
+        }
+    }
+}
+
+/* Host path h of the BOM, relative ones taken from the BOM file's directory. */
+static const char *bom_host(const char *bomdir, const char *h, char *out, size_t size)
+{
+    if (h[0] == '/')
+        return h;
+    snprintf(out, size, "%s/%s", bomdir, h);
+    return out;
+}
+
+/* Checks the whole BOM's shape (nothing is copied unless it is all valid). */
+static int bom_check(const char *file, json_t *root)
+{
+    const char *key;
+    json_t *v, *e;
+    size_t i;
+    if (!json_is_object(root)) {
+        fprintf(stderr, "alcove add: %s: want a JSON object\n", file);
+        return -1;
+    }
+    json_object_foreach(root, key, v) {
+        int known = !strcmp(key, "programs") || !strcmp(key, "trees") || !strcmp(key, "files") ||
+                    !strcmp(key, "dirs") || !strcmp(key, "links");
+        if (!known) {
+            fprintf(stderr, "alcove add: %s: unknown key \"%s\" (programs, trees, files, dirs, "
+                    "links)\n", file, key);
+            return -1;
+        }
+        if (!json_is_array(v)) {
+            fprintf(stderr, "alcove add: %s: \"%s\" must be an array\n", file, key);
+            return -1;
+        }
+        json_array_foreach(v, i, e) {
+            const char *bad = NULL;
+            if (!strcmp(key, "programs")) {
+                if (json_is_object(e)) {
+                    const char *to = json_string_value(json_object_get(e, "to"));
+                    if (!json_is_string(json_object_get(e, "path")) ||
+                        json_object_size(e) != 1u + (json_object_get(e, "to") != NULL) ||
+                        (json_object_get(e, "to") && !guest_ok(to)))
+                        bad = "a program name or {\"path\": HOST, \"to\": GUESTDIR}";
+                } else if (!json_is_string(e)) {
+                    bad = "a program name or {\"path\": HOST, \"to\": GUESTDIR}";
+                }
+            } else if (!strcmp(key, "trees")) {
+                if (!json_is_string(e))
+                    bad = "a host directory";
+            } else if (!strcmp(key, "dirs")) {
+                if (!guest_ok(json_string_value(e)))
+                    bad = "an absolute guest directory";
+            } else if (!strcmp(key, "files")) {
+                if (!json_is_object(e) || json_object_size(e) != 2 ||
+                    !json_is_string(json_object_get(e, "from")) ||
+                    !guest_ok(json_string_value(json_object_get(e, "to"))))
+                    bad = "{\"from\": HOSTFILE, \"to\": GUESTPATH}";
+            } else {
+                if (!json_is_object(e) || json_object_size(e) != 2 ||
+                    !guest_ok(json_string_value(json_object_get(e, "path"))) ||
+                    !json_is_string(json_object_get(e, "target")))
+                    bad = "{\"path\": GUESTPATH, \"target\": LINKTEXT}";
+            }
+            if (bad) {
+                fprintf(stderr, "alcove add: %s: %s[%zu]: want %s\n", file, key, i, bad);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int add_bom(const char *file)
+{
+    json_error_t err;
+    json_t *root = json_load_file(file, 0, &err);
+    if (!root) {
+        fprintf(stderr, "alcove add: %s:%d:%d: %s\n", file, err.line, err.column, err.text);
+        return -1;
+    }
+    if (bom_check(file, root) < 0) {
+        json_decref(root);
+        return -1;
+    }
+    char fcopy[4096], bomdir[4096], tmp[8200];
+    snprintf(fcopy, sizeof(fcopy), "%s", file);
+    snprintf(bomdir, sizeof(bomdir), "%s", dirname(fcopy));
+    int bad = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(root, "dirs"), i, e)
+        if (mkdirs(json_string_value(e)) < 0) {
+            fprintf(stderr, "alcove add: %s: dirs: %s: %s\n", file, json_string_value(e), strerror(errno));
+            bad = 1;
+        }
+    json_array_foreach(json_object_get(root, "programs"), i, e) {
+        const char *path = json_is_string(e) ? json_string_value(e)
+                                             : json_string_value(json_object_get(e, "path"));
+        const char *to = json_is_object(e) ? json_string_value(json_object_get(e, "to")) : NULL;
+        if (strchr(path, '/'))
+            path = bom_host(bomdir, path, tmp, sizeof(tmp));
+        if ((to && mkdirs(to) < 0) || add_program(path, to, 0) < 0)
+            bad = 1;
+    }
+    json_array_foreach(json_object_get(root, "trees"), i, e)
+        if (add_tree(bom_host(bomdir, json_string_value(e), tmp, sizeof(tmp))) < 0)
+            bad = 1;
+    json_array_foreach(json_object_get(root, "files"), i, e) {
+        const char *from = bom_host(bomdir, json_string_value(json_object_get(e, "from")), tmp,
+                                    sizeof(tmp));
+        const char *to = json_string_value(json_object_get(e, "to"));
+        char parent[4096];
+        snprintf(parent, sizeof(parent), "%s", to);
+        char *slash = strrchr(parent, '/');
+        *slash = '\0';
+        if ((parent[0] && mkdirs(parent) < 0) || copy_file(from, to) < 0) {
+            fprintf(stderr, "alcove add: %s: files: %s -> %s: %s\n", file, from, to, strerror(errno));
+            bad = 1;
+        }
+    }
+    json_array_foreach(json_object_get(root, "links"), i, e) {
+        const char *path = json_string_value(json_object_get(e, "path"));
+        char parent[4096];
+        snprintf(parent, sizeof(parent), "%s", path);
+        *strrchr(parent, '/') = '\0';
+        if ((parent[0] && mkdirs(parent) < 0) ||
+            put_symlink(path, json_string_value(json_object_get(e, "target"))) < 0) {
+            fprintf(stderr, "alcove add: %s: links: %s: %s\n", file, path, strerror(errno));
+            bad = 1;
+        }
+    }
+    json_decref(root);
+    return bad ? -1 : 0;
+}
+
 int cmd_add(int argc, char **argv)
 {
     const char *opt = NULL, *to = NULL;
-    const char *progs[256], *trees[64];
-    int np = 0, nt = 0;
+    const char *progs[256], *trees[64], *boms[16];
+    int np = 0, nt = 0, nb = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage_add();
             return 0;
+        } else if (!strcmp(a, "--bom") && i + 1 < argc) {
+            if (nb < 16)
+                boms[nb++] = argv[i + 1];
+            i++;
         } else if ((!strcmp(a, "--instance") || !strcmp(a, "--to") || !strcmp(a, "--tree")) &&
                    i + 1 < argc) {
             const char *v = argv[++i];
@@ -452,8 +629,8 @@ int cmd_add(int argc, char **argv)
             progs[np++] = a;
         }
     }
-    if (np == 0 && nt == 0) {
-        fprintf(stderr, "alcove add: name a PROGRAM or a --tree DIR (alcove add --help)\n");
+    if (np == 0 && nt == 0 && nb == 0) {
+        fprintf(stderr, "alcove add: name a PROGRAM, a --tree DIR or a --bom FILE (alcove add --help)\n");
         return 2;
     }
     if (to && (to[0] != '/' || strstr(to, ".."))) {
@@ -475,6 +652,9 @@ int cmd_add(int argc, char **argv)
             bad = 1;
     for (int i = 0; i < nt; i++)
         if (add_tree(trees[i]) < 0)
+            bad = 1;
+    for (int i = 0; i < nb; i++)
+        if (add_bom(boms[i]) < 0)
             bad = 1;
     close(imgfd);
     printf("%s/image: %d file%s copied, %d link%s made%s\n", inst, copied, copied == 1 ? "" : "s",

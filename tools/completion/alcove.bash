@@ -12,7 +12,7 @@ _alcove_commands="new add config build measure run package start exec stop image
 _alcove_options() {
     case $1 in
     new) echo "--help" ;;
-    add) echo "--instance --to --tree --help" ;;
+    add) echo "--instance --to --tree --bom --help" ;;
     config) echo "--instance --help" ;;
     build) echo "--instance --sign-key --help" ;;
     measure) echo "--instance --help" ;;
@@ -83,7 +83,7 @@ _alcove() {
     case $prev in
     --instance|--root|--tree|--state-dir|--to)
         COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --image|--package|--sign-key|--key-file|--overlay|-o|--output)
+    --image|--package|--sign-key|--key-file|--overlay|--bom|-o|--output)
         COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --net)
         COMPREPLY=($(compgen -W "none loopback host" -- "$cur")); return ;;
