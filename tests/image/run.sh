@@ -102,7 +102,8 @@ if [ ! -e "$W/x.img" ] && ! ls "$W"/x.img.tmp* >/dev/null 2>&1; then ok pack_ver
 else bad pack_verity_failure_leaves_nothing "$(ls "$W" | grep x.img)"; fi
 
 # SIGINT while mkfs.erofs runs: the tool is stopped, nothing is left behind.
-printf '#!/bin/sh\n: > "$2"; sleep 30\n' > "$W/fakebin/mkfs.erofs"; chmod +x "$W/fakebin/mkfs.erofs"
+# (the fake writes its output argument, the one before the source directory: the last two)
+printf '#!/bin/sh\nfor a; do out=$src; src=$a; done; : > "$out"; sleep 30\n' > "$W/fakebin/mkfs.erofs"; chmod +x "$W/fakebin/mkfs.erofs"
 PATH="$W/fakebin:$PATH" "$ALCOVE" image pack "$S" -o "$W/x.img" >/dev/null 2>&1 &
 ppid=$!
 for _ in $(seq 1 50); do ls "$W"/x.img.tmp* >/dev/null 2>&1 && break; sleep 0.1; done
