@@ -22,6 +22,8 @@ int image_parse_hex(const char *hex, uint8_t *out, size_t n);
 
 /* The pid of the tool image_run_tool is waiting for (0 when none), for signal handlers. */
 extern volatile pid_t image_tool_pid;
+/* While image_run_tool waits, called about 5 times a second if set (progress display). */
+extern void (*image_tool_tick)(void);
 
 /* Finds an executable on $PATH, then in /usr/sbin and /sbin (veritysetup lives there; a normal
  * user's PATH often lacks them): 0 with its path in out, or -1. */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "image_cli.h"
 
 volatile pid_t image_tool_pid;
+void (*image_tool_tick)(void);
 
 /* Contract in image_cli.h. /usr/bin is not added: a PATH without the tool means "not installed"
  * for the user too, and the message says which package to install. */
@@ -71,6 +73,14 @@ int image_run_tool(char *const argv[], const char *envkv, char *out)
     close(p[1]);
     for (;;) {
         char chunk[4096];
+        if (image_tool_tick) {
+            struct pollfd pf = {p[0], POLLIN, 0};
+            int pr = poll(&pf, 1, 200);
+            if (pr == 0) {
+                image_tool_tick();
+                continue;
+            }
+        }
         ssize_t n = read(p[0], chunk, sizeof(chunk));
         if (n < 0 && errno == EINTR)
             continue;
