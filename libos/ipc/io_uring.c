@@ -472,7 +472,7 @@ static int32_t try_op(struct uring *u, const struct sqe *s, struct file *f, int 
     int flags = (int)s->op_flags;
     long r;
     *ev = is_writing(op) ? POLLOUT : POLLIN;
-    if (S_ISREG(f->mode) || (f->mode & S_IFMT) == S_IFBLK)
+    if (is_rw(op) && (S_ISREG(f->mode) || (f->mode & S_IFMT) == S_IFBLK))
         return do_rw(u, s, f); /* files do not wait for readiness */
     int old = nb_on(f);
     switch (op) {
