@@ -15,18 +15,39 @@
  * before the release store of the CQ tail; the SQ head is stored with release after the
  * SQEs are consumed, as the kernel orders them.
  *
- * Opcodes run synchronously at submit time when they cannot block (NOP, READ/WRITE(V),
- * READ/WRITE_FIXED, FSYNC, CLOSE, POLL_REMOVE on regular files and ready streams).  Those
- * that would block (POLL_ADD, TIMEOUT, READ/WRITE on a stream that is not ready) are kept
- * pending and completed when a re-check after a wake-up finds them ready (the epoll.c
- * model: enclave objects call wake_all(), host handles are asked of the host) by a thread
- * waiting in io_uring_enter(GETEVENTS), or at the next enter.  Other opcodes complete with
- * -EINVAL, as a kernel that lacks them does, and IORING_REGISTER_PROBE says so.
+ * Opcodes: NOP, READ/WRITE(V), READ/WRITE_FIXED, FSYNC, CLOSE, POLL_ADD/POLL_REMOVE,
+ * TIMEOUT/TIMEOUT_REMOVE (and its UPDATE), SEND/RECV, SENDMSG/RECVMSG, ACCEPT, CONNECT,
+ * OPENAT, STATX, ASYNC_CANCEL (by user_data, ALL, ANY, FD) and LINK_TIMEOUT.  Each request
+ * reuses the system call's own code: OPENAT/STATX call sys_openat/sys_statx, the socket
+ * requests net/'s sock_*_file entry points (AF_INET/AF_INET6 and AF_UNIX alike, on a file
+ * rather than an fd, so registered files work too).  A request on a socket or stream is
+ * first tried with O_NONBLOCK set on its file for the attempt (under the core lock, which
+ * a non-blocking attempt never drops, so no other thread sees the flag); one that would
+ * block is kept pending with the readiness it waits for, and completed when a re-check
+ * after a wake-up finds it ready and a new attempt succeeds (the epoll.c model: enclave
+ * objects call wake_all(), host handles are watched by host_wait with the lock dropped)
+ * by a thread waiting in io_uring_enter(GETEVENTS), or at the next enter.  CONNECT keeps
+ * its handshake state: the attempt after POLLOUT gives the outcome.  Regular files are
+ * served at once.  Unknown opcodes complete with -EINVAL, as a kernel that lacks them
+ * does, and IORING_REGISTER_PROBE lists what is served.
+ *
+ * Links: the SQEs of an IOSQE_IO_LINK chain are gathered and run in order; a request left
+ * pending carries the rest of its chain (and its LINK_TIMEOUT, the SQE right after it)
+ * and runs it when it completes.  A failure (res < 0, or a short READ/WRITE(_FIXED))
+ * completes the rest with -ECANCELED unless IOSQE_IO_HARDLINK.  A LINK_TIMEOUT that fires
+ * first cancels its request (-ECANCELED) and completes with -ETIME; one whose request
+ * completes first gets -ECANCELED.  ASYNC_CANCEL completes its targets with -ECANCELED
+ * and answers 0 (the count with ALL/ANY), -ENOENT, or -EALREADY for a request whose
+ * attempt is under way.  CQEs that find the CQ full wait on an overflow list
+ * (IORING_FEAT_NODROP, IORING_SQ_CQ_OVERFLOW) and submission answers -EBUSY meanwhile.
  *
  * Not done: SQPOLL (refused with -EPERM: no kernel thread to poll the ring), IOPOLL,
- * SQE128/CQE32, R_DISABLED (-EINVAL), IOSQE_BUFFER_SELECT, links whose head stays pending
- * (a link after a pending op runs at once), registered files beyond the table, ACCEPT,
- * CONNECT, SEND/RECV(MSG), OPENAT, STATX, ASYNC_CANCEL, LINK_TIMEOUT (-EINVAL today).
+ * SQE128/CQE32, R_DISABLED (-EINVAL), IOSQE_BUFFER_SELECT, IO_DRAIN ordering (accepted,
+ * not enforced), multishot accept/recv and direct descriptors (file_index: -EINVAL),
+ * TIMEOUT clock flags, registered files beyond the table.  A request failing its
+ * argument checks completes with its error but does not end the batch as Linux's prep
+ * failures do (tests submit those alone).  Other opcodes (SPLICE, PROVIDE_BUFFERS,
+ * FALLOCATE, ...) answer -EINVAL.
  */
 #include "libos.h"
 #include "proc/proc.h"
