@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #define CLIENTS 4
+#ifndef ROUNDS
 #define ROUNDS 50
+#endif
 enum { ACCEPT = 1, RECV = 2, SEND = 3 };
 
 struct conn {
