@@ -45,8 +45,8 @@
  * SQE128/CQE32, R_DISABLED (-EINVAL), IOSQE_BUFFER_SELECT, IO_DRAIN ordering (accepted,
  * not enforced), multishot accept/recv and direct descriptors (file_index: -EINVAL),
  * TIMEOUT clock flags, registered files beyond the table.  A request failing its
- * argument checks completes with its error but does not end the batch as Linux's prep
- * failures do (tests submit those alone).  Other opcodes (SPLICE, PROVIDE_BUFFERS,
+ * argument checks ends the batch (as Linux's prep failures do) only when it ends its
+ * chain; path and message-header faults found later than Linux's prep do not.  Other opcodes (SPLICE, PROVIDE_BUFFERS,
  * FALLOCATE, ...) answer -EINVAL.
  */
 #include "libos.h"
@@ -205,6 +205,7 @@ struct uring {
     struct pend *pend;
     struct ovf *ovf, **ovf_tail;
     uint32_t scan_gen;
+    int prep_err;           /* the request just run failed its argument checks */
     struct process *owner;
 };
 
@@ -703,6 +704,15 @@ static int32_t do_timeout_remove(struct uring *u, const struct sqe *s)
     return -ENOENT;
 }
 
+/* A request that fails its argument checks (Linux's prep): its error, and the batch ends
+ * after it unless IORING_SETUP_SUBMIT_ALL (submit() looks at prep_err). */
+static int prep_fail(struct uring *u, int32_t *res, int32_t e)
+{
+    u->prep_err = 1;
+    *res = e;
+    return 1;
+}
+
 /* One SQE (chain: the requests linked after it, lt: its link timeout): 1 if it completed
  * now (res in *res, nothing posted), 0 if it was left pending (the pending request took
  * the chain and the link timeout). */
@@ -712,26 +722,28 @@ static int run_sqe(struct uring *u, const struct sqe *s, int32_t *res, const str
     struct file *f = NULL;
     int op = s->opcode;
     if (s->flags & ~SQE_KNOWN)
-        return *res = -EINVAL, 1;
+        return prep_fail(u, res, -EINVAL);
     switch (op) {
     case OP_NOP:
         return *res = 0, 1;
     case OP_TIMEOUT: {
         int64_t dl;
         if (s->len != 1 || (s->op_flags & ~TIMEOUT_ABS) || s->fd != -1 || s->buf_index)
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         int r = timeout_deadline(s->addr, s->op_flags, &dl);
         if (r < 0)
-            return *res = r, 1;
+            return prep_fail(u, res, r);
         r = pend_add(u, s, NULL, 0, dl, s->off ? u->completed + s->off : 0, chain, nchain, lt);
         return r < 0 ? (*res = r, 1) : 0;
     }
     case OP_TIMEOUT_REMOVE:
-        return *res = do_timeout_remove(u, s), 1;
+        *res = do_timeout_remove(u, s);
+        return *res == -EINVAL || *res == -EFAULT ? prep_fail(u, res, *res) : 1;
     case OP_ASYNC_CANCEL:
-        return *res = do_cancel(u, s), 1;
+        *res = do_cancel(u, s);
+        return *res == -EINVAL ? prep_fail(u, res, *res) : 1;
     case OP_LINK_TIMEOUT:
-        return *res = -EINVAL, 1; /* not after a linked request */
+        return prep_fail(u, res, -EINVAL); /* not after a linked request */
     case OP_POLL_REMOVE:
         for (struct pend *p = u->pend; p; p = p->next)
             if (p->s.opcode == OP_POLL_ADD && p->s.user_data == s->addr) {
@@ -741,7 +753,7 @@ static int run_sqe(struct uring *u, const struct sqe *s, int32_t *res, const str
         return *res = -ENOENT, 1;
     case OP_CLOSE: {
         if ((s->flags & SQE_FIXED_FILE) || s->addr || s->len || s->off || s->buf_index)
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         struct file *cf = fd_get(s->fd);
         if (cf && cf->ops == &uring_ops)
             return *res = -EBADF, 1; /* Linux refuses to close an io_uring fd this way */
@@ -750,35 +762,35 @@ static int run_sqe(struct uring *u, const struct sqe *s, int32_t *res, const str
     case OP_OPENAT:
         /* no direct descriptors (file_index) here */
         if (s->buf_index || s->file_index)
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         if (s->flags & SQE_FIXED_FILE)
             return *res = -EBADF, 1;
         return *res = (int32_t)sys_openat(s->fd, (long)s->addr,
                                           (long)(s->op_flags | O_LARGEFILE), s->len, 0, 0), 1;
     case OP_STATX:
         if (s->buf_index || s->file_index)
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         if (s->flags & SQE_FIXED_FILE)
             return *res = -EBADF, 1;
         return *res = (int32_t)sys_statx(s->fd, (long)s->addr, s->op_flags, s->len,
                                          (long)s->off, 0), 1;
     }
     if (!is_rw(op) && !is_sock(op) && op != OP_FSYNC && op != OP_POLL_ADD)
-        return *res = -EINVAL, 1;
+        return prep_fail(u, res, -EINVAL);
     /* Linux's prep checks of the socket requests */
     if ((op == OP_SEND || op == OP_SENDMSG || op == OP_RECV || op == OP_RECVMSG) &&
         (s->file_index || s->addr3 || (s->ioprio & ~RECVSEND_POLL_FIRST)))
-        return *res = -EINVAL, 1;
+        return prep_fail(u, res, -EINVAL);
     if (op == OP_ACCEPT && (s->len || s->buf_index || s->file_index || s->ioprio))
-        return *res = -EINVAL, 1; /* multishot and direct accept are not offered */
+        return prep_fail(u, res, -EINVAL); /* multishot and direct accept are not offered */
     if (op == OP_CONNECT && (s->len || s->buf_index || s->op_flags || s->file_index))
-        return *res = -EINVAL, 1;
+        return prep_fail(u, res, -EINVAL);
     f = op_file(u, s);
     if (!f)
         return *res = -EBADF, 1;
     if (op == OP_FSYNC) {
         if (s->addr || s->len || s->buf_index || (s->op_flags & ~1u))
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         if ((f->flags & O_PATH) || !f->ops->fsync)
             return *res = (f->flags & O_PATH) ? -EBADF : -EINVAL, 1;
         return *res = f->ops->fsync(f, s->op_flags & 1), 1;
@@ -786,7 +798,7 @@ static int run_sqe(struct uring *u, const struct sqe *s, int32_t *res, const str
     int ev = 0, connecting = 0;
     if (op == OP_POLL_ADD) {
         if (s->addr || s->buf_index || s->off || s->len)
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         ev = (int)(s->op_flags & 0xffff);
         int m = readiness(f, ev);
         if (m)
@@ -825,6 +837,7 @@ static void chain_run(struct uring *u, const struct sqe *c, uint32_t n)
             c[next].opcode == OP_LINK_TIMEOUT) {
             int r = lt_prep(&c[next], &lt);
             if (r < 0) {
+                u->prep_err = 1;
                 /* a member that fails its checks fails the whole link */
                 post(u, s->user_data, -ECANCELED);
                 post(u, c[next].user_data, r);
@@ -911,8 +924,11 @@ static long submit(struct uring *u, uint32_t n)
         }
         cn++;
         if (!(s->flags & (SQE_IO_LINK | SQE_IO_HARDLINK))) {
+            u->prep_err = 0;
             chain_run(u, c, cn);
             cn = 0;
+            if (u->prep_err && !(u->flags & SETUP_SUBMIT_ALL))
+                break;
         }
     }
     if (cn)

@@ -1,7 +1,8 @@
 /* io_uring's socket and path opcodes by raw syscalls (no liburing): SEND/RECV,
  * SENDMSG/RECVMSG, ACCEPT, CONNECT over AF_UNIX and TCP 127.0.0.1 (completed at once and
  * after waiting), OPENAT, STATX, ASYNC_CANCEL, LINK_TIMEOUT, TIMEOUT_REMOVE, chains broken
- * by a failure, and error paths (bad fd, not a socket, bad addresses -> -EFAULT). */
+ * by a failure, a batch ended by a request failing its checks, and error paths (bad fd,
+ * not a socket, bad addresses -> -EFAULT). */
 #include "abi.h"
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -380,6 +381,18 @@ int main(void)
     prep(ASYNC_CANCEL, -1, 0, 0, 0, 112)->op_flags = 4; /* ANY */
     wait_n("cancel any", 1, 3);
     reap("cancel any");
+
+    /* a request failing its argument checks ends the batch: the NOP after it waits */
+    prep(SEND, sv[0], (uint64_t)"x", 1, 0, 120)->ioprio = 0x80;
+    prep(NOP, -1, 0, 0, 0, 121);
+    R("batch with a bad request", enter(2, 0, 0));
+    R("the rest", enter(1, 1, 1));
+    reap("batch end");
+    prep(TIMEOUT_REMOVE, -1, 1, 0, 0, 122)->op_flags = 1;
+    prep(NOP, -1, 0, 0, 0, 123);
+    R("batch with a bad timeout remove", enter(2, 0, 0));
+    R("the rest", enter(1, 1, 1));
+    reap("batch end");
 
     /* probe: the new opcodes */
     struct {
