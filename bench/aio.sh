@@ -2,7 +2,7 @@
 # bench/aio.sh - 4 KiB random reads at queue depth 32 through Linux AIO, on a tmpfs file
 # (native: /dev/shm; Alcove: the enclave's own tmpfs, --tmpfs /scratch) and on a host file
 # (build/bench), natively and in Alcove; medians of REPS interleaved runs and ratios to
-# native (above 1: slower than native).  io_uring is not served yet (answers ENOSYS).
+# native (above 1: slower than native).
 # Usage: bench/aio.sh [N] [REPS]     environment: ALCOVE (default build/alcove)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -12,6 +12,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     busybox-static bash-static shfmt python3 sqlite3 lua5.4 ca-certificates \
     dpkg-dev libpython3.11-testsuite procps perl \
     libsodium-dev libjansson-dev libssl-dev erofs-utils cryptsetup-bin redis-server redis-tools \
-    nginx-light wrk curl postgresql >/dev/null
+    nginx-light wrk curl postgresql liburing-dev >/dev/null
 # Adds a deb-src entry for bookworm if there is none, then apt-get source busybox.
 sh tests/upstream/fetch-busybox-src.sh

@@ -9,7 +9,8 @@
 # overlay root, "workflow" alcove new/add/build/run.
 # "apps-redis" is redis-server in the enclave driven from the host (tests/apps/redis.sh);
 # "apps-nginx" nginx with 2 workers, "apps-postgres" PostgreSQL 15 with pgbench from the host;
-# "apps-curl" curl in the enclave against a host HTTP server;
+# "apps-curl" curl in the enclave against a host HTTP server; "apps-liburing" liburing
+# programs (static and dynamic) native vs enclave;
 # "workflow-lifecycle" alcove start/exec/stop and package; "workflow-identity" the core's own
 # check of the signed identity (tampering refused by the core, not only by the launcher).
 # "cli-options" docs/cli.md and the --help texts against the CLI's option parsers;
@@ -20,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-suites="unit cli cli-options cli-completion abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle workflow-identity apps apps-redis apps-nginx apps-postgres apps-curl robust"
+suites="unit cli cli-options cli-completion abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle workflow-identity apps apps-redis apps-nginx apps-postgres apps-curl apps-liburing robust"
 # The full run adds the ABI tests with syscall-site rewriting off (every call traps) and
 # the upstream suites.
 [ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites abi-norewrite upstream/busybox upstream/python"
@@ -46,6 +47,7 @@ for suite in $suites; do
     apps-nginx) runner=tests/apps/nginx.sh ;;
     apps-postgres) runner=tests/apps/postgres.sh ;;
     apps-curl) runner=tests/apps/curl.sh ;;
+    apps-liburing) runner=tests/apps/liburing.sh ;;
     workflow-lifecycle) runner=tests/workflow/lifecycle.sh ;;
     workflow-identity) runner=tests/workflow/identity.sh ;;
     cli-options) runner=tests/cli/options.sh ;;

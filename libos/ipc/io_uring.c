@@ -15,18 +15,39 @@
  * before the release store of the CQ tail; the SQ head is stored with release after the
  * SQEs are consumed, as the kernel orders them.
  *
- * Opcodes run synchronously at submit time when they cannot block (NOP, READ/WRITE(V),
- * READ/WRITE_FIXED, FSYNC, CLOSE, POLL_REMOVE on regular files and ready streams).  Those
- * that would block (POLL_ADD, TIMEOUT, READ/WRITE on a stream that is not ready) are kept
- * pending and completed when a re-check after a wake-up finds them ready (the epoll.c
- * model: enclave objects call wake_all(), host handles are asked of the host) by a thread
- * waiting in io_uring_enter(GETEVENTS), or at the next enter.  Other opcodes complete with
- * -EINVAL, as a kernel that lacks them does, and IORING_REGISTER_PROBE says so.
+ * Opcodes: NOP, READ/WRITE(V), READ/WRITE_FIXED, FSYNC, CLOSE, POLL_ADD/POLL_REMOVE,
+ * TIMEOUT/TIMEOUT_REMOVE (and its UPDATE), SEND/RECV, SENDMSG/RECVMSG, ACCEPT, CONNECT,
+ * OPENAT, STATX, ASYNC_CANCEL (by user_data, ALL, ANY, FD) and LINK_TIMEOUT.  Each request
+ * reuses the system call's own code: OPENAT/STATX call sys_openat/sys_statx, the socket
+ * requests net/'s sock_*_file entry points (AF_INET/AF_INET6 and AF_UNIX alike, on a file
+ * rather than an fd, so registered files work too).  A request on a socket or stream is
+ * first tried with O_NONBLOCK set on its file for the attempt (under the core lock, which
+ * a non-blocking attempt never drops, so no other thread sees the flag); one that would
+ * block is kept pending with the readiness it waits for, and completed when a re-check
+ * after a wake-up finds it ready and a new attempt succeeds (the epoll.c model: enclave
+ * objects call wake_all(), host handles are watched by host_wait with the lock dropped)
+ * by a thread waiting in io_uring_enter(GETEVENTS), or at the next enter.  CONNECT keeps
+ * its handshake state: the attempt after POLLOUT gives the outcome.  Regular files are
+ * served at once.  Unknown opcodes complete with -EINVAL, as a kernel that lacks them
+ * does, and IORING_REGISTER_PROBE lists what is served.
+ *
+ * Links: the SQEs of an IOSQE_IO_LINK chain are gathered and run in order; a request left
+ * pending carries the rest of its chain (and its LINK_TIMEOUT, the SQE right after it)
+ * and runs it when it completes.  A failure (res < 0, or a short READ/WRITE(_FIXED))
+ * completes the rest with -ECANCELED unless IOSQE_IO_HARDLINK.  A LINK_TIMEOUT that fires
+ * first cancels its request (-ECANCELED) and completes with -ETIME; one whose request
+ * completes first gets -ECANCELED.  ASYNC_CANCEL completes its targets with -ECANCELED
+ * and answers 0 (the count with ALL/ANY), -ENOENT, or -EALREADY for a request whose
+ * attempt is under way.  CQEs that find the CQ full wait on an overflow list
+ * (IORING_FEAT_NODROP, IORING_SQ_CQ_OVERFLOW) and submission answers -EBUSY meanwhile.
  *
  * Not done: SQPOLL (refused with -EPERM: no kernel thread to poll the ring), IOPOLL,
- * SQE128/CQE32, R_DISABLED (-EINVAL), IOSQE_BUFFER_SELECT, links whose head stays pending
- * (a link after a pending op runs at once), registered files beyond the table, ACCEPT,
- * CONNECT, SEND/RECV(MSG), OPENAT, STATX, ASYNC_CANCEL, LINK_TIMEOUT (-EINVAL today).
+ * SQE128/CQE32, R_DISABLED (-EINVAL), IOSQE_BUFFER_SELECT, IO_DRAIN ordering (accepted,
+ * not enforced), multishot accept/recv and direct descriptors (file_index: -EINVAL),
+ * TIMEOUT clock flags, registered files beyond the table.  A request failing its
+ * argument checks ends the batch (as Linux's prep failures do) only when it ends its
+ * chain; path and message-header faults found later than Linux's prep do not.  Other opcodes (SPLICE, PROVIDE_BUFFERS,
+ * FALLOCATE, ...) answer -EINVAL.
  */
 #include "libos.h"
 #include "proc/proc.h"
@@ -77,9 +98,21 @@
 #define SQE_KNOWN (SQE_FIXED_FILE | SQE_IO_DRAIN | SQE_IO_LINK | SQE_IO_HARDLINK | SQE_ASYNC)
 
 enum { OP_NOP = 0, OP_READV = 1, OP_WRITEV = 2, OP_FSYNC = 3, OP_READ_FIXED = 4,
-       OP_WRITE_FIXED = 5, OP_POLL_ADD = 6, OP_POLL_REMOVE = 7, OP_TIMEOUT = 11,
-       OP_CLOSE = 19, OP_READ = 22, OP_WRITE = 23, OP_LAST = 58 };
+       OP_WRITE_FIXED = 5, OP_POLL_ADD = 6, OP_POLL_REMOVE = 7, OP_SENDMSG = 9, OP_RECVMSG = 10,
+       OP_TIMEOUT = 11, OP_TIMEOUT_REMOVE = 12, OP_ACCEPT = 13, OP_ASYNC_CANCEL = 14,
+       OP_LINK_TIMEOUT = 15, OP_CONNECT = 16, OP_OPENAT = 18, OP_CLOSE = 19, OP_STATX = 21,
+       OP_READ = 22, OP_WRITE = 23, OP_SEND = 26, OP_RECV = 27, OP_LAST = 58 };
 #define TIMEOUT_ABS 1u
+#define TIMEOUT_UPDATE 2u
+/* ASYNC_CANCEL flags */
+#define CANCEL_ALL 1u
+#define CANCEL_FD 2u
+#define CANCEL_ANY 4u
+#define CANCEL_FD_FIXED 8u
+/* send/recv ioprio flags */
+#define RECVSEND_POLL_FIRST 1u
+#define MSG_DONTWAIT 0x40
+#define MSG_NOSIGNAL 0x4000
 
 struct sqe {
     uint8_t opcode, flags;
@@ -127,14 +160,34 @@ struct uring_params {
 #define R_CQ_OVERFLOW 156
 #define R_CQES 192
 
-/* An operation waiting for readiness or time. */
+/* A LINK_TIMEOUT guarding the request before it in a chain. */
+struct ltimeout {
+    int on;
+    uint64_t data;      /* its user_data */
+    int64_t deadline;   /* CLOCK_MONOTONIC ns */
+};
+
+/* An operation waiting for readiness or time, with what hangs on it. */
 struct pend {
     struct pend *next;
     struct sqe s;
     struct file *f;     /* referenced; NULL for TIMEOUT */
-    int events;         /* POLL_ADD / stream rw: the readiness wanted */
+    int events;         /* the readiness wanted before the next attempt */
     int64_t deadline;   /* TIMEOUT: CLOCK_MONOTONIC ns */
     uint64_t target;    /* TIMEOUT with a count: completions to reach */
+    int busy;           /* being attempted (the lock may be dropped): ASYNC_CANCEL -EALREADY */
+    int connecting;     /* CONNECT: the handshake is under way */
+    uint32_t seen;      /* the scan pass that last looked at it */
+    struct ltimeout lt;
+    struct sqe *chain;  /* the linked requests to run after it (kmalloc'd), nchain of them */
+    uint32_t nchain;
+};
+
+/* A CQE that found the CQ full (IORING_FEAT_NODROP): posted when room appears. */
+struct ovf {
+    struct ovf *next;
+    uint64_t data;
+    int32_t res;
 };
 
 struct uring {
@@ -150,6 +203,9 @@ struct uring {
     struct file **files;
     uint32_t nfiles;
     struct pend *pend;
+    struct ovf *ovf, **ovf_tail;
+    uint32_t scan_gen;
+    int prep_err;           /* the request just run failed its argument checks */
     struct process *owner;
 };
 
@@ -183,15 +239,57 @@ static int cq_full(struct uring *u)
     return cq_ready(u) >= u->cq_entries;
 }
 
-/* Post a CQE.  Callers check cq_full() first (no overflow list: submit stops instead). */
-static void post(struct uring *u, uint64_t data, int32_t res)
+static void cqe_store(struct uring *u, uint64_t data, int32_t res)
 {
     struct cqe c = {data, res, 0};
     uint32_t slot = u->cq_tail & (u->cq_entries - 1);
     IGNORE(copy_to_user(u->kring + R_CQES + (uint64_t)slot * sizeof(c), &c, sizeof(c)));
     u->cq_tail++;
-    u->completed++;
     ring_put32(u, R_CQ_TAIL, u->cq_tail);
+}
+
+#define SQ_CQ_OVERFLOW 2u /* IORING_SQ_CQ_OVERFLOW in the SQ ring's flags */
+
+/* CQEs kept back for want of room go out, oldest first, as far as room allows. */
+static void ovf_flush(struct uring *u)
+{
+    if (!u->ovf)
+        return;
+    while (u->ovf && !cq_full(u)) {
+        struct ovf *o = u->ovf;
+        u->ovf = o->next;
+        cqe_store(u, o->data, o->res);
+        kfree(o);
+    }
+    if (!u->ovf)
+        u->ovf_tail = &u->ovf;
+    ring_put32(u, R_SQ_FLAGS, u->ovf ? SQ_CQ_OVERFLOW : 0);
+    wake_all();
+}
+
+/* Post a CQE; with the CQ full (or older CQEs waiting) it queues behind them, as Linux's
+ * overflow list does (IORING_FEAT_NODROP), unless memory runs out (then sq_dropped's
+ * neighbour, the CQ overflow counter, tells the loss). */
+static void post(struct uring *u, uint64_t data, int32_t res)
+{
+    u->completed++;
+    if (u->ovf || cq_full(u)) {
+        struct ovf *o = kzalloc(sizeof(*o));
+        if (!o) {
+            uint32_t n = 0;
+            IGNORE(ring_get32(u, R_CQ_OVERFLOW, &n));
+            ring_put32(u, R_CQ_OVERFLOW, n + 1);
+            return;
+        }
+        o->data = data, o->res = res;
+        if (!u->ovf_tail)
+            u->ovf_tail = &u->ovf;
+        *u->ovf_tail = o;
+        u->ovf_tail = &o->next;
+        ring_put32(u, R_SQ_FLAGS, SQ_CQ_OVERFLOW);
+    } else {
+        cqe_store(u, data, res);
+    }
     if (u->efd)
         eventfd_add(u->efd, 1);
     wake_all();
@@ -281,146 +379,490 @@ static int is_rw(int op)
            op == OP_READ_FIXED || op == OP_WRITE_FIXED;
 }
 
+static int is_sock(int op)
+{
+    return op == OP_SEND || op == OP_RECV || op == OP_SENDMSG || op == OP_RECVMSG ||
+           op == OP_ACCEPT || op == OP_CONNECT;
+}
+
+static int is_writing(int op)
+{
+    return op == OP_WRITEV || op == OP_WRITE || op == OP_WRITE_FIXED || op == OP_SEND ||
+           op == OP_SENDMSG || op == OP_CONNECT;
+}
+
+/* Does a completion with res sever the chain after it?  A failure does, and so does a short
+ * READ/WRITE(_FIXED), as in Linux (the request asked for len bytes). */
+static int fails_link(const struct sqe *s, int32_t res)
+{
+    if (res < 0)
+        return 1;
+    int op = s->opcode;
+    return (op == OP_READ || op == OP_WRITE || op == OP_READ_FIXED || op == OP_WRITE_FIXED) &&
+           (uint32_t)res != s->len;
+}
+
 static void pend_free(struct pend *p)
 {
     if (p->f)
         file_put(p->f);
+    kfree(p->chain);
     kfree(p);
 }
 
 static int pend_add(struct uring *u, const struct sqe *s, struct file *f, int events,
-                    int64_t deadline, uint64_t target)
+                    int64_t deadline, uint64_t target, const struct sqe *chain, uint32_t nchain,
+                    const struct ltimeout *lt)
 {
     struct pend *p = kzalloc(sizeof(*p));
     if (!p)
         return -ENOMEM;
+    if (nchain) {
+        p->chain = kmalloc(sizeof(*chain) * nchain);
+        if (!p->chain) {
+            kfree(p);
+            return -ENOMEM;
+        }
+        al_memcpy(p->chain, chain, sizeof(*chain) * nchain);
+        p->nchain = nchain;
+    }
     p->s = *s;
     p->f = f ? file_get(f) : NULL;
     p->events = events;
     p->deadline = deadline;
     p->target = target;
+    if (lt)
+        p->lt = *lt;
     p->next = u->pend;
     u->pend = p;
     return 0;
 }
 
-/* Pending operations that can complete now do (room in the CQ permitting). */
+static void chain_run(struct uring *u, const struct sqe *c, uint32_t n);
+
+/* Every request of a severed chain completes with -ECANCELED. */
+static void chain_cancel(struct uring *u, const struct sqe *c, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        post(u, c[i].user_data, -ECANCELED);
+}
+
+/* p completes with res (its link timeout, if any, with lt_res): off the list, its CQEs
+ * posted, then the rest of its chain run or cancelled. */
+static void pend_finish(struct uring *u, struct pend *p, int32_t res, int32_t lt_res)
+{
+    for (struct pend **pp = &u->pend; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    post(u, p->s.user_data, res);
+    if (p->lt.on)
+        post(u, p->lt.data, lt_res);
+    if (p->nchain) {
+        if (fails_link(&p->s, res) && !(p->s.flags & SQE_IO_HARDLINK))
+            chain_cancel(u, p->chain, p->nchain);
+        else
+            chain_run(u, p->chain, p->nchain);
+    }
+    pend_free(p);
+}
+
+/* Sockets and streams are tried with O_NONBLOCK set for the attempt (under the lock, and a
+ * non-blocking attempt never drops it): the one socket code path serves both the system
+ * calls and the ring, and an attempt that would block says -EAGAIN instead. */
+static int nb_on(struct file *f)
+{
+    int old = f->flags & O_NONBLOCK;
+    f->flags |= O_NONBLOCK;
+    return old;
+}
+
+static void nb_off(struct file *f, int old)
+{
+    f->flags = (f->flags & ~O_NONBLOCK) | old;
+}
+
+#define WOULD_WAIT (-0x10000) /* internal: not ready, wait for *ev */
+
+/* One non-blocking attempt of a socket or stream operation on f: the CQE's res, or
+ * WOULD_WAIT with *ev the readiness to wait for.  *connecting: CONNECT's state. */
+static int32_t try_op(struct uring *u, const struct sqe *s, struct file *f, int *ev,
+                      int *connecting)
+{
+    int op = s->opcode;
+    int flags = (int)s->op_flags;
+    long r;
+    *ev = is_writing(op) ? POLLOUT : POLLIN;
+    if (is_rw(op) && (S_ISREG(f->mode) || (f->mode & S_IFMT) == S_IFBLK))
+        return do_rw(u, s, f); /* files do not wait for readiness */
+    int old = nb_on(f);
+    switch (op) {
+    case OP_SEND: /* io_uring never raises SIGPIPE (MSG_NOSIGNAL, as Linux adds) */
+        r = sock_sendto_file(f, s->addr, s->len, flags | MSG_NOSIGNAL, 0, 0);
+        break;
+    case OP_RECV:
+        r = sock_recvfrom_file(f, s->addr, s->len, flags, 0, 0);
+        break;
+    case OP_SENDMSG:
+        r = sock_sendmsg_file(f, s->addr, flags | MSG_NOSIGNAL);
+        break;
+    case OP_RECVMSG:
+        r = sock_recvmsg_file(f, s->addr, flags);
+        break;
+    case OP_ACCEPT:
+        r = sock_accept_file(f, s->addr, s->off, flags);
+        break;
+    case OP_CONNECT:
+        r = sock_connect_file(f, s->addr, (int)s->off);
+        if (*connecting && r == -EISCONN)
+            r = 0; /* the handshake we started has completed */
+        if (r == -EINPROGRESS || r == -EALREADY)
+            *connecting = 1, r = -EAGAIN;
+        break;
+    default:
+        r = do_rw(u, s, f);
+        break;
+    }
+    nb_off(f, old);
+    /* MSG_DONTWAIT asks for -EAGAIN rather than a wait (REQ_F_NOWAIT) */
+    if (r == -EAGAIN && !(is_sock(op) && op != OP_ACCEPT && op != OP_CONNECT &&
+                          (flags & MSG_DONTWAIT)))
+        return WOULD_WAIT;
+    return (int32_t)(r == -ERESTARTSYS ? -EINTR : r);
+}
+
+/* A pending request, looked at once: completed (1, and the list may have changed) or not. */
+static int pend_check(struct uring *u, struct pend *p, int64_t *now)
+{
+    if (p->lt.on || p->s.opcode == OP_TIMEOUT) {
+        if (*now < 0)
+            *now = net_now_ns();
+    }
+    if (p->lt.on && *now >= p->lt.deadline) {
+        pend_finish(u, p, -ECANCELED, -ETIME); /* the link timeout fired first */
+        return 1;
+    }
+    if (p->s.opcode == OP_TIMEOUT) {
+        if (p->target && u->completed >= p->target)
+            pend_finish(u, p, 0, -ECANCELED);
+        else if (*now >= p->deadline)
+            pend_finish(u, p, -ETIME, -ECANCELED);
+        else
+            return 0;
+        return 1;
+    }
+    int m = readiness(p->f, p->events);
+    if (!m)
+        return 0;
+    int32_t res = m;
+    if (p->s.opcode != OP_POLL_ADD) {
+        p->busy = 1;
+        int ev;
+        res = try_op(u, &p->s, p->f, &ev, &p->connecting);
+        p->busy = 0;
+        if (res == WOULD_WAIT) {
+            p->events = ev; /* someone else took it first: wait again */
+            return 0;
+        }
+    }
+    pend_finish(u, p, res, -ECANCELED);
+    return 1;
+}
+
+/* Pending operations that can complete now do.  Each is looked at once per pass; after a
+ * completion (which may have dropped the lock, run chains, added requests) the walk starts
+ * again from the head. */
 static void pend_scan(struct uring *u)
 {
     int64_t now = -1;
-    for (struct pend **pp = &u->pend; *pp && !cq_full(u);) {
-        struct pend *p = *pp;
-        int32_t res;
-        int done = 0;
-        if (p->s.opcode == OP_TIMEOUT) {
-            if (now < 0)
-                now = net_now_ns();
-            if (p->target && u->completed >= p->target)
-                res = 0, done = 1;
-            else if (now >= p->deadline)
-                res = -ETIME, done = 1;
-        } else {
-            int m = readiness(p->f, p->events);
-            if (m) {
-                done = 1;
-                res = p->s.opcode == OP_POLL_ADD ? m : do_rw(u, &p->s, p->f);
-            }
-        }
-        if (!done) {
-            pp = &p->next;
-            continue;
-        }
-        *pp = p->next;
-        post(u, p->s.user_data, res);
-        pend_free(p);
+    uint32_t gen = ++u->scan_gen;
+    ovf_flush(u);
+    for (;;) {
+        struct pend *p = u->pend;
+        while (p && (p->busy || p->seen == gen))
+            p = p->next;
+        if (!p)
+            break;
+        p->seen = gen;
+        pend_check(u, p, &now);
     }
 }
 
-/* One SQE: 1 if it completed now (its CQE posted, res in *res), 0 if left pending. */
-static int run_sqe(struct uring *u, const struct sqe *s, int32_t *res)
+static int timespec_ns(uint64_t addr, int64_t *ns)
+{
+    struct linux_timespec ts;
+    if (timespec_from_user(addr, &ts) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+        return -EINVAL;
+    *ns = ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return 0;
+}
+
+/* A TIMEOUT's or LINK_TIMEOUT's deadline from its timespec (TIMEOUT_ABS: CLOCK_MONOTONIC). */
+static int timeout_deadline(uint64_t addr, uint32_t flags, int64_t *dl)
+{
+    int64_t t;
+    int r = timespec_ns(addr, &t);
+    if (r < 0)
+        return r;
+    if (flags & TIMEOUT_ABS) {
+        int64_t sec, ns;
+        if (pal_clock_get(CLOCK_MONOTONIC, &sec, &ns) < 0)
+            return -EINVAL;
+        *dl = net_now_ns() + (t - (sec * 1000000000 + ns));
+    } else {
+        *dl = net_now_ns() + t;
+    }
+    return 0;
+}
+
+/* LINK_TIMEOUT's checks (Linux's io_timeout_prep for a link): 0 with the deadline, or -errno. */
+static int lt_prep(const struct sqe *s, struct ltimeout *lt)
+{
+    if (s->len != 1 || s->off || (s->op_flags & ~TIMEOUT_ABS) || s->buf_index ||
+        (s->flags & SQE_FIXED_FILE))
+        return -EINVAL;
+    lt->on = 1;
+    lt->data = s->user_data;
+    return timeout_deadline(s->addr, s->op_flags, &lt->deadline);
+}
+
+/* ASYNC_CANCEL: what matches, cancelled; the count (ALL/ANY), 0, -ENOENT or -EALREADY. */
+static int32_t do_cancel(struct uring *u, const struct sqe *s)
+{
+    uint32_t fl = s->op_flags;
+    if (s->off || s->len || s->buf_index || (fl & ~(CANCEL_ALL | CANCEL_FD | CANCEL_ANY | CANCEL_FD_FIXED)))
+        return -EINVAL;
+    if ((fl & CANCEL_ANY) && (fl & CANCEL_FD))
+        return -EINVAL;
+    if ((fl & CANCEL_FD_FIXED) && !(fl & CANCEL_FD))
+        return -EINVAL;
+    int many = (fl & (CANCEL_ALL | CANCEL_ANY)) != 0, n = 0, busy = 0;
+    uint32_t gen = ++u->scan_gen;
+    for (struct pend *p = u->pend; p; p = p->next)
+        p->seen = gen; /* only what is pending now: a chain run below adds requests */
+    for (;;) {
+        struct pend *p;
+        for (p = u->pend; p; p = p->next) {
+            if (p->seen != gen)
+                continue;
+            int match;
+            if (fl & CANCEL_ANY)
+                match = 1;
+            else if (fl & CANCEL_FD)
+                match = p->f && p->s.fd == s->fd &&
+                        !(p->s.flags & SQE_FIXED_FILE) == !(fl & CANCEL_FD_FIXED);
+            else
+                match = p->s.user_data == s->addr;
+            if (match)
+                break;
+        }
+        if (!p)
+            break;
+        p->seen = 0;
+        if (p->busy) {
+            busy = 1;
+        } else {
+            pend_finish(u, p, -ECANCELED, -ECANCELED);
+            n++;
+        }
+        if (!many)
+            break;
+    }
+    if (n)
+        return many ? n : 0;
+    return busy ? -EALREADY : -ENOENT;
+}
+
+/* TIMEOUT_REMOVE (and, with TIMEOUT_UPDATE, a new expiry): 0, -ENOENT, -EINVAL, -EFAULT. */
+static int32_t do_timeout_remove(struct uring *u, const struct sqe *s)
+{
+    if (s->buf_index || s->len || (s->flags & SQE_FIXED_FILE))
+        return -EINVAL;
+    uint32_t fl = s->op_flags;
+    int64_t dl = 0;
+    if (fl & TIMEOUT_UPDATE) {
+        if (fl & ~(TIMEOUT_UPDATE | TIMEOUT_ABS))
+            return -EINVAL;
+        int r = timeout_deadline(s->off, fl, &dl);
+        if (r < 0)
+            return r;
+    } else if (fl) {
+        return -EINVAL;
+    }
+    for (struct pend *p = u->pend; p; p = p->next) {
+        if (p->s.opcode != OP_TIMEOUT || p->s.user_data != s->addr)
+            continue;
+        if (fl & TIMEOUT_UPDATE)
+            p->deadline = dl;
+        else
+            pend_finish(u, p, -ECANCELED, -ECANCELED);
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* A request that fails its argument checks (Linux's prep): its error, and the batch ends
+ * after it unless IORING_SETUP_SUBMIT_ALL (submit() looks at prep_err). */
+static int prep_fail(struct uring *u, int32_t *res, int32_t e)
+{
+    u->prep_err = 1;
+    *res = e;
+    return 1;
+}
+
+/* One SQE (chain: the requests linked after it, lt: its link timeout): 1 if it completed
+ * now (res in *res, nothing posted), 0 if it was left pending (the pending request took
+ * the chain and the link timeout). */
+static int run_sqe(struct uring *u, const struct sqe *s, int32_t *res, const struct sqe *chain,
+                   uint32_t nchain, const struct ltimeout *lt)
 {
     struct file *f = NULL;
     int op = s->opcode;
     if (s->flags & ~SQE_KNOWN)
-        return *res = -EINVAL, 1;
-    if (op == OP_NOP)
+        return prep_fail(u, res, -EINVAL);
+    switch (op) {
+    case OP_NOP:
         return *res = 0, 1;
-    if (op == OP_TIMEOUT) {
-        struct linux_timespec ts;
+    case OP_TIMEOUT: {
+        int64_t dl;
         if (s->len != 1 || (s->op_flags & ~TIMEOUT_ABS) || s->fd != -1 || s->buf_index)
-            return *res = -EINVAL, 1;
-        if (timespec_from_user(s->addr, &ts) < 0)
-            return *res = -EFAULT, 1;
-        int64_t t = ts.tv_sec * 1000000000 + ts.tv_nsec, dl;
-        if (s->op_flags & TIMEOUT_ABS) {
-            int64_t sec, ns;
-            if (pal_clock_get(CLOCK_MONOTONIC, &sec, &ns) < 0)
-                return *res = -EINVAL, 1;
-            dl = net_now_ns() + (t - (sec * 1000000000 + ns));
-        } else {
-            dl = net_now_ns() + t;
-        }
-        int r = pend_add(u, s, NULL, 0, dl, s->off ? u->completed + s->off : 0);
+            return prep_fail(u, res, -EINVAL);
+        int r = timeout_deadline(s->addr, s->op_flags, &dl);
+        if (r < 0)
+            return prep_fail(u, res, r);
+        r = pend_add(u, s, NULL, 0, dl, s->off ? u->completed + s->off : 0, chain, nchain, lt);
         return r < 0 ? (*res = r, 1) : 0;
     }
-    if (op == OP_POLL_REMOVE) {
-        for (struct pend **pp = &u->pend; *pp; pp = &(*pp)->next) {
-            struct pend *p = *pp;
-            if (p->s.opcode != OP_POLL_ADD || p->s.user_data != s->addr)
-                continue;
-            *pp = p->next;
-            post(u, p->s.user_data, -ECANCELED);
-            pend_free(p);
-            return *res = 0, 1;
-        }
+    case OP_TIMEOUT_REMOVE:
+        *res = do_timeout_remove(u, s);
+        return *res == -EINVAL || *res == -EFAULT ? prep_fail(u, res, *res) : 1;
+    case OP_ASYNC_CANCEL:
+        *res = do_cancel(u, s);
+        return *res == -EINVAL ? prep_fail(u, res, *res) : 1;
+    case OP_LINK_TIMEOUT:
+        return prep_fail(u, res, -EINVAL); /* not after a linked request */
+    case OP_POLL_REMOVE:
+        for (struct pend *p = u->pend; p; p = p->next)
+            if (p->s.opcode == OP_POLL_ADD && p->s.user_data == s->addr) {
+                pend_finish(u, p, -ECANCELED, -ECANCELED);
+                return *res = 0, 1;
+            }
         return *res = -ENOENT, 1;
-    }
-    if (op == OP_CLOSE) {
+    case OP_CLOSE: {
         if ((s->flags & SQE_FIXED_FILE) || s->addr || s->len || s->off || s->buf_index)
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         struct file *cf = fd_get(s->fd);
         if (cf && cf->ops == &uring_ops)
             return *res = -EBADF, 1; /* Linux refuses to close an io_uring fd this way */
         return *res = (int32_t)sys_close(s->fd, 0, 0, 0, 0, 0), 1;
     }
-    if (!is_rw(op) && op != OP_FSYNC && op != OP_POLL_ADD)
-        return *res = -EINVAL, 1;
+    case OP_OPENAT:
+        /* no direct descriptors (file_index) here */
+        if (s->buf_index || s->file_index)
+            return prep_fail(u, res, -EINVAL);
+        if (s->flags & SQE_FIXED_FILE)
+            return *res = -EBADF, 1;
+        return *res = (int32_t)sys_openat(s->fd, (long)s->addr,
+                                          (long)(s->op_flags | O_LARGEFILE), s->len, 0, 0), 1;
+    case OP_STATX:
+        if (s->buf_index || s->file_index)
+            return prep_fail(u, res, -EINVAL);
+        if (s->flags & SQE_FIXED_FILE)
+            return *res = -EBADF, 1;
+        return *res = (int32_t)sys_statx(s->fd, (long)s->addr, s->op_flags, s->len,
+                                         (long)s->off, 0), 1;
+    }
+    if (!is_rw(op) && !is_sock(op) && op != OP_FSYNC && op != OP_POLL_ADD)
+        return prep_fail(u, res, -EINVAL);
+    /* Linux's prep checks of the socket requests */
+    if ((op == OP_SEND || op == OP_SENDMSG || op == OP_RECV || op == OP_RECVMSG) &&
+        (s->file_index || s->addr3 || (s->ioprio & ~RECVSEND_POLL_FIRST)))
+        return prep_fail(u, res, -EINVAL);
+    if (op == OP_ACCEPT && (s->len || s->buf_index || s->file_index || s->ioprio))
+        return prep_fail(u, res, -EINVAL); /* multishot and direct accept are not offered */
+    if (op == OP_CONNECT && (s->len || s->buf_index || s->op_flags || s->file_index))
+        return prep_fail(u, res, -EINVAL);
     f = op_file(u, s);
     if (!f)
         return *res = -EBADF, 1;
     if (op == OP_FSYNC) {
         if (s->addr || s->len || s->buf_index || (s->op_flags & ~1u))
-            return *res = -EINVAL, 1;
+            return prep_fail(u, res, -EINVAL);
         if ((f->flags & O_PATH) || !f->ops->fsync)
             return *res = (f->flags & O_PATH) ? -EBADF : -EINVAL, 1;
         return *res = f->ops->fsync(f, s->op_flags & 1), 1;
     }
+    int ev = 0, connecting = 0;
     if (op == OP_POLL_ADD) {
         if (s->addr || s->buf_index || s->off || s->len)
-            return *res = -EINVAL, 1;
-        int ev = (int)(s->op_flags & 0xffff);
+            return prep_fail(u, res, -EINVAL);
+        ev = (int)(s->op_flags & 0xffff);
         int m = readiness(f, ev);
         if (m)
             return *res = m, 1;
-        int r = pend_add(u, s, f, ev, 0, 0);
-        return r < 0 ? (*res = r, 1) : 0;
-    }
-    /* read/write: a stream that is not ready waits instead of blocking the submitter */
-    if (!S_ISREG(f->mode) && (f->mode & S_IFMT) != S_IFBLK) {
-        int writing = op == OP_WRITEV || op == OP_WRITE || op == OP_WRITE_FIXED;
-        int ev = writing ? POLLOUT : POLLIN;
-        if (!readiness(f, ev)) {
-            int r = pend_add(u, s, f, ev, 0, 0);
-            return r < 0 ? (*res = r, 1) : 0;
+    } else {
+        f = file_get(f); /* the attempt may drop the lock */
+        int32_t r = (s->ioprio & RECVSEND_POLL_FIRST) && is_sock(op) && !readiness(f, is_writing(op) ? POLLOUT : POLLIN)
+                        ? WOULD_WAIT : try_op(u, s, f, &ev, &connecting);
+        if (r != WOULD_WAIT) {
+            file_put(f);
+            return *res = r, 1;
         }
+        if (!ev)
+            ev = is_writing(op) ? POLLOUT : POLLIN;
+        int e = pend_add(u, s, f, ev, 0, 0, chain, nchain, lt);
+        if (e == 0)
+            u->pend->connecting = connecting;
+        file_put(f);
+        return e < 0 ? (*res = e, 1) : 0;
     }
-    f = file_get(f); /* the transfer may drop the lock */
-    *res = do_rw(u, s, f);
-    file_put(f);
-    return 1;
+    int r = pend_add(u, s, f, ev, 0, 0, chain, nchain, lt);
+    return r < 0 ? (*res = r, 1) : 0;
 }
 
-/* Consume up to n SQEs: the number consumed or, with none, an error. */
+/* Run a chain of linked requests c[0..n): each in turn, until one is left pending (it
+ * carries the rest) or fails (the rest complete with -ECANCELED; IOSQE_IO_HARDLINK goes
+ * on).  A LINK_TIMEOUT right after a request guards that request. */
+static void chain_run(struct uring *u, const struct sqe *c, uint32_t n)
+{
+    uint32_t i = 0;
+    while (i < n) {
+        const struct sqe *s = &c[i];
+        uint32_t next = i + 1;
+        struct ltimeout lt = {0, 0, 0};
+        if ((s->flags & (SQE_IO_LINK | SQE_IO_HARDLINK)) && next < n &&
+            c[next].opcode == OP_LINK_TIMEOUT) {
+            int r = lt_prep(&c[next], &lt);
+            if (r < 0) {
+                u->prep_err = 1;
+                /* a member that fails its checks fails the whole link */
+                post(u, s->user_data, -ECANCELED);
+                post(u, c[next].user_data, r);
+                chain_cancel(u, c + next + 1, n - next - 1);
+                return;
+            }
+            next++;
+        }
+        int32_t res;
+        if (!run_sqe(u, s, &res, c + next, n - next, lt.on ? &lt : NULL))
+            return;
+        post(u, s->user_data, res);
+        if (lt.on)
+            post(u, lt.data, -ECANCELED); /* the request beat its timeout */
+        if (fails_link(s, res) && !(s->flags & SQE_IO_HARDLINK)) {
+            chain_cancel(u, c + next, n - next);
+            return;
+        }
+        i = next;
+    }
+}
+
+/* Consume up to n SQEs: the number consumed or, with none, an error.  Linked SQEs are
+ * gathered into a chain and run together once its last member is read (or the batch ends,
+ * which ends a link as in Linux). */
 static long submit(struct uring *u, uint32_t n)
 {
     uint32_t tail;
@@ -431,15 +873,20 @@ static long submit(struct uring *u, uint32_t n)
         avail = u->sq_entries; /* a hostile tail */
     if (n > avail)
         n = avail;
-    uint32_t done = 0;
-    int link_failed = 0, in_link = 0;
+    uint32_t done = 0, cn = 0, cap = 0;
+    struct sqe *c = NULL;
+    long err = 0;
     while (done < n) {
-        if (cq_full(u))
-            return done ? (long)done : -EBUSY;
+        if (cq_full(u) || u->ovf) {
+            err = -EBUSY;
+            break;
+        }
         uint32_t idx;
         if (copy_from_user(&idx, u->kring + u->cq_entries * sizeof(struct cqe) + R_CQES +
-                                     (uint64_t)(u->sq_head & (u->sq_entries - 1)) * 4, 4))
-            return done ? (long)done : -EFAULT;
+                                     (uint64_t)(u->sq_head & (u->sq_entries - 1)) * 4, 4)) {
+            err = -EFAULT;
+            break;
+        }
         u->sq_head++;
         if (idx >= u->sq_entries) {
             /* as Linux: counted in sq_dropped, not submitted, and submission stops */
@@ -448,31 +895,47 @@ static long submit(struct uring *u, uint32_t n)
             break;
         }
         done++;
-        struct sqe s;
-        if (copy_from_user(&s, u->ksqes + (uint64_t)idx * sizeof(s), sizeof(s)))
-            return done ? (long)done : -EFAULT;
-        int32_t res;
-        if (s.flags & ~SQE_KNOWN) {
-            /* a request that fails its initial checks ends the batch unless SUBMIT_ALL */
-            post(u, s.user_data, -EINVAL);
+        if (cn == cap) {
+            uint32_t ncap = cap ? 2 * cap : 8;
+            struct sqe *nc = kmalloc(sizeof(*nc) * ncap);
+            if (!nc) {
+                err = -ENOMEM;
+                break;
+            }
+            if (cn)
+                al_memcpy(nc, c, sizeof(*nc) * cn);
+            kfree(c);
+            c = nc, cap = ncap;
+        }
+        struct sqe *s = &c[cn];
+        if (copy_from_user(s, u->ksqes + (uint64_t)idx * sizeof(*s), sizeof(*s))) {
+            err = -EFAULT;
+            break;
+        }
+        if (s->flags & ~SQE_KNOWN) {
+            /* a request that fails its initial checks fails its link and ends the batch
+             * unless SUBMIT_ALL */
+            chain_cancel(u, c, cn);
+            post(u, s->user_data, -EINVAL);
+            cn = 0;
             if (!(u->flags & SETUP_SUBMIT_ALL))
                 break;
             continue;
         }
-        int linked = (s.flags & (SQE_IO_LINK | SQE_IO_HARDLINK)) != 0;
-        if (in_link && link_failed) {
-            post(u, s.user_data, -ECANCELED);
-        } else if (run_sqe(u, &s, &res)) {
-            post(u, s.user_data, res);
-            if (res < 0 && !(s.flags & SQE_IO_HARDLINK))
-                link_failed = linked;
+        cn++;
+        if (!(s->flags & (SQE_IO_LINK | SQE_IO_HARDLINK))) {
+            u->prep_err = 0;
+            chain_run(u, c, cn);
+            cn = 0;
+            if (u->prep_err && !(u->flags & SETUP_SUBMIT_ALL))
+                break;
         }
-        in_link = linked;
-        if (!linked)
-            link_failed = 0;
     }
+    if (cn)
+        chain_run(u, c, cn);
+    kfree(c);
     ring_put32(u, R_SQ_HEAD, u->sq_head);
-    return done;
+    return done ? (long)done : err;
 }
 
 struct cq_wait {
@@ -487,14 +950,67 @@ static int cq_enough(void *arg)
     return cq_ready(w->u) >= w->min;
 }
 
-/* The earliest TIMEOUT deadline (-1: none): a GETEVENTS wait must wake for it. */
+/* The earliest TIMEOUT or LINK_TIMEOUT deadline (-1: none): a GETEVENTS wait wakes for it. */
 static int64_t next_deadline(struct uring *u)
 {
     int64_t d = -1;
-    for (struct pend *p = u->pend; p; p = p->next)
+    for (struct pend *p = u->pend; p; p = p->next) {
         if (p->s.opcode == OP_TIMEOUT && (d < 0 || p->deadline < d))
             d = p->deadline;
+        if (p->lt.on && (d < 0 || p->lt.deadline < d))
+            d = p->lt.deadline;
+    }
     return d;
+}
+
+/* The host handles the pending requests wait on (files referenced, so a close during the
+ * wait cannot pull a handle from under the host poll): how many, or -ENOMEM. */
+static int host_set(struct uring *u, struct pal_pollfd **fds, struct file ***files)
+{
+    int n = 0;
+    *fds = NULL, *files = NULL;
+    for (struct pend *p = u->pend; p; p = p->next)
+        if (p->f && !p->busy && file_host_poll_handle(p->f) != PAL_HANDLE_NONE)
+            n++;
+    if (!n)
+        return 0;
+    *fds = kmalloc(sizeof(**fds) * n);
+    *files = kmalloc(sizeof(**files) * n);
+    if (!*fds || !*files) {
+        kfree(*fds);
+        kfree(*files);
+        return -ENOMEM;
+    }
+    int i = 0;
+    for (struct pend *p = u->pend; p && i < n; p = p->next) {
+        pal_handle_t h;
+        if (!p->f || p->busy || (h = file_host_poll_handle(p->f)) == PAL_HANDLE_NONE)
+            continue;
+        (*fds)[i] = (struct pal_pollfd){h, (int16_t)(p->events | POLLERR | POLLHUP), 0, 0};
+        (*files)[i++] = file_get(p->f);
+    }
+    return i;
+}
+
+/* Wait (lock dropped) until a completion may have come: an enclave change, a host handle
+ * of a pending request ready, or deadline d.  0, -ETIMEDOUT, -ERESTARTSYS or -errno. */
+static int ring_wait(struct uring *u, struct cq_wait *w, int64_t d)
+{
+    struct pal_pollfd *fds;
+    struct file **files;
+    int n = host_set(u, &fds, &files);
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return wait_event(cq_enough, w, CLOCK_MONOTONIC, d);
+    int r = host_wait(fds, n, 1, d);
+    for (int i = 0; i < n; i++)
+        file_put(files[i]);
+    kfree(fds);
+    kfree(files);
+    if (r < 0)
+        return r;
+    return d >= 0 && net_now_ns() >= d ? -ETIMEDOUT : 0;
 }
 
 static int uring_poll(struct file *f, int events)
@@ -531,6 +1047,11 @@ static void uring_release(struct file *f)
         struct pend *p = u->pend;
         u->pend = p->next;
         pend_free(p);
+    }
+    while (u->ovf) {
+        struct ovf *o = u->ovf;
+        u->ovf = o->next;
+        kfree(o);
     }
     for (uint32_t i = 0; i < u->nfiles; i++)
         if (u->files[i])
@@ -755,7 +1276,7 @@ SYS(io_uring_enter)
             int64_t d = next_deadline(u);
             if (deadline >= 0 && (d < 0 || deadline < d))
                 d = deadline;
-            int r = wait_event(cq_enough, &w, CLOCK_MONOTONIC, d);
+            int r = ring_wait(u, &w, d);
             if (r == -ETIMEDOUT) {
                 if (deadline >= 0 && net_now_ns() >= deadline) {
                     if (!ret)
@@ -807,8 +1328,10 @@ static long reg_probe(uint64_t arg, uint32_t nr)
                 return -EINVAL;
     }
     static const uint8_t ops[] = {OP_NOP, OP_READV, OP_WRITEV, OP_FSYNC, OP_READ_FIXED,
-                                  OP_WRITE_FIXED, OP_POLL_ADD, OP_POLL_REMOVE, OP_TIMEOUT,
-                                  OP_CLOSE, OP_READ, OP_WRITE};
+                                  OP_WRITE_FIXED, OP_POLL_ADD, OP_POLL_REMOVE, OP_SENDMSG,
+                                  OP_RECVMSG, OP_TIMEOUT, OP_TIMEOUT_REMOVE, OP_ACCEPT,
+                                  OP_ASYNC_CANCEL, OP_LINK_TIMEOUT, OP_CONNECT, OP_OPENAT,
+                                  OP_CLOSE, OP_STATX, OP_READ, OP_WRITE, OP_SEND, OP_RECV};
     hdr.last_op = OP_LAST;
     hdr.ops_len = (uint8_t)(nr < OP_LAST + 1 ? nr : OP_LAST + 1);
     hdr.resv = 0, hdr.resv2[0] = hdr.resv2[1] = hdr.resv2[2] = 0;

@@ -58,6 +58,12 @@ long unix_sendmsg(struct file *f, uint64_t name, uint32_t namelen, const struct 
                   int niov, uint64_t control, uint64_t controllen, int flags);
 long unix_recvmsg(struct file *f, const struct pal_iov *iov, int niov, int flags, uint64_t name,
                   uint32_t *namelen, uint64_t control, uint64_t *controllen, int *oflags);
+/* connect, accept4 and recvfrom on a socket file already looked up (no fd: io_uring's
+ * fixed files have none); arguments and results as the system calls' from the second on. */
+long unix_connect_file(struct file *f, uint64_t addr, int addrlen);
+long unix_accept_file(struct file *f, uint64_t addr, uint64_t addrlen, int flags);
+long unix_recvfrom_file(struct file *f, uint64_t buf, size_t len, int flags, uint64_t addr,
+                        uint64_t addrlen);
 
 /* System V IPC (sysv*.c), shared by every process of the enclave.  sysv_fork: what a new
  * process c inherits from p (its shm attachments unless it shares p's memory; never

@@ -1183,6 +1183,12 @@ UNIX_SYS(connect)
     long r = sock_fd(a0, &f);
     if (r < 0)
         return r;
+    return unix_connect_file(f, (uint64_t)a1, (int)a2);
+}
+
+long unix_connect_file(struct file *f, uint64_t a1, int a2)
+{
+    long r;
     struct usock *s = f->priv;
     struct uaddr a;
     if (s->type == SOCK_DGRAM && (int)a2 >= 2) {
@@ -1230,8 +1236,13 @@ UNIX_SYS(accept4)
     long r = sock_fd(a0, &f);
     if (r < 0)
         return r;
+    return unix_accept_file(f, (uint64_t)a1, (uint64_t)a2, (int)a3);
+}
+
+long unix_accept_file(struct file *f, uint64_t a1, uint64_t a2, int flags)
+{
+    long r;
     struct usock *s = f->priv;
-    int flags = (int)a3;
     if (!connected_type(s))
         return -EOPNOTSUPP;
     if (s->state != US_LISTEN)
@@ -1509,6 +1520,12 @@ UNIX_SYS(recvfrom)
     long r = sock_fd(a0, &f);
     if (r < 0)
         return r;
+    return unix_recvfrom_file(f, (uint64_t)a1, n, (int)a3, (uint64_t)a4, (uint64_t)a5);
+}
+
+long unix_recvfrom_file(struct file *f, uint64_t a1, size_t n, int a3, uint64_t a4, uint64_t a5)
+{
+    long r;
     struct pal_iov v = {(void *)a1, n};
     int len = 0, of;
     uint64_t cl = 0;

@@ -386,8 +386,14 @@ int inet_connect(struct file *f, const struct sockaddr_k *a)
         if (w < 0)
             return w;
         struct pal_pollfd p = {f->h, POLLOUT, 0, 0};
-        if (pal_poll(&p, 1, 0) > 0)
-            return sock_error(f);
+        if (pal_poll(&p, 1, 0) > 0) {
+            int e = sock_error(f);
+            /* The host socket stays "connecting" until connect is called again: call it,
+             * so that a later connect says -EISCONN as after a blocking connect on Linux. */
+            if (e == 0)
+                IGNORE(pal_sock_connect(f->h, a->b, a->len));
+            return e;
+        }
     }
 }
 

@@ -50,6 +50,20 @@ int inet_is(const struct file *f);
  * epoll's edge-triggered mode reports the socket again after it changed (epoll.c). */
 uint32_t inet_edge_seq(const struct file *f);
 
+/* ---- socket.c ------------------------------------------------------------------------
+ * The socket calls on a file already looked up (io_uring: fixed files have no fd), for
+ * AF_INET/AF_INET6 and AF_UNIX alike: the same argument checks and results as connect,
+ * accept4, sendto, recvfrom, sendmsg and recvmsg from their second argument on (-ENOTSOCK
+ * for a file that is not a socket).  They block unless f has O_NONBLOCK; the caller
+ * holds a reference to f (they may drop the lock). */
+long sock_connect_file(struct file *f, uint64_t addr, int addrlen);
+long sock_accept_file(struct file *f, uint64_t addr, uint64_t addrlen, int flags);
+long sock_sendto_file(struct file *f, uint64_t buf, size_t len, int flags, uint64_t to, int tolen);
+long sock_recvfrom_file(struct file *f, uint64_t buf, size_t len, int flags, uint64_t from,
+                        uint64_t fromlen);
+long sock_sendmsg_file(struct file *f, uint64_t msg, int flags);
+long sock_recvmsg_file(struct file *f, uint64_t msg, int flags);
+
 /* ---- policy.c ------------------------------------------------------------------------- */
 /* Parse the boot policy into the shared state: 0, or -EINVAL (with a message). */
 WUR int net_policy_init(const struct pal_boot *boot);

@@ -91,6 +91,16 @@ static int sock_lookup(long fd, struct file **out)
     return unix_sock_is(f) ? 0 : -ENOTSOCK;
 }
 
+/* f's kind: 1 inet, 0 AF_UNIX, -ENOTSOCK (f looked up already: io_uring's files). */
+static int sock_kind(const struct file *f)
+{
+    if (f->flags & O_PATH)
+        return -EBADF;
+    if (inet_is(f))
+        return 1;
+    return unix_sock_is(f) ? 0 : -ENOTSOCK;
+}
+
 SYS(socket)
 {
     int domain = (int)a0, type = (int)a1 & SOCK_TYPE_MASK, flags = (int)a1 & ~SOCK_TYPE_MASK;
@@ -156,13 +166,21 @@ SYS(listen)
 SYS(connect)
 {
     struct file *f;
-    struct sockaddr_k a;
     int k = sock_lookup(a0, &f);
-    if (k == 0)
-        return unix_connect(a0, a1, a2, a3, a4, a5);
     if (k < 0)
         return k;
-    long r = addr_in(&a, (uint64_t)a1, (int)a2);
+    return sock_connect_file(f, (uint64_t)a1, (int)a2);
+}
+
+long sock_connect_file(struct file *f, uint64_t uaddr, int len)
+{
+    struct sockaddr_k a;
+    int k = sock_kind(f);
+    if (k == 0)
+        return unix_connect_file(f, uaddr, len);
+    if (k < 0)
+        return k;
+    long r = addr_in(&a, uaddr, len);
     if (r < 0)
         return r;
     file_get(f); /* the wait drops the lock; another thread may close fd */
@@ -173,13 +191,24 @@ SYS(connect)
 
 static long do_accept(long fd, uint64_t uaddr, uint64_t ulen, int flags)
 {
-    struct file *f, *nf;
-    struct sockaddr_k from;
+    struct file *f;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
     int k = sock_lookup(fd, &f);
+    if (k < 0)
+        return k;
+    return sock_accept_file(f, uaddr, ulen, flags);
+}
+
+long sock_accept_file(struct file *f, uint64_t uaddr, uint64_t ulen, int flags)
+{
+    struct file *nf;
+    struct sockaddr_k from;
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    int k = sock_kind(f);
     if (k == 0)
-        return unix_accept4(fd, (long)uaddr, (long)ulen, flags, 0, 0);
+        return unix_accept_file(f, uaddr, ulen, flags);
     if (k < 0)
         return k;
     file_get(f);
@@ -239,7 +268,21 @@ SYS(sendto)
         return unix_sendto(a0, a1, a2, a3, a4, a5);
     if (k < 0)
         return k;
+    return sock_sendto_file(f, (uint64_t)a1, (size_t)a2, (int)a3, (uint64_t)a4, (int)a5);
+}
+
+long sock_sendto_file(struct file *f, uint64_t a1, size_t a2, int a3, uint64_t a4, int a5)
+{
+    int k = sock_kind(f);
+    if (k < 0)
+        return k;
     size_t n = (size_t)a2 > 0x7ffff000 ? 0x7ffff000 : (size_t)a2;
+    if (k == 0) {
+        if (!access_ok(a1, n))
+            return -EFAULT;
+        struct pal_iov v = {(void *)a1, n};
+        return unix_sendmsg(f, a4, a4 ? (uint32_t)a5 : 0, &v, 1, 0, 0, a3);
+    }
     if (!access_ok((uint64_t)a1, n))
         return -EFAULT;
     struct sockaddr_k a;
@@ -263,7 +306,20 @@ SYS(recvfrom)
         return unix_recvfrom(a0, a1, a2, a3, a4, a5);
     if (k < 0)
         return k;
+    return sock_recvfrom_file(f, (uint64_t)a1, (size_t)a2, (int)a3, (uint64_t)a4, (uint64_t)a5);
+}
+
+long sock_recvfrom_file(struct file *f, uint64_t a1, size_t a2, int a3, uint64_t a4, uint64_t a5)
+{
+    int k = sock_kind(f);
+    if (k < 0)
+        return k;
     size_t n = (size_t)a2 > 0x7ffff000 ? 0x7ffff000 : (size_t)a2;
+    if (k == 0) {
+        if (!access_ok(a1, n))
+            return -EFAULT;
+        return unix_recvfrom_file(f, a1, n, a3, a4, a5);
+    }
     if (!access_ok((uint64_t)a1, n))
         return -EFAULT;
     struct pal_iov iov = {(void *)a1, n};
@@ -410,8 +466,16 @@ SYS(sendmsg)
     int k = sock_lookup(a0, &f);
     if (k < 0)
         return k;
+    return sock_sendmsg_file(f, (uint64_t)a1, (int)a2);
+}
+
+long sock_sendmsg_file(struct file *f, uint64_t um, int flags)
+{
+    int k = sock_kind(f);
+    if (k < 0)
+        return k;
     file_get(f);
-    long r = send_one(f, (uint64_t)a1, (int)a2);
+    long r = send_one(f, um, flags);
     file_put(f);
     return r;
 }
@@ -422,8 +486,16 @@ SYS(recvmsg)
     int k = sock_lookup(a0, &f);
     if (k < 0)
         return k;
+    return sock_recvmsg_file(f, (uint64_t)a1, (int)a2);
+}
+
+long sock_recvmsg_file(struct file *f, uint64_t um, int flags)
+{
+    int k = sock_kind(f);
+    if (k < 0)
+        return k;
     file_get(f);
-    long r = recv_one(f, (uint64_t)a1, (int)a2);
+    long r = recv_one(f, um, flags);
     file_put(f);
     return r;
 }
