@@ -152,6 +152,9 @@ struct pal_boot {
     size_t config_len;
     int has_core_image;
     uint8_t core_image[32];
+    /* The enclave's host name (uname's nodename, NULL: the host's), from --hostname or the
+     * config's "hostname".  At most 64 bytes. */
+    const char *hostname;
 };
 
 /* ---------------------------------------------------------------------------------------

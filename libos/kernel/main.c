@@ -80,6 +80,15 @@ int libos_main(const struct pal_boot *boot)
     if (identity_check(boot) < 0)
         return 125;
 
+    if (boot->hostname) {
+        size_t n = al_strlen(boot->hostname);
+        if (n == 0 || n > 64) {
+            kprintf("the host name must be 1 to 64 bytes");
+            return 125;
+        }
+        al_memcpy(kernel->uts_node, boot->hostname, n + 1);
+        kernel->uts_node_set = 1;
+    }
     if (vfs_boot(boot) < 0)
         return 125;
     if (net_policy_init(boot) < 0)

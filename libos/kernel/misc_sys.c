@@ -244,7 +244,8 @@ SYS(ioprio_get)
  * set by the enclave's root, uname() in every process of the enclave reports them; the
  * host's names never change.  The order is the host kernel's (6.18, checked natively):
  * EPERM without CAP_SYS_ADMIN (the enclave's root has it), then EINVAL for a length
- * outside [0, 64], then EFAULT.  Not yet: setting the names from the command line. */
+ * outside [0, 64], then EFAULT.  The host name can also be set at start (`alcove run
+ * --hostname NAME`, the config's "hostname"). */
 static long set_uts(char *dst, uint8_t *set, uint64_t uname, int len)
 {
     if (current->proc->euid != 0)

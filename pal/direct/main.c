@@ -360,6 +360,8 @@ __attribute__((used)) void pal_direct_start(uint64_t *sp, const uint64_t *dynami
                 pal_direct_die("too many --env variables");
         } else if (al_strcmp(a, "--cwd") == 0)
             boot.cwd = argv[++i];
+        else if (al_strcmp(a, "--hostname") == 0)
+            boot.hostname = argv[++i];
         else if (al_strcmp(a, "--net") == 0)
             boot.net_mode = argv[++i];
         else if (al_strcmp(a, "--net-listen") == 0 || al_strcmp(a, "--net-connect") == 0) {

@@ -144,6 +144,12 @@ grep -q 'signed with a development key' "$W/build.err" && ok build_says_dev_key 
 
 # ---- run: output equals native ------------------------------------------------------------
 same run_busybox_echo "/bin/busybox echo hello enclave" "$ALCOVE" run /bin/busybox echo hello enclave
+# the config's hostname is the enclave's uname nodename (default "alcove")
+hn=$("$ALCOVE" run /bin/busybox uname -n 2>/dev/null)
+if [ "$hn" = alcove ]; then ok run_config_hostname; else bad run_config_hostname "uname -n gave '$hn'"; fi
+hn=$("$ALCOVE" run --root / --hostname box-7 /bin/busybox hostname 2>/dev/null)
+if [ "$hn" = box-7 ]; then ok run_hostname_option; else bad run_hostname_option "hostname gave '$hn'"; fi
+expect run_hostname_too_long 2 'wants 1 to 64 bytes' -- "$ALCOVE" run --root / --hostname "$(printf 'h%.0s' $(seq 1 65))" /bin/true
 same run_busybox_sh "/bin/busybox sh -c 'echo \$((6 * 7)); exit 3'" "$ALCOVE" run /bin/busybox sh -c 'echo $((6 * 7)); exit 3'
 same run_sqlite3 "sqlite3 :memory: 'create table t(a); insert into t values (1),(2),(40); select sum(a), count(*) from t;'" \
     "$ALCOVE" run sqlite3 :memory: 'create table t(a); insert into t values (1),(2),(40); select sum(a), count(*) from t;'

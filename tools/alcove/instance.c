@@ -445,6 +445,7 @@ int instance_launch(const char *cmd, const char *inst, int argc, char **argv)
     a[k++] = "run";
     a[k++] = "--image", a[k++] = image, a[k++] = "--image-hash", a[k++] = hash;
     a[k++] = "--cwd", a[k++] = (char *)c.cwd;
+    a[k++] = "--hostname", a[k++] = (char *)c.hostname;
     a[k++] = "--max-procs", a[k++] = procs, a[k++] = "--max-threads", a[k++] = threads;
     /* ALCOVE_LOG may raise the log level only of a debuggable enclave. */
     a[k++] = "--log";

@@ -56,6 +56,7 @@ void usage_run(void)
            "  --env K=V                  set an environment variable (repeatable); the enclave\n"
            "                             sees only these, plus PATH if not given\n"
            "  --cwd DIR                  working directory inside the enclave (default /)\n"
+           "  --hostname NAME            the enclave's host name for uname (default the host's)\n"
            "  --max-procs N, --max-threads N   limits inside the enclave\n"
            "  --net none|loopback|host   host network the enclave may use (default loopback:\n"
            "                             bind and connect on 127.0.0.0/8 and ::1 only; a bind\n"
@@ -366,6 +367,13 @@ int cmd_run(int argc, char **argv)
             }
             if (++nrules > NET_MAX_RULES) {
                 fprintf(stderr, "alcove run: too many --net-listen/--net-connect rules\n");
+                return 2;
+            }
+            cargv[n++] = (char *)a;
+            cargv[n++] = (char *)v;
+        } else if (!strcmp(a, "--hostname")) {
+            if (!*v || strlen(v) > 64) {
+                fprintf(stderr, "alcove run: --hostname wants 1 to 64 bytes\n");
                 return 2;
             }
             cargv[n++] = (char *)a;

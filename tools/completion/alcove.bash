@@ -17,7 +17,7 @@ _alcove_options() {
     build) echo "--instance --sign-key --help" ;;
     measure) echo "--instance --help" ;;
     run) echo "--instance --package --root --image --image-hash --overlay --volume --key-file
-               --state-dir --mount --tmpfs --env --cwd --max-procs --max-threads --net
+               --state-dir --mount --tmpfs --env --cwd --hostname --max-procs --max-threads --net
                --net-listen --net-connect --log --no-rewrite --help --" ;;
     package) echo "--instance -o --help" ;;
     start) echo "--instance --help" ;;
