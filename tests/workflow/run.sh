@@ -114,6 +114,18 @@ if "$ALCOVE" new "$B" >/dev/null && (cd "$B" && "$ALCOVE" add --bom "$W/bom/app.
 else
     bad add_bom "$(cat "$W/bom.out")"
 fi
+# add --nss / --gconv: glibc's dlopen'ed modules (iconv to EBCDIC needs a gconv module)
+"$ALCOVE" add --instance "$B" /usr/bin/iconv >/dev/null 2>&1
+if "$ALCOVE" add --instance "$B" --nss --gconv >"$W/nss.out" 2>&1 &&
+   [ -e "$B/image/usr/lib/x86_64-linux-gnu/libnss_files.so.2" ] &&
+   [ -e "$B/image/usr/lib/x86_64-linux-gnu/gconv/IBM037.so" ] &&
+   (cd "$B" && "$ALCOVE" build >/dev/null 2>&1) &&
+   [ "$(echo hi | (cd "$B" && "$ALCOVE" run /usr/bin/iconv -f UTF-8 -t IBM037 2>/dev/null) | od -An -tx1)" = \
+     "$(echo hi | iconv -f UTF-8 -t IBM037 | od -An -tx1)" ]; then
+    ok add_nss_gconv_iconv
+else
+    bad add_nss_gconv_iconv "$(cat "$W/nss.out")"
+fi
 printf '{"programs": ["/bin/true"], "filez": []}' >"$W/bom/typo.json"
 expect add_bom_unknown_key 1 'unknown key "filez"' -- "$ALCOVE" add --instance "$B" --bom "$W/bom/typo.json"
 printf '{"files": [{"from": "x", "to": "../etc/x"}]}' >"$W/bom/rel.json"

@@ -46,7 +46,8 @@ void usage_add(void)
 {
     printf("usage: alcove add [--instance DIR] [--to GUESTDIR] PROGRAM...\n"
            "       alcove add [--instance DIR] --tree HOSTDIR [--tree HOSTDIR...]\n"
-           "       alcove add [--instance DIR] --bom FILE\n\n"
+           "       alcove add [--instance DIR] --bom FILE\n"
+           "       alcove add [--instance DIR] --nss | --gconv\n\n"
            "Copy into the instance's image/ (the working directory's instance, or DIR):\n"
            "  PROGRAM        a host program (a path, or a name on $PATH) with its whole\n"
            "                 shared-library closure: the interpreter (PT_INTERP) and DT_NEEDED\n"
@@ -57,6 +58,9 @@ void usage_add(void)
            "                 instead of their host path\n"
            "  --tree HOSTDIR a whole directory tree (e.g. /usr/lib/python3.11), symlinks kept,\n"
            "                 with the libraries its ELF files need\n"
+           "  --nss          glibc's NSS modules for files, dns and compat (libnss_*.so.2,\n"
+           "                 which glibc loads at run time, not through DT_NEEDED)\n"
+           "  --gconv        glibc's gconv modules (iconv charsets), the whole directory\n"
            "  --bom FILE     a bill of materials (JSON): programs, trees, files, dirs and\n"
            "                 links, and where they go (docs/cli.md shows the format)\n"
            "Host paths keep their place and their symlinks (the usrmerge layout). A missing\n"
@@ -437,6 +441,54 @@ static int add_tree(const char *dir)
     return add_tree_in(real);
 }
 
+/* --- glibc's run-time modules -------------------------------------------------------------
+ * NSS and gconv modules are dlopen'ed by libc, so no DT_NEEDED brings them: `--nss` and
+ * `--gconv` copy them from the directory of the host's libc. */
+
+static const char *libc_dir(void)
+{
+    static const char *dirs[] = {"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
+                                 "/usr/lib64", "/lib64"};
+    char p[256];
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(p, sizeof(p), "%s/libc.so.6", dirs[i]);
+        if (access(p, R_OK) == 0)
+            return dirs[i];
+    }
+    return NULL;
+}
+
+static int add_nss(void)
+{
+    const char *d = libc_dir();
+    static const char *mods[] = {"files", "dns", "compat"};
+    int found = 0, bad = 0;
+    if (!d) {
+        fprintf(stderr, "alcove add: --nss: the host's libc.so.6 not found\n");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+        char p[512], real[4096];
+        snprintf(p, sizeof(p), "%s/libnss_%s.so.2", d, mods[i]);
+        if (access(p, R_OK) < 0)
+            continue;
+        found++;
+        if (add_path(p, real, sizeof(real)) < 0 || (!was_seen(real) && closure(real, p, NULL, NULL, 0) < 0))
+            bad = 1;
+    }
+    if (!found)
+        fprintf(stderr, "alcove add: --nss: no libnss_*.so.2 in %s\n", d);
+    return found && !bad ? 0 : -1;
+}
+
+static int add_gconv(void)
+{
+    const char *d = libc_dir();
+    char p[512];
+    snprintf(p, sizeof(p), "%s/gconv", d ? d : "/usr/lib/x86_64-linux-gnu");
+    return add_tree(p);
+}
+
 /* --- bills of materials ------------------------------------------------------------------ */
 
 /* An absolute guest path without ".." components. */
@@ -603,12 +655,16 @@ int cmd_add(int argc, char **argv)
 {
     const char *opt = NULL, *to = NULL;
     const char *progs[256], *trees[64], *boms[16];
-    int np = 0, nt = 0, nb = 0;
+    int np = 0, nt = 0, nb = 0, nss = 0, gconv = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage_add();
             return 0;
+        } else if (!strcmp(a, "--nss")) {
+            nss = 1;
+        } else if (!strcmp(a, "--gconv")) {
+            gconv = 1;
         } else if (!strcmp(a, "--bom") && i + 1 < argc) {
             if (nb < 16)
                 boms[nb++] = argv[i + 1];
@@ -629,7 +685,7 @@ int cmd_add(int argc, char **argv)
             progs[np++] = a;
         }
     }
-    if (np == 0 && nt == 0 && nb == 0) {
+    if (np == 0 && nt == 0 && nb == 0 && !nss && !gconv) {
         fprintf(stderr, "alcove add: name a PROGRAM, a --tree DIR or a --bom FILE (alcove add --help)\n");
         return 2;
     }
@@ -656,6 +712,10 @@ int cmd_add(int argc, char **argv)
     for (int i = 0; i < nb; i++)
         if (add_bom(boms[i]) < 0)
             bad = 1;
+    if (nss && add_nss() < 0)
+        bad = 1;
+    if (gconv && add_gconv() < 0)
+        bad = 1;
     close(imgfd);
     printf("%s/image: %d file%s copied, %d link%s made%s\n", inst, copied, copied == 1 ? "" : "s",
            linked, linked == 1 ? "" : "s", bad ? " (with errors above)" : "");

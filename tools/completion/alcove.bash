@@ -12,7 +12,7 @@ _alcove_commands="new add config build measure run package start exec stop image
 _alcove_options() {
     case $1 in
     new) echo "--help" ;;
-    add) echo "--instance --to --tree --bom --help" ;;
+    add) echo "--instance --to --tree --bom --nss --gconv --help" ;;
     config) echo "--instance --help" ;;
     build) echo "--instance --sign-key --help" ;;
     measure) echo "--instance --help" ;;
