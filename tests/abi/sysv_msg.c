@@ -158,8 +158,13 @@ int main(void)
         _exit(0);
     }
     usleep(50000);
-    R("IPC_RMID", msgctl(id, IPC_RMID, NULL));
+    /* The receiver prints as soon as it wakes: print our result only after it is gone, or
+     * the two lines race. */
+    fflush(stdout);
+    int rr = msgctl(id, IPC_RMID, NULL), re = errno;
     wait_report("removed receiver", c);
+    errno = re;
+    R("IPC_RMID", rr);
     R("send after RMID", snd(id, 1, "x", 0));
     return 0;
 }
