@@ -188,3 +188,22 @@ SYS(restart_syscall)
 {
     return -EINTR;
 }
+
+/* ---- landlock_* ------------------------------------------------------------------------
+ * As a kernel without Landlock (CONFIG_SECURITY_LANDLOCK unset, or "landlock" not in the
+ * lsm= list): every call, the ABI version query included, is EOPNOTSUPP.  Programs treat
+ * that as "no sandboxing available" and go on; pretending to restrict would be a lie. */
+SYS(landlock_create_ruleset)
+{
+    return -EOPNOTSUPP;
+}
+
+SYS(landlock_add_rule)
+{
+    return -EOPNOTSUPP;
+}
+
+SYS(landlock_restrict_self)
+{
+    return -EOPNOTSUPP;
+}

@@ -113,7 +113,8 @@ static const struct syscall_desc table[] = {
     E(sethostname, "pd"), E(setdomainname, "pd"),
     /* the last small ones (kernel/leftover.c) */
     E(adjtimex, "p"), E(clock_adjtime, "dp"), E(seccomp, "dxp"), E(modify_ldt, "dpu"),
-    E(restart_syscall, ""),
+    E(restart_syscall, ""), E(landlock_create_ruleset, "pux"), E(landlock_add_rule, "fdpx"),
+    E(landlock_restrict_self, "fx"),
     /* capabilities (proc/caps.c) */
     E(capget, "pp"), E(capset, "pp"),
     /* refused as in a default container (kernel/refused.c) */

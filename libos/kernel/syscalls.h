@@ -342,3 +342,6 @@ SYS(restart_syscall);
 SYS(mount_setattr);
 SYS(quotactl_fd);
 SYS(open_tree);
+SYS(landlock_create_ruleset);
+SYS(landlock_add_rule);
+SYS(landlock_restrict_self);
