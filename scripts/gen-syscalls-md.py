@@ -78,7 +78,15 @@ def main():
             o.write("| %s | %d |\n" % (k, counts.get(k, 0)))
         o.write("\n| Nr | Name | Status | Tests |\n|---|---|---|---|\n")
         o.write("\n".join(rows) + "\n")
-    os.replace(out + ".tmp", out)
+    # Replace the file only when its text changes: make runs this on every build (file
+    # times after a checkout or a merge say nothing about which is newer), and an
+    # unchanged doc keeps its time stamp.
+    new = open(out + ".tmp").read()
+    old = open(out).read() if os.path.exists(out) else None
+    if new == old:
+        os.remove(out + ".tmp")
+    else:
+        os.replace(out + ".tmp", out)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@
 # check of the signed identity (tampering refused by the core, not only by the launcher).
 # "cli-options" docs/cli.md and the --help texts against the CLI's option parsers;
 # "cli-completion" tools/completion/alcove.bash against them; "robust" processes killed from
-# outside and ending while siblings wait for the core lock.
+# outside and ending while siblings wait for the core lock; "fuzz" every system call number
+# with hostile arguments (the LibOS must neither crash nor hang).
 #   ALCOVE_QUICK=1   leave out the upstream suites (BusyBox's testsuite and CPython's
 #                    regression tests, ~8 minutes): `make test-quick`
 set -u
 cd "$(dirname "$0")/.."
 total_p=0; total_f=0; rc=0
-suites="unit cli cli-options cli-completion abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle workflow-identity apps apps-redis apps-nginx apps-postgres apps-curl apps-liburing robust"
+suites="unit cli cli-options cli-completion abi abi-tmpfs abi-volume abi-overlay fast image erofs volume overlay workflow workflow-lifecycle workflow-identity apps apps-redis apps-nginx apps-postgres apps-curl apps-liburing robust fuzz"
 # The full run adds the ABI tests with syscall-site rewriting off (every call traps) and
 # the upstream suites.
 [ "${ALCOVE_QUICK:-0}" = 1 ] || suites="$suites abi-norewrite upstream/busybox upstream/python"

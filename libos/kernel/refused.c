@@ -85,6 +85,9 @@ REFUSE(fsopen, EPERM)     /* may_mount() */
 REFUSE(fspick, EPERM)
 REFUSE(fsmount, EPERM)
 REFUSE(move_mount, EPERM)
+REFUSE(open_tree, EPERM)     /* the new mount API's CAP_SYS_ADMIN group of the profile */
+REFUSE(mount_setattr, EPERM)
+REFUSE(quotactl_fd, EPERM)   /* as quotactl */
 
 /* fsconfig(2): the command's arguments are checked first (fs/fsopen.c), then the fd.  No
  * file-system context fd can exist (fsopen and fspick are refused), so any open fd is

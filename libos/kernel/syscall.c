@@ -111,6 +111,10 @@ static const struct syscall_desc table[] = {
     E(membarrier, "dxd"), E(personality, "x"), E(pkey_alloc, "xx"), E(pkey_free, "d"),
     E(pkey_mprotect, "puxd"), E(ioprio_get, "dd"), E(ioprio_set, "ddx"),
     E(sethostname, "pd"), E(setdomainname, "pd"),
+    /* the last small ones (kernel/leftover.c) */
+    E(adjtimex, "p"), E(clock_adjtime, "dp"), E(seccomp, "dxp"), E(modify_ldt, "dpu"),
+    E(restart_syscall, ""), E(landlock_create_ruleset, "pux"), E(landlock_add_rule, "fdpx"),
+    E(landlock_restrict_self, "fx"),
     /* capabilities (proc/caps.c) */
     E(capget, "pp"), E(capset, "pp"),
     /* refused as in a default container (kernel/refused.c) */
@@ -124,6 +128,7 @@ static const struct syscall_desc table[] = {
     E(add_key, "sspuf"), E(request_key, "sssf"), E(keyctl, "dxxxx"), E(reboot, "xxdp"),
     E(pivot_root, "ss"), E(syslog, "dpd"), E(fsopen, "sx"), E(fspick, "fsx"),
     E(fsmount, "fxx"), E(move_mount, "fsfsx"), E(fsconfig, "fdppd"), E(unshare, "x"),
+    E(open_tree, "fsx"), E(mount_setattr, "fsxpu"), E(quotactl_fd, "fxdp"),
 };
 
 const unsigned syscall_table_size = ARRAY_SIZE(table);
