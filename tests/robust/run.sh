@@ -34,12 +34,17 @@ for i in $(seq 1 "$TRIALS"); do
     rm -f "$out/trial.out"
     setsid "$ALCOVE" run --root / -- /bin/busybox sh -c "$script" >"$out/trial.out" 2>"$out/trial.err" &
     launcher=$!
-    # wait for the child to exist: the first process's shell has a child with children
-    for _ in $(seq 1 200); do grep -q started "$out/trial.out" 2>/dev/null && break; sleep 0.02; done
-    sleep "0.$((RANDOM % 8 + 1))"
-    direct=$(pgrep -P "$launcher" -x alcove-direct | head -n 1)
+    # wait (up to 20 s on a loaded host) for the child's host process to exist
     victim=""
-    [ -n "$direct" ] && victim=$(pgrep -P "$direct" | head -n 1)
+    for _ in $(seq 1 400); do
+        if grep -q started "$out/trial.out" 2>/dev/null; then
+            direct=$(pgrep -P "$launcher" -x alcove-direct | head -n 1)
+            [ -n "$direct" ] && victim=$(pgrep -P "$direct" | head -n 1)
+            [ -n "$victim" ] && break
+        fi
+        sleep 0.05
+    done
+    sleep "0.$((RANDOM % 8 + 1))"
     [ -n "$victim" ] && kill -9 "$victim"
     for _ in $(seq 1 500); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.02; done
     if kill -0 "$launcher" 2>/dev/null; then
