@@ -102,6 +102,7 @@ test-quick: all check-layers
 # Long-running checks, not in `make test`: 1,000 kill -9 trials against a volume.
 stress: all
 	$(V)STRESS=1 bash tests/volume/run.sh
+	$(V)ROBUST_TRIALS=50 bash tests/robust/run.sh
 
 bench: all
 	$(V)bash bench/run.sh
