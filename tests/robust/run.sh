@@ -52,7 +52,11 @@ for i in $(seq 1 "$TRIALS"); do  # (none by default)
     [ -n "$victim" ] && kill -9 "$victim"
     for _ in $(seq 1 1500); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.02; done
     if kill -0 "$launcher" 2>/dev/null; then
-        bad "trial $i: the enclave is stuck after its child was killed (see $out/trial.*)"
+        bad "trial $i: the enclave is stuck after its child was killed (see $out/stuck.$i.*)"
+        cp "$out/trial.out" "$out/stuck.$i.out"; cp "$out/trial.err" "$out/stuck.$i.err"
+        for p in $(descendants "$launcher"); do
+            echo "$p $(cut -d' ' -f3 /proc/$p/stat 2>/dev/null) $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
+        done >"$out/stuck.$i.ps"
         kill -9 -- -"$launcher" 2>/dev/null; pkill -9 -P "$launcher" 2>/dev/null
         wait "$launcher" 2>/dev/null
         continue
