@@ -279,12 +279,12 @@ if [ ${#pairs[@]} -eq 0 ]; then
     exit 2
 fi
 
-# ---- build (incremental: only when the source or abi.h is newer than the binary)
+# ---- build (incremental: only when the source, abi.h or uring.h is newer than the binary)
 need=()
 for p in "${pairs[@]}"; do
     set -- $p
     bin="$out/$1/$2"
-    if [ ! -x "$bin" ] || [ "$here/$2.c" -nt "$bin" ] || [ "$here/abi.h" -nt "$bin" ]; then
+    if [ ! -x "$bin" ] || [ "$here/$2.c" -nt "$bin" ] || [ "$here/abi.h" -nt "$bin" ] || [ "$here/uring.h" -nt "$bin" ]; then
         need+=("$p")
     fi
 done
