@@ -21,8 +21,9 @@
 #define F_FLAGS 1056
 #define F_XBUF 1064
 #define F_EFLAGS 1072
-#define F_NCALLS 1080
 #define F_CTX 1088
+_Static_assert(PAL_DIRECT_F_NCALLS == F_EFLAGS + 8 && PAL_DIRECT_F_NCALLS + 8 <= F_CTX,
+               "self page layout: fast.S's F_NCALLS");
 
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define FP_XSTATE_MAGIC2 0x46505845u

@@ -143,7 +143,9 @@ void pal_direct_rw_trap(const struct host_sigcontext *m);
 uint64_t pal_direct_rw_exit_rip(uint64_t rip);
 /* pal_exit: this host process ends; its threads waiting for the core lock leave (thread.c). */
 void pal_direct_process_ending(void);
-/* Fast entries made by this host process's threads so far (ALCOVE_LOG=info). */
+/* Fast entries made by this host process's threads so far (ALCOVE_LOG=info); each thread
+ * counts its own in its self page at this offset (fast.S: F_NCALLS). */
+#define PAL_DIRECT_F_NCALLS 1080
 uint64_t pal_direct_fast_calls(void);
 /* Host threads of this process (an upper bound: exited ones may still count a moment). */
 int pal_direct_nthreads(void);

@@ -99,13 +99,21 @@ int pal_direct_nthreads(void)
     return n;
 }
 
-void *pal_thread_self(void)
+/* The calling thread's self page (from %rsp, which is always on its slot's stack inside the
+ * backend and the core), or 0 off the slots. */
+static uint64_t self_page_of_sp(void)
 {
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
     if (sp < slots || sp >= slots + SLOT_SIZE * SLOT_MAX)
         return 0;
-    return *(void **)((sp & ~(SLOT_SIZE - 1)) + 4096);
+    return (sp & ~(SLOT_SIZE - 1)) + 4096;
+}
+
+void *pal_thread_self(void)
+{
+    uint64_t self = self_page_of_sp();
+    return self ? *(void **)self : 0;
 }
 
 /* Where pal_context_enter keeps the context it is about to load: the calling thread's
@@ -181,15 +189,6 @@ static void robust_thread_init(uint64_t self)
     h->pending = h;
     if (HSYS2(__NR_set_robust_list, h, sizeof(*h)) < 0)
         pal_direct_die("cannot register the core lock with the host (set_robust_list)");
-}
-
-static uint64_t self_page_of_sp(void)
-{
-    uint64_t sp;
-    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    if (sp < slots || sp >= slots + SLOT_SIZE * SLOT_MAX)
-        return 0;
-    return (sp & ~(SLOT_SIZE - 1)) + 4096;
 }
 
 void pal_lock_register(uint32_t *word)
@@ -302,7 +301,7 @@ int64_t pal_process_fork(void)
     /* Counted anew, with a new tid and no robust list (the parent's thread still owns the
      * lock word). */
     ended_fast_calls = 0;
-    *(uint64_t *)(self_page_of_sp() + 1080) = 0;
+    *(uint64_t *)(self_page_of_sp() + PAL_DIRECT_F_NCALLS) = 0;
     robust_thread_init(self_page_of_sp());
     /* Syscall User Dispatch is not inherited by fork either. */
     r = HSYS5(__NR_prctl, 59, 1, pal_direct_text_start, pal_direct_text_end - pal_direct_text_start, 0);
@@ -311,7 +310,7 @@ int64_t pal_process_fork(void)
     return 0;
 }
 
-/* Fast entries (fast.S counts them in each self page at F_NCALLS = 1080) of this host
+/* Fast entries (fast.S counts them in each self page at PAL_DIRECT_F_NCALLS) of this host
  * process: its live threads' counts plus those of threads that have ended. */
 
 uint64_t pal_direct_fast_calls(void)
@@ -319,7 +318,7 @@ uint64_t pal_direct_fast_calls(void)
     uint64_t n = __atomic_load_n(&ended_fast_calls, __ATOMIC_RELAXED);
     for (int i = 0; i < SLOT_MAX; i++)
         if (__atomic_load_n(&slot_busy[i], __ATOMIC_RELAXED) != SLOT_FREE)
-            n += *(volatile uint64_t *)(slot_addr(i) + 4096 + 1080);
+            n += *(volatile uint64_t *)(slot_addr(i) + 4096 + PAL_DIRECT_F_NCALLS);
     return n;
 }
 
@@ -327,8 +326,8 @@ void pal_thread_exit(void)
 {
     uint64_t self = self_page_of_sp();
     if (self) {
-        __atomic_add_fetch(&ended_fast_calls, *(uint64_t *)(self + 1080), __ATOMIC_RELAXED);
-        *(uint64_t *)(self + 1080) = 0; /* the slot's next thread starts from zero */
+        __atomic_add_fetch(&ended_fast_calls, *(uint64_t *)(self + PAL_DIRECT_F_NCALLS), __ATOMIC_RELAXED);
+        *(uint64_t *)(self + PAL_DIRECT_F_NCALLS) = 0; /* the slot's next thread starts from zero */
     }
     for (;;)
         HSYS1(__NR_exit, 0);
