@@ -4,7 +4,7 @@
 usage: gen-syscalls-md.py UNISTD_64_H REPO_ROOT OUT
 
 Every x86-64 system call number gets one row: its name, its status and the differential
-ABI tests (tests/abi/*.c) that mention it (as SYS_<name> or as a call <name>(...)).
+ABI tests (tests/abi/*.c, with their local headers) that mention it (as SYS_<name> or as a call <name>(...)).
 Statuses:
   implemented        the table has a handler
   refused            the handler answers as a default container does (kernel/refused.c)
@@ -38,7 +38,13 @@ def main():
     tdir = os.path.join(root, "tests/abi")
     for f in sorted(os.listdir(tdir)):
         if f.endswith(".c"):
-            tests[f[:-2]] = open(os.path.join(tdir, f), errors="replace").read()
+            src = open(os.path.join(tdir, f), errors="replace").read()
+            # a test's own headers (#include "x.h" in tests/abi/) count as its source; not the
+            # harness abi.h, which every test includes
+            for h in re.findall(r'^#include "([\w.]+)"', src, re.M):
+                if h != "abi.h" and os.path.exists(os.path.join(tdir, h)):
+                    src += open(os.path.join(tdir, h), errors="replace").read()
+            tests[f[:-2]] = src
 
     def covering(name):
         pat = re.compile(r"\bSYS_%s\b|(?<![\w.>])%s\s*\(" % (re.escape(name), re.escape(name)))
